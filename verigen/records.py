@@ -118,3 +118,13 @@ class Verdict(Record):
     @property
     def accepted(self) -> bool:
         return self.outcome is Outcome.ACCEPTED
+
+
+def derive_seed(root: int, *parts: object) -> int:
+    """A sampling seed for one request, derived from the run's root seed and what the request is.
+
+    Deriving (rather than counting) keeps seeds stable when work is reordered, resumed or spread
+    over machines: the same sample always gets the same seed, hence the same cache key.
+    """
+    digest = hashlib.sha256(json.dumps([root, *parts], default=str).encode()).digest()
+    return int.from_bytes(digest[:4], "big") >> 1

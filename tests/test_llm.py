@@ -1,0 +1,103 @@
+"""The LLM client against a real local HTTP server: retries, timeouts, cache, cost, budget."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.fakellm import FakeLLM, Fault
+from verigen.config import LLMConfig, Price
+from verigen.errors import BudgetExceeded, LLMError
+from verigen.llm import ChatRequest, LLMClient, RequestFailed
+from verigen.store import Journal
+
+FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5.0}
+
+
+def _request(server: FakeLLM, text: str = "What is 2 plus 3?", seed: int = 1) -> ChatRequest:
+    return ChatRequest(model="openai/fake", messages=(("user", text),), seed=seed,
+                       api_base=server.api_base, max_tokens=64)
+
+
+def _complete(client: LLMClient, request: ChatRequest):  # type: ignore[no-untyped-def]
+    return asyncio.run(client.complete(request))
+
+
+def test_reply_text_tokens_and_unknown_cost(fake_llm: FakeLLM) -> None:
+    client = LLMClient(LLMConfig(**FAST))
+    reply = _complete(client, _request(fake_llm))
+    assert "\\boxed{5}" in reply.text or "\\boxed{6}" in reply.text
+    assert reply.usage.completion_tokens > 0 and reply.usage.prompt_tokens > 0
+    assert reply.usage.cost_usd is None, "an unpriced model is unknown cost, not free"
+    assert client.spend.unknown_cost_calls == 1
+
+
+def test_retries_429_honouring_retry_after_then_succeeds(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(Fault("429", retry_after=0.2), Fault("500"), Fault("malformed"))
+    client = LLMClient(LLMConfig(max_retries=4, **FAST))
+    reply = _complete(client, _request(fake_llm))
+    assert reply.finish_reason == "stop"
+    assert client.spend.retries == 3
+    assert len(fake_llm.state.requests) == 4
+
+
+def test_slow_reply_past_timeout_is_retried(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(Fault("slow", delay_s=2.0))
+    client = LLMClient(LLMConfig(max_retries=2, backoff_base_s=0.01, timeout_s=0.5))
+    reply = _complete(client, _request(fake_llm))
+    assert reply.text and client.spend.retries == 1
+
+
+def test_persistent_server_errors_fail_the_request_not_the_run(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(*[Fault("500") for _ in range(3)])
+    client = LLMClient(LLMConfig(max_retries=2, **FAST))
+    with pytest.raises(RequestFailed) as info:
+        _complete(client, _request(fake_llm))
+    assert info.value.reason == "http_500"
+
+
+def test_auth_error_is_fatal_without_retries(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(Fault("401"))
+    client = LLMClient(LLMConfig(max_retries=3, **FAST))
+    with pytest.raises(LLMError, match="AuthenticationError"):
+        _complete(client, _request(fake_llm))
+    assert len(fake_llm.state.requests) == 1
+
+
+def test_unreachable_endpoint_is_fatal_after_bounded_retries() -> None:
+    client = LLMClient(LLMConfig(max_retries=2, **FAST))
+    request = ChatRequest(model="openai/fake", messages=(("user", "hi"),),
+                          api_base="http://127.0.0.1:9/v1")
+    with pytest.raises(LLMError, match=r"127\.0\.0\.1:9.*after 3 tries"):
+        _complete(client, request)
+
+
+def test_truncated_reply_is_kept_with_its_finish_reason(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(Fault("truncated"))
+    reply = _complete(LLMClient(LLMConfig(**FAST)), _request(fake_llm))
+    assert reply.finish_reason == "length"
+
+
+def test_cache_answers_a_repeated_request_without_http(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    with Journal(tmp_path) as journal:
+        client = LLMClient(LLMConfig(**FAST), journal)
+        first = _complete(client, _request(fake_llm))
+        second = _complete(client, _request(fake_llm))
+        other_seed = _complete(client, _request(fake_llm, seed=2))
+    assert len(fake_llm.state.requests) == 2
+    assert second.text == first.text and second.usage.cached
+    assert other_seed.usage.cached is False
+    assert client.spend.calls == 2 and client.spend.cached == 1
+
+
+def test_budget_stops_new_requests_and_counts_configured_prices(fake_llm: FakeLLM) -> None:
+    prices = {"openai/fake": Price(input_per_mtok=1e6, output_per_mtok=0)}  # $1 per prompt token
+    client = LLMClient(LLMConfig(max_cost_usd=5.0, prices=prices, **FAST))
+    reply = _complete(client, _request(fake_llm))
+    assert reply.usage.cost_usd == pytest.approx(reply.usage.prompt_tokens)
+    assert client.total_cost_usd >= 5.0
+    with pytest.raises(BudgetExceeded, match="max_cost_usd=5.0"):
+        _complete(client, _request(fake_llm, seed=9))
+    assert len(fake_llm.state.requests) == 1

@@ -1,0 +1,210 @@
+"""The run configuration: typed, frozen, bounded, and validated once at the edge.
+
+A run is described by one YAML file (examples in ``configs/``), optionally overridden with
+``--set dotted.key=value`` flags. Everything is checked here, before any request is sent: a bad
+key or value becomes a ``ConfigError`` whose one-line message names the key, the value and the
+file and line it came from. The rest of verigen receives the validated, immutable model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from verigen.errors import ConfigError
+from verigen.records import Domain
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Price(_Section):
+    """USD per million tokens, for models litellm's price table does not know (self-hosted ones)."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+class LLMConfig(_Section):
+    """How verigen talks to LLM endpoints; shared by every role."""
+
+    api_base: str | None = None
+    """Default OpenAI-compatible base URL (e.g. ``http://127.0.0.1:8000/v1``); None = provider default."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the API key; the key itself never enters a config."""
+    local_model: str | None = None
+    """Serve this model from the local catalog (``verigen model list``) for the run's duration."""
+    max_concurrency: int = Field(default=16, ge=1, le=4096)
+    """Requests in flight at once, across all roles; verification has its own knob."""
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    """Per-request timeout; a request past it is retried like a 5xx."""
+    max_retries: int = Field(default=4, ge=0, le=20)
+    """Retries after the first try for 429, 5xx, timeouts, connection errors and malformed replies."""
+    backoff_base_s: float = Field(default=1.0, ge=0, le=60)
+    """First backoff; doubles each retry, with full jitter, capped at ``backoff_max_s``."""
+    backoff_max_s: float = Field(default=30.0, ge=0, le=600)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    """Hard budget: once spent, no new request is sent; in-flight ones drain and are kept."""
+    cache: bool = True
+    """Content-addressed response cache in the journal: the same request is never paid for twice."""
+    prices: dict[str, Price] = Field(default_factory=dict)
+    """Per-model prices overriding litellm's table, keyed by the litellm model string."""
+
+
+class RoleConfig(_Section):
+    """One LLM role (problem writer, solver, ...): which models and how to sample them."""
+
+    models: list[str] = Field(min_length=1)
+    """litellm model strings, e.g. ``openai/gpt-4o-mini`` or ``openai/qwen`` with ``llm.api_base``."""
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    max_tokens: int = Field(default=1024, ge=1, le=200_000)
+    samples: int = Field(default=1, ge=1, le=64)
+    """Samples per prompt per model (the k of best-of-k); each gets its own seed."""
+
+
+class ProblemsConfig(_Section):
+    """Where problems come from: synthesized per topic by the problem writer."""
+
+    domain: Domain = Domain.MATH
+    topics: list[str] = Field(min_length=1)
+    per_topic: int = Field(default=4, ge=1, le=1_000_000)
+    """Problems to propose for each topic."""
+    writer: RoleConfig
+
+
+class MathVerifyConfig(_Section):
+    min_share: float = Field(default=0.5, gt=0, le=1)
+    """Without a reference answer, accept the majority answer when its share of votes reaches this."""
+    min_votes: int = Field(default=2, ge=1)
+    """Fewer extracted answers than this cannot form a majority: the problem is rejected."""
+    timeout_s: float = Field(default=2.0, gt=0, le=60)
+    """Hard limit per symbolic check, enforced by killing a worker process."""
+    workers: int = Field(default=2, ge=1, le=256)
+    """Verification processes; independent of LLM concurrency."""
+
+
+class OutputConfig(_Section):
+    formats: list[Literal["arrow", "parquet", "jsonl"]] = Field(default_factory=lambda: ["arrow"])
+    """``arrow`` is ``save_to_disk`` (``datasets.load_from_disk`` reads it)."""
+
+
+class RunConfig(_Section):
+    name: str = Field(default="run", pattern=r"^[A-Za-z0-9_.-]+$")
+    run_dir: Path = Path("runs/run")
+    """Holds the journal, the dataset and the report; rerunning into it resumes."""
+    seed: int = 0
+    """Root of every sampling seed: the same config and seed send the same requests."""
+    round: int = Field(default=0, ge=0)
+    max_problems_in_flight: int = Field(default=64, ge=1, le=100_000)
+    """Bounds memory: problems being generated or verified at once, independent of run size."""
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    problems: ProblemsConfig
+    solver: RoleConfig
+    math: MathVerifyConfig = Field(default_factory=MathVerifyConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("run_dir")
+    @classmethod
+    def _not_root(cls, value: Path) -> Path:
+        if value.resolve() == Path("/"):
+            raise ValueError("run_dir must not be the filesystem root")
+        return value
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes what the run produces (not paths or concurrency)."""
+        data = self.model_dump(mode="json", exclude={"run_dir", "max_problems_in_flight"})
+        for key in ("max_concurrency", "timeout_s", "api_base", "local_model"):
+            data["llm"].pop(key, None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_config(path: Path | None, overrides: list[str] | None = None) -> RunConfig:
+    """Read, override and validate a run config; every failure is one ``ConfigError`` line."""
+    overrides = overrides or []
+    source = str(path) if path else "<flags>"
+    text = _read(path) if path else "{}"
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections, not {data!r}")
+    for item in overrides:
+        _apply_override(data, item)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, node, source, overrides)) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+
+
+def _apply_override(data: dict[str, Any], item: str) -> None:
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected dotted.key=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    parts = key.strip().split(".")
+    target = data
+    for part in parts[:-1]:
+        child = target.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {item!r}: {part!r} is not a section")
+        target = child
+    target[parts[-1]] = value
+
+
+def _describe(
+    exc: ValidationError, node: yaml.Node | None, source: str, overrides: list[str]
+) -> str:
+    """The first validation error as ``file:line: key: message (got value)``."""
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc) or "<root>"
+    overridden = any(o.partition("=")[0].strip() == key for o in overrides)
+    where = "--set" if overridden else _locate(node, loc, source)
+    message = err["msg"]
+    got = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+    more = len(exc.errors()) - 1
+    tail = f" [+{more} more]" if more else ""
+    return f"{where}: {key}: {message}{got}{tail}"
+
+
+def _locate(node: yaml.Node | None, loc: list[str], source: str) -> str:
+    """Walk the composed YAML tree along ``loc`` to the deepest node that exists; report its line."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == part), None)
+                line = key_node.start_mark.line + 1 if key_node else line
+                break
+            key_line = next(k for k, v in node.value if v is match).start_mark.line + 1
+            node, line = match, key_line
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return f"{source}:{line}" if line else source

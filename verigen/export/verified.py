@@ -1,0 +1,104 @@
+"""The verified-samples dataset written at the end of every run, with provenance on every row.
+
+Rows stream from the journal into Arrow through ``Dataset.from_generator``, so memory stays
+bounded however large the run. The dataset is written beside the old one and renamed over it, so
+a crash during export leaves the previous dataset intact. Test values and free-form details are
+JSON strings: Arrow needs one type per column (datasets#6324).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset, Features, Value
+
+from verigen.store import Journal
+
+FEATURES = Features({
+    "id": Value("string"),
+    "problem_id": Value("string"),
+    "domain": Value("string"),
+    "topic": Value("string"),
+    "difficulty": Value("string"),
+    "problem": Value("string"),
+    "solution": Value("string"),
+    "answer": Value("string"),
+    "model": Value("string"),
+    "sampling": Value("string"),
+    "template": Value("string"),
+    "template_version": Value("string"),
+    "problem_model": Value("string"),
+    "problem_template_version": Value("string"),
+    "verifier": Value("string"),
+    "verifier_version": Value("string"),
+    "verdict_details": Value("string"),
+    "round": Value("int32"),
+    "prompt_tokens": Value("int64"),
+    "completion_tokens": Value("int64"),
+    "latency_s": Value("float64"),
+})
+
+
+def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator[dict[str, Any]]:
+    """``nonce`` makes every call a fresh generator for the datasets cache, never a stale hit."""
+    del nonce
+    with Journal.open_existing(Path(journal_dir)) as journal:
+        for problem, attempt, verdict in journal.verified(verifier, version):
+            yield {
+                "id": attempt.id,
+                "problem_id": problem.id,
+                "domain": problem.domain.value,
+                "topic": problem.topic,
+                "difficulty": problem.difficulty,
+                "problem": problem.statement,
+                "solution": attempt.completion,
+                "answer": str(verdict.details.get("answer", "")),
+                "model": attempt.provenance.model or "",
+                "sampling": json.dumps(attempt.provenance.params, sort_keys=True),
+                "template": attempt.provenance.template or "",
+                "template_version": attempt.provenance.template_version or "",
+                "problem_model": problem.provenance.model or "",
+                "problem_template_version": problem.provenance.template_version or "",
+                "verifier": verdict.verifier,
+                "verifier_version": verdict.verifier_version,
+                "verdict_details": json.dumps(verdict.details, sort_keys=True, default=str),
+                "round": attempt.provenance.round,
+                "prompt_tokens": attempt.usage.prompt_tokens,
+                "completion_tokens": attempt.usage.completion_tokens,
+                "latency_s": attempt.usage.latency_s,
+            }
+
+
+def write_verified(
+    run_dir: Path, verifier: str, version: str, formats: list[str]
+) -> tuple[Path, int]:
+    """Write ``run_dir/dataset`` (and .parquet / .jsonl siblings when asked); returns (dir, rows)."""
+    target = run_dir / "dataset"
+    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp:
+        dataset = Dataset.from_generator(
+            _rows, features=FEATURES, cache_dir=tmp,
+            gen_kwargs={"journal_dir": str(run_dir), "verifier": verifier, "version": version,
+                        "nonce": uuid.uuid4().hex},
+        )
+        assert isinstance(dataset, Dataset)
+        staged = Path(tmp) / "dataset"
+        dataset.save_to_disk(str(staged))
+        if "parquet" in formats:
+            dataset.to_parquet(str(run_dir / "dataset.parquet"))
+        if "jsonl" in formats:
+            dataset.to_json(str(run_dir / "dataset.jsonl"), lines=True)
+        rows = len(dataset)
+        del dataset
+        old = run_dir / ".dataset-old"
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        staged.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    return target, rows

@@ -1,0 +1,334 @@
+"""The one place that talks to litellm: bounded concurrency, retries, a response cache, spend.
+
+Why a retry loop of our own rather than litellm's ``num_retries``: verigen must decide between
+retries whether the budget still allows a request, must honour ``Retry-After`` on every provider,
+and must classify the final failure (endpoint unreachable → stop the run; one request refused →
+record it and go on). litellm and the OpenAI client are therefore called with retries off.
+
+The cache key (``cache_key``) is the SHA-256 of the canonical JSON of exactly what changes a
+reply: model string, messages, temperature, top_p, max_tokens, seed and response_format. The
+``api_base`` is left out on purpose: the same model behind a new port (a restarted local server)
+answers the same request the same way. Replies are stored in the run's journal, so a rerun or a
+resumed run sends nothing it has already paid for.
+
+Cost comes from ``llm.prices`` in the config when the model is listed there, else from litellm's
+bundled price table; a model in neither is counted as *unknown* cost (None), never as free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from verigen.config import LLMConfig
+from verigen.errors import BudgetExceeded, LLMError
+from verigen.records import Usage
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: tuple[tuple[str, str], ...]
+    """(role, content) pairs; a tuple so the request is hashable and immutable."""
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    seed: int | None = None
+    response_format: str | None = None
+    """A JSON-encoded ``response_format`` (e.g. a JSON schema), or None for free text."""
+    api_base: str | None = None
+
+    def key(self) -> str:
+        return cache_key(self)
+
+
+def cache_key(request: ChatRequest) -> str:
+    payload = asdict(request)
+    payload.pop("api_base")
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    text: str
+    finish_reason: str
+    """``length`` means truncated at max_tokens: the text is kept, the extractor decides."""
+    usage: Usage
+    model: str
+
+
+class RequestFailed(Exception):
+    """One request could not succeed (refused, or kept failing); the run goes on without it."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class ResponseStore(Protocol):
+    def cached_response(self, key: str) -> dict[str, Any] | None: ...
+
+    def add_llm_call(
+        self, key: str, model: str, request: dict[str, Any], response: dict[str, Any],
+        prompt_tokens: int, completion_tokens: int, cost_usd: float | None, latency_s: float,
+    ) -> None: ...
+
+
+@dataclass
+class Spend:
+    """Running totals for the live panel and the report."""
+
+    calls: int = 0
+    cached: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unknown_cost_calls: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, usage: Usage) -> None:
+        if usage.cached:
+            self.cached += 1
+            return
+        self.calls += 1
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        if usage.cost_usd is None:
+            self.unknown_cost_calls += 1
+        else:
+            self.cost_usd += usage.cost_usd
+
+
+_RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+_FATAL_STATUS = {401, 403, 404}
+
+
+class LLMClient:
+    """Async chat completions through litellm, safe to share across coroutines of one loop."""
+
+    def __init__(
+        self, config: LLMConfig, store: ResponseStore | None = None, *,
+        api_key: str | None = None, spent_before_usd: float = 0.0,
+    ) -> None:
+        self.config = config
+        self.store = store if config.cache else None
+        self.api_key = api_key
+        self.spend = Spend()
+        self._spent_before = spent_before_usd
+        self._semaphore: asyncio.Semaphore | None = None
+        self._litellm: ModuleType | None = None
+
+    @property
+    def total_cost_usd(self) -> float:
+        """Cost of this run directory so far, including earlier (resumed) invocations."""
+        return self._spent_before + self.spend.cost_usd
+
+    def budget_left(self) -> bool:
+        limit = self.config.max_cost_usd
+        return limit is None or self.total_cost_usd < limit
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        """One completion, from the cache when possible; raises BudgetExceeded, LLMError or
+        RequestFailed, never a provider exception."""
+        key = request.key()
+        if self.store is not None and (hit := self.store.cached_response(key)) is not None:
+            response = _from_cache(hit)
+            self.spend.add(response.usage)
+            return response
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
+        async with self._semaphore:
+            response = await self._with_retries(request)
+        self.spend.add(response.usage)
+        if self.store is not None:
+            self.store.add_llm_call(
+                key, request.model, _request_json(request), _response_json(response),
+                response.usage.prompt_tokens, response.usage.completion_tokens,
+                response.usage.cost_usd, response.usage.latency_s,
+            )
+        return response
+
+    async def _with_retries(self, request: ChatRequest) -> ChatResponse:
+        cfg = self.config
+        for attempt in range(cfg.max_retries + 1):
+            if not self.budget_left():
+                raise BudgetExceeded(
+                    f"max_cost_usd={cfg.max_cost_usd} reached (spent ${self.total_cost_usd:.4f})"
+                )
+            try:
+                return await self._send(request)
+            except Exception as exc:  # provider exceptions are classified once, here
+                retryable, fatal, wait = _classify(exc)
+                if not retryable or attempt == cfg.max_retries:
+                    where = request.api_base or "the provider's default endpoint"
+                    detail = f"{type(exc).__name__} from {request.model} at {where}: {_short(exc)}"
+                    if fatal:
+                        tries = f" after {attempt + 1} tries" if retryable else ""
+                        raise LLMError(detail + tries) from None
+                    raise RequestFailed(_reason(exc), detail) from None
+                self.spend.retries += 1
+                backoff = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt)
+                await asyncio.sleep(max(wait or 0.0, random.uniform(0, backoff)))
+        raise AssertionError("unreachable")
+
+    async def _send(self, request: ChatRequest) -> ChatResponse:
+        litellm = self._import_litellm()
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": r, "content": c} for r, c in request.messages],
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "max_tokens": request.max_tokens,
+            "timeout": self.config.timeout_s,
+            "num_retries": 0,
+            "max_retries": 0,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if request.response_format is not None:
+            kwargs["response_format"] = json.loads(request.response_format)
+        if request.api_base:
+            kwargs["api_base"] = request.api_base
+        if self.api_key:
+            kwargs["api_key"] = self.api_key
+        elif request.api_base:
+            kwargs["api_key"] = "none"  # keyless self-hosted servers; the OpenAI client needs one
+        started = time.monotonic()
+        raw = await litellm.acompletion(**kwargs)
+        latency = time.monotonic() - started
+        choice = raw.choices[0]
+        text = choice.message.content
+        if not isinstance(text, str):
+            raise _MalformedReply(f"no text content in the reply (got {text!r:.80})")
+        usage = getattr(raw, "usage", None)
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        return ChatResponse(
+            text=text,
+            finish_reason=str(choice.finish_reason or "unknown"),
+            usage=Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost_usd=self._cost(litellm, raw, request.model, prompt_tokens, completion_tokens),
+                latency_s=latency,
+            ),
+            model=request.model,
+        )
+
+    def _cost(
+        self, litellm: ModuleType, raw: Any, model: str, prompt_tokens: int, completion_tokens: int
+    ) -> float | None:
+        price = self.config.prices.get(model)
+        if price is not None:
+            return (prompt_tokens * price.input_per_mtok
+                    + completion_tokens * price.output_per_mtok) / 1e6
+        try:
+            return float(litellm.completion_cost(completion_response=raw, model=model))
+        except Exception:  # litellm raises a variety of errors for unpriced models
+            return None
+
+    def _import_litellm(self) -> ModuleType:
+        """Import litellm on first use: it costs seconds, and ``verigen --help`` should not pay.
+
+        litellm would otherwise fetch its price map from the internet at import (and wait ~9 s
+        for retries offline); the bundled table is what verigen prices with.
+        """
+        if self._litellm is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.telemetry = False
+            self._litellm = litellm
+        return self._litellm
+
+
+class _MalformedReply(Exception):
+    """The server answered 200 with something that is not a chat completion."""
+
+
+def _classify(exc: Exception) -> tuple[bool, bool, float | None]:
+    """(retryable, fatal-when-final, server-requested wait in seconds)."""
+    status = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    if isinstance(exc, _MalformedReply) or name in {"JSONDecodeError", "APIResponseValidationError"}:
+        return True, False, None
+    if _unreachable(exc):
+        return True, True, None
+    if isinstance(status, int):
+        if status in _RETRYABLE_STATUS or status >= 500:
+            return True, False, _retry_after(exc)
+        return False, status in _FATAL_STATUS, None
+    # litellm wraps unparseable bodies and odd failures in plain APIError without a status
+    return True, False, None
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Connection-level failure anywhere in the chain (litellm reports some as a plain 500)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, (TimeoutError, ConnectionError)) or type(seen).__name__ in _NETWORK:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_NETWORK = {"Timeout", "APITimeoutError", "APIConnectionError", "ConnectError", "ConnectTimeout",
+            "ReadTimeout", "RemoteProtocolError"}
+
+
+def _retry_after(exc: Exception) -> float | None:
+    headers: Any = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return min(float(value), 600.0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _reason(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, _MalformedReply):
+        return "malformed_reply"
+    return f"http_{status}" if isinstance(status, int) else "request_failed"
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _request_json(request: ChatRequest) -> dict[str, Any]:
+    return asdict(request)
+
+
+def _response_json(response: ChatResponse) -> dict[str, Any]:
+    return {
+        "text": response.text,
+        "finish_reason": response.finish_reason,
+        "model": response.model,
+        "usage": response.usage.model_dump(),
+    }
+
+
+def _from_cache(hit: dict[str, Any]) -> ChatResponse:
+    usage = Usage.model_validate(hit["usage"]).model_copy(update={"cached": True})
+    return ChatResponse(
+        text=hit["text"], finish_reason=hit["finish_reason"], usage=usage, model=hit["model"]
+    )

@@ -1,0 +1,196 @@
+"""The journal: one SQLite file in the run directory holding every record as it is produced.
+
+Why SQLite in WAL mode: each write is a small committed transaction, so ``kill -9`` at any moment
+loses at most what was in flight and never corrupts what was committed; readers (``verigen
+stats`` while a run is going) never block the writer. Ids are content hashes and every insert is
+``INSERT OR IGNORE``, so a resumed run cannot store a sample twice.
+
+Tables hold the frozen records as JSON beside the few columns queries need. Verdicts are keyed by
+(attempt, verifier, verifier version): a verifier fix re-verifies stored attempts without
+regenerating them. The LLM response cache lives here too, keyed by the request's content hash
+(see ``verigen.llm.cache_key``), which is what makes a rerun cost nothing.
+
+Not for network filesystems (SQLite locking), and one writer process at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from verigen.errors import InputError
+from verigen.records import Attempt, Outcome, Problem, Verdict
+
+JOURNAL_NAME = "journal.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS problems (
+    id TEXT PRIMARY KEY, round INTEGER NOT NULL, topic TEXT NOT NULL, data TEXT NOT NULL,
+    created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+    id TEXT PRIMARY KEY, problem_id TEXT NOT NULL, data TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_by_problem ON attempts (problem_id);
+CREATE TABLE IF NOT EXISTS verdicts (
+    attempt_id TEXT NOT NULL, verifier TEXT NOT NULL, version TEXT NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT NOT NULL, data TEXT NOT NULL, created REAL NOT NULL,
+    PRIMARY KEY (attempt_id, verifier, version));
+CREATE TABLE IF NOT EXISTS llm_calls (
+    key TEXT PRIMARY KEY, model TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cost_usd REAL,
+    latency_s REAL NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (
+    key TEXT PRIMARY KEY, stage TEXT NOT NULL, subject TEXT NOT NULL, reason TEXT NOT NULL,
+    detail TEXT NOT NULL, created REAL NOT NULL);
+"""
+
+
+class Journal:
+    """Records in, records out. Thread-confined: open one per thread or process."""
+
+    def __init__(self, run_dir: Path) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / JOURNAL_NAME
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not a usable verigen journal ({exc})") from None
+
+    @classmethod
+    def open_existing(cls, run_dir: Path) -> Journal:
+        if not (run_dir / JOURNAL_NAME).is_file():
+            raise InputError(f"{run_dir}: no {JOURNAL_NAME} here; is this a verigen run directory?")
+        return cls(run_dir)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- run metadata ---------------------------------------------------------------------------
+    def set_meta(self, key: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # -- records ----------------------------------------------------------------------------------
+    def add_problem(self, problem: Problem) -> bool:
+        """Store a problem; False when one with the same id was already there (a duplicate)."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO problems (id, round, topic, data, created) VALUES (?,?,?,?,?)",
+            (problem.id, problem.provenance.round, problem.topic, problem.model_dump_json(),
+             time.time()),
+        )
+        return cur.rowcount == 1
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO attempts (id, problem_id, data, created) VALUES (?,?,?,?)",
+            (attempt.id, attempt.problem_id, attempt.model_dump_json(), time.time()),
+        )
+
+    def add_verdict(self, attempt_id: str, verdict: Verdict) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)",
+            (attempt_id, verdict.verifier, verdict.verifier_version, verdict.outcome.value,
+             verdict.reason, verdict.model_dump_json(), time.time()),
+        )
+
+    def add_failure(self, key: str, stage: str, subject: str, reason: str, detail: str) -> None:
+        """A stage's failure that is data, not a crash: a parse failure, an exhausted retry."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO failures VALUES (?,?,?,?,?,?)",
+            (key, stage, subject, reason, detail[:4000], time.time()),
+        )
+
+    def verdict(self, attempt_id: str, verifier: str, version: str) -> Verdict | None:
+        row = self._db.execute(
+            "SELECT data FROM verdicts WHERE attempt_id=? AND verifier=? AND version=?",
+            (attempt_id, verifier, version),
+        ).fetchone()
+        return Verdict.model_validate_json(row[0]) if row else None
+
+    def problems(self) -> Iterator[Problem]:
+        for (data,) in self._db.execute("SELECT data FROM problems ORDER BY id"):
+            yield Problem.model_validate_json(data)
+
+    def attempts(self, problem_id: str) -> list[Attempt]:
+        rows = self._db.execute(
+            "SELECT data FROM attempts WHERE problem_id = ? ORDER BY id", (problem_id,)
+        )
+        return [Attempt.model_validate_json(data) for (data,) in rows]
+
+    def verified(self, verifier: str, version: str) -> Iterator[tuple[Problem, Attempt, Verdict]]:
+        """Every accepted attempt with its problem, in a stable order (problem id, attempt id)."""
+        rows = self._db.execute(
+            """SELECT p.data, a.data, v.data FROM verdicts v
+               JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
+               WHERE v.verifier = ? AND v.version = ? AND v.outcome = ?
+               ORDER BY p.id, a.id""",
+            (verifier, version, Outcome.ACCEPTED.value),
+        )
+        for p, a, v in rows:
+            yield (Problem.model_validate_json(p), Attempt.model_validate_json(a),
+                   Verdict.model_validate_json(v))
+
+    # -- LLM response cache -------------------------------------------------------------------------
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT response FROM llm_calls WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def add_llm_call(
+        self, key: str, model: str, request: dict[str, Any], response: dict[str, Any],
+        prompt_tokens: int, completion_tokens: int, cost_usd: float | None, latency_s: float,
+    ) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?)",
+            (key, model, json.dumps(request), json.dumps(response), prompt_tokens,
+             completion_tokens, cost_usd, latency_s, time.time()),
+        )
+
+    # -- summaries ----------------------------------------------------------------------------------
+    def counts(self) -> dict[str, Any]:
+        """The funnel and spend as plain numbers, for the report and ``verigen stats``."""
+        one = self._db.execute
+        by_outcome: dict[str, int] = dict(
+            one("SELECT outcome, COUNT(*) FROM verdicts GROUP BY outcome").fetchall()
+        )
+        reasons = dict(
+            one("SELECT reason, COUNT(*) FROM verdicts WHERE outcome != ? GROUP BY reason "
+                "ORDER BY 2 DESC", (Outcome.ACCEPTED.value,)).fetchall()
+        )
+        failures = dict(
+            one("SELECT stage || ':' || reason, COUNT(*) FROM failures GROUP BY 1").fetchall()
+        )
+        calls, ptok, ctok, cost, unknown = one(
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0),"
+            " COALESCE(SUM(cost_usd),0), SUM(cost_usd IS NULL) FROM llm_calls"
+        ).fetchone()
+        return {
+            "problems": one("SELECT COUNT(*) FROM problems").fetchone()[0],
+            "attempts": one("SELECT COUNT(*) FROM attempts").fetchone()[0],
+            "verdicts": by_outcome,
+            "rejection_reasons": reasons,
+            "failures": failures,
+            "llm_calls": calls,
+            "prompt_tokens": ptok,
+            "completion_tokens": ctok,
+            "cost_usd": round(cost, 6),
+            "calls_unknown_cost": unknown or 0,
+        }
