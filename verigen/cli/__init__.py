@@ -28,6 +28,7 @@ app = typer.Typer(
 # Each module defines ``register(app)``; listed explicitly so the command set is reviewable here.
 _COMMAND_MODULES = (
     "verigen.cli.run",
+    "verigen.cli.model",
 )
 
 

@@ -171,8 +171,8 @@ def local_server(
             "llama-cpp-python is not installed in this Python; "
             "install it with: pip install 'verigen[local]'"
         )
-    model_path = fetch_model(spec, cache_dir or default_cache_dir(), console=console)
     port = _check_port(port) if port is not None else _free_port()
+    model_path = fetch_model(spec, cache_dir or default_cache_dir(), console=console)
     command = llama_cpp_command(model_path, name=name, port=port)
     server = start_server(command, name=name, port=port, startup_timeout=startup_timeout)
     try:
