@@ -39,6 +39,8 @@ class Fault:
 class ServerState:
     responder: Responder
     faults: list[Fault] = field(default_factory=list)
+    delay_s: float = 0.0
+    """Added to every reply: keeps a run going long enough to be killed mid-way."""
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = state.take_fault(body)
         if fault is not None and self._misbehave(fault):
             return
+        time.sleep(state.delay_s)
         text = state.responder(body)
         finish = "stop"
         if fault is not None and fault.kind == "truncated":
@@ -150,10 +153,14 @@ def completion(body: dict[str, Any], text: str, finish: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": 1_700_000_000,
         "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "finish_reason": finish,
-                     "message": {"role": "assistant", "content": text}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text.split()),
-                  "total_tokens": prompt_tokens + len(text.split())},
+        "choices": [
+            {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": text}}
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(text.split()),
+            "total_tokens": prompt_tokens + len(text.split()),
+        },
     }
 
 
@@ -165,8 +172,10 @@ class _Server(ThreadingHTTPServer):
 class FakeLLM:
     """Start with ``with FakeLLM() as llm:``; ``llm.api_base`` is the base URL for litellm."""
 
-    def __init__(self, responder: Responder = math_responder, port: int = 0) -> None:
-        self.state = ServerState(responder=responder)
+    def __init__(
+        self, responder: Responder = math_responder, port: int = 0, delay_s: float = 0.0
+    ) -> None:
+        self.state = ServerState(responder=responder, delay_s=delay_s)
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.state = self.state
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -17,8 +17,13 @@ FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5.0}
 
 
 def _request(server: FakeLLM, text: str = "What is 2 plus 3?", seed: int = 1) -> ChatRequest:
-    return ChatRequest(model="openai/fake", messages=(("user", text),), seed=seed,
-                       api_base=server.api_base, max_tokens=64)
+    return ChatRequest(
+        model="openai/fake",
+        messages=(("user", text),),
+        seed=seed,
+        api_base=server.api_base,
+        max_tokens=64,
+    )
 
 
 def _complete(client: LLMClient, request: ChatRequest):  # type: ignore[no-untyped-def]
@@ -68,8 +73,9 @@ def test_auth_error_is_fatal_without_retries(fake_llm: FakeLLM) -> None:
 
 def test_unreachable_endpoint_is_fatal_after_bounded_retries() -> None:
     client = LLMClient(LLMConfig(max_retries=2, **FAST))
-    request = ChatRequest(model="openai/fake", messages=(("user", "hi"),),
-                          api_base="http://127.0.0.1:9/v1")
+    request = ChatRequest(
+        model="openai/fake", messages=(("user", "hi"),), api_base="http://127.0.0.1:9/v1"
+    )
     with pytest.raises(LLMError, match=r"127\.0\.0\.1:9.*after 3 tries"):
         _complete(client, request)
 
@@ -98,6 +104,6 @@ def test_budget_stops_new_requests_and_counts_configured_prices(fake_llm: FakeLL
     reply = _complete(client, _request(fake_llm))
     assert reply.usage.cost_usd == pytest.approx(reply.usage.prompt_tokens)
     assert client.total_cost_usd >= 5.0
-    with pytest.raises(BudgetExceeded, match="max_cost_usd=5.0"):
+    with pytest.raises(BudgetExceeded, match=r"max_cost_usd=5\.0"):
         _complete(client, _request(fake_llm, seed=9))
     assert len(fake_llm.state.requests) == 1

@@ -35,9 +35,9 @@ class LLMConfig(_Section):
     """How verigen talks to LLM endpoints; shared by every role."""
 
     api_base: str | None = None
-    """Default OpenAI-compatible base URL (e.g. ``http://127.0.0.1:8000/v1``); None = provider default."""
+    """OpenAI-compatible base URL, e.g. ``http://127.0.0.1:8000/v1``; None: the provider's own."""
     api_key_env: str | None = None
-    """Name of the environment variable holding the API key; the key itself never enters a config."""
+    """The environment variable holding the API key; the key itself never enters a config."""
     local_model: str | None = None
     """Serve this model from the local catalog (``verigen model list``) for the run's duration."""
     max_concurrency: int = Field(default=16, ge=1, le=4096)
@@ -45,7 +45,7 @@ class LLMConfig(_Section):
     timeout_s: float = Field(default=120.0, gt=0, le=3600)
     """Per-request timeout; a request past it is retried like a 5xx."""
     max_retries: int = Field(default=4, ge=0, le=20)
-    """Retries after the first try for 429, 5xx, timeouts, connection errors and malformed replies."""
+    """Retries after the first try: 429, 5xx, timeouts, connection errors, malformed replies."""
     backoff_base_s: float = Field(default=1.0, ge=0, le=60)
     """First backoff; doubles each retry, with full jitter, capped at ``backoff_max_s``."""
     backoff_max_s: float = Field(default=30.0, ge=0, le=600)
@@ -61,7 +61,7 @@ class RoleConfig(_Section):
     """One LLM role (problem writer, solver, ...): which models and how to sample them."""
 
     models: list[str] = Field(min_length=1)
-    """litellm model strings, e.g. ``openai/gpt-4o-mini`` or ``openai/qwen`` with ``llm.api_base``."""
+    """litellm model strings: ``gpt-4o-mini``, or ``openai/qwen`` with ``llm.api_base``."""
     temperature: float = Field(default=0.7, ge=0, le=2)
     top_p: float = Field(default=1.0, gt=0, le=1)
     max_tokens: int = Field(default=1024, ge=1, le=200_000)
@@ -81,7 +81,7 @@ class ProblemsConfig(_Section):
 
 class MathVerifyConfig(_Section):
     min_share: float = Field(default=0.5, gt=0, le=1)
-    """Without a reference answer, accept the majority answer when its share of votes reaches this."""
+    """Without a reference answer, accept the majority answer once its vote share reaches this."""
     min_votes: int = Field(default=2, ge=1)
     """Fewer extracted answers than this cannot form a majority: the problem is rejected."""
     timeout_s: float = Field(default=2.0, gt=0, le=60)
@@ -90,8 +90,11 @@ class MathVerifyConfig(_Section):
     """Verification processes; independent of LLM concurrency."""
 
 
+OutputFormat = Literal["arrow", "parquet", "jsonl"]
+
+
 class OutputConfig(_Section):
-    formats: list[Literal["arrow", "parquet", "jsonl"]] = Field(default_factory=lambda: ["arrow"])
+    formats: tuple[OutputFormat, ...] = ("arrow",)
     """``arrow`` is ``save_to_disk`` (``datasets.load_from_disk`` reads it)."""
 
 
@@ -191,7 +194,7 @@ def _describe(
 
 
 def _locate(node: yaml.Node | None, loc: list[str], source: str) -> str:
-    """Walk the composed YAML tree along ``loc`` to the deepest node that exists; report its line."""
+    """Walk the composed YAML tree along ``loc`` to the deepest existing node; give its line."""
     line = None
     for part in loc:
         if isinstance(node, yaml.MappingNode):

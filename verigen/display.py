@@ -40,13 +40,20 @@ class RichDisplay(Display):
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self._progress = Progress(
-            TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=self.console,
+            TextColumn("{task.description:>9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
         )
         self._tasks: dict[str, Any] = {}
         self._line = Text("")
-        self._live = Live(Group(self._progress, self._line), console=self.console,
-                          refresh_per_second=4, transient=False)
+        self._live = Live(
+            Group(self._progress, self._line),
+            console=self.console,
+            refresh_per_second=4,
+            transient=False,
+        )
         self._started = time.monotonic()
 
     def start(self, totals: dict[str, int]) -> None:
@@ -90,7 +97,9 @@ def summary_table(report: dict[str, Any]) -> Table:
     table.add_row("llm calls", f"{counts['llm_calls']} ({report['spend']['cached']} cached now)")
     table.add_row("tokens in/out", f"{counts['prompt_tokens']:,} / {counts['completion_tokens']:,}")
     unknown = counts["calls_unknown_cost"]
-    table.add_row("cost", f"${counts['cost_usd']:.4f}" + (f" + {unknown} unknown" if unknown else ""))
+    table.add_row(
+        "cost", f"${counts['cost_usd']:.4f}" + (f" + {unknown} unknown" if unknown else "")
+    )
     if report.get("stop_reason"):
         table.add_row("stopped because", report["stop_reason"])
     table.add_row("output", str(report["dataset_dir"]))

@@ -79,8 +79,15 @@ class ResponseStore(Protocol):
     def cached_response(self, key: str) -> dict[str, Any] | None: ...
 
     def add_llm_call(
-        self, key: str, model: str, request: dict[str, Any], response: dict[str, Any],
-        prompt_tokens: int, completion_tokens: int, cost_usd: float | None, latency_s: float,
+        self,
+        key: str,
+        model: str,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float | None,
+        latency_s: float,
     ) -> None: ...
 
 
@@ -118,8 +125,12 @@ class LLMClient:
     """Async chat completions through litellm, safe to share across coroutines of one loop."""
 
     def __init__(
-        self, config: LLMConfig, store: ResponseStore | None = None, *,
-        api_key: str | None = None, spent_before_usd: float = 0.0,
+        self,
+        config: LLMConfig,
+        store: ResponseStore | None = None,
+        *,
+        api_key: str | None = None,
+        spent_before_usd: float = 0.0,
     ) -> None:
         self.config = config
         self.store = store if config.cache else None
@@ -153,9 +164,14 @@ class LLMClient:
         self.spend.add(response.usage)
         if self.store is not None:
             self.store.add_llm_call(
-                key, request.model, _request_json(request), _response_json(response),
-                response.usage.prompt_tokens, response.usage.completion_tokens,
-                response.usage.cost_usd, response.usage.latency_s,
+                key,
+                request.model,
+                _request_json(request),
+                _response_json(response),
+                response.usage.prompt_tokens,
+                response.usage.completion_tokens,
+                response.usage.cost_usd,
+                response.usage.latency_s,
             )
         return response
 
@@ -231,8 +247,9 @@ class LLMClient:
     ) -> float | None:
         price = self.config.prices.get(model)
         if price is not None:
-            return (prompt_tokens * price.input_per_mtok
-                    + completion_tokens * price.output_per_mtok) / 1e6
+            return (
+                prompt_tokens * price.input_per_mtok + completion_tokens * price.output_per_mtok
+            ) / 1e6
         try:
             return float(litellm.completion_cost(completion_response=raw, model=model))
         except Exception:  # litellm raises a variety of errors for unpriced models
@@ -262,7 +279,10 @@ def _classify(exc: Exception) -> tuple[bool, bool, float | None]:
     """(retryable, fatal-when-final, server-requested wait in seconds)."""
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
-    if isinstance(exc, _MalformedReply) or name in {"JSONDecodeError", "APIResponseValidationError"}:
+    if isinstance(exc, _MalformedReply) or name in {
+        "JSONDecodeError",
+        "APIResponseValidationError",
+    }:
         return True, False, None
     if _unreachable(exc):
         return True, True, None
@@ -286,8 +306,15 @@ def _unreachable(exc: BaseException) -> bool:
     return False
 
 
-_NETWORK = {"Timeout", "APITimeoutError", "APIConnectionError", "ConnectError", "ConnectTimeout",
-            "ReadTimeout", "RemoteProtocolError"}
+_NETWORK = {
+    "Timeout",
+    "APITimeoutError",
+    "APIConnectionError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "RemoteProtocolError",
+}
 
 
 def _retry_after(exc: Exception) -> float | None:

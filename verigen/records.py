@@ -72,7 +72,7 @@ class Problem(Record):
     topic: str = ""
     difficulty: str = ""
     reference_answer: str | None = None
-    """Math: the known final answer, when there is one (imported problems); None for synthetic ones."""
+    """Math: the known final answer (imported problems); None for synthetic ones."""
     entry_point: str | None = None
     """Code: the function the tests call."""
     tests: str | None = None

@@ -79,7 +79,7 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- run metadata ---------------------------------------------------------------------------
+    # -- run metadata -----------------------------------------------------------------
     def set_meta(self, key: str, value: Any) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
@@ -89,13 +89,18 @@ class Journal:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
-    # -- records ----------------------------------------------------------------------------------
+    # -- records ----------------------------------------------------------------------
     def add_problem(self, problem: Problem) -> bool:
         """Store a problem; False when one with the same id was already there (a duplicate)."""
         cur = self._db.execute(
             "INSERT OR IGNORE INTO problems (id, round, topic, data, created) VALUES (?,?,?,?,?)",
-            (problem.id, problem.provenance.round, problem.topic, problem.model_dump_json(),
-             time.time()),
+            (
+                problem.id,
+                problem.provenance.round,
+                problem.topic,
+                problem.model_dump_json(),
+                time.time(),
+            ),
         )
         return cur.rowcount == 1
 
@@ -108,8 +113,15 @@ class Journal:
     def add_verdict(self, attempt_id: str, verdict: Verdict) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)",
-            (attempt_id, verdict.verifier, verdict.verifier_version, verdict.outcome.value,
-             verdict.reason, verdict.model_dump_json(), time.time()),
+            (
+                attempt_id,
+                verdict.verifier,
+                verdict.verifier_version,
+                verdict.outcome.value,
+                verdict.reason,
+                verdict.model_dump_json(),
+                time.time(),
+            ),
         )
 
     def add_failure(self, key: str, stage: str, subject: str, reason: str, detail: str) -> None:
@@ -146,25 +158,44 @@ class Journal:
             (verifier, version, Outcome.ACCEPTED.value),
         )
         for p, a, v in rows:
-            yield (Problem.model_validate_json(p), Attempt.model_validate_json(a),
-                   Verdict.model_validate_json(v))
+            yield (
+                Problem.model_validate_json(p),
+                Attempt.model_validate_json(a),
+                Verdict.model_validate_json(v),
+            )
 
-    # -- LLM response cache -------------------------------------------------------------------------
+    # -- LLM response cache ----------------------------------------------------------------------
     def cached_response(self, key: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT response FROM llm_calls WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def add_llm_call(
-        self, key: str, model: str, request: dict[str, Any], response: dict[str, Any],
-        prompt_tokens: int, completion_tokens: int, cost_usd: float | None, latency_s: float,
+        self,
+        key: str,
+        model: str,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float | None,
+        latency_s: float,
     ) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?)",
-            (key, model, json.dumps(request), json.dumps(response), prompt_tokens,
-             completion_tokens, cost_usd, latency_s, time.time()),
+            (
+                key,
+                model,
+                json.dumps(request),
+                json.dumps(response),
+                prompt_tokens,
+                completion_tokens,
+                cost_usd,
+                latency_s,
+                time.time(),
+            ),
         )
 
-    # -- summaries ----------------------------------------------------------------------------------
+    # -- summaries ----------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:
         """The funnel and spend as plain numbers, for the report and ``verigen stats``."""
         one = self._db.execute
@@ -172,8 +203,11 @@ class Journal:
             one("SELECT outcome, COUNT(*) FROM verdicts GROUP BY outcome").fetchall()
         )
         reasons = dict(
-            one("SELECT reason, COUNT(*) FROM verdicts WHERE outcome != ? GROUP BY reason "
-                "ORDER BY 2 DESC", (Outcome.ACCEPTED.value,)).fetchall()
+            one(
+                "SELECT reason, COUNT(*) FROM verdicts WHERE outcome != ? GROUP BY reason "
+                "ORDER BY 2 DESC",
+                (Outcome.ACCEPTED.value,),
+            ).fetchall()
         )
         failures = dict(
             one("SELECT stage || ':' || reason, COUNT(*) FROM failures GROUP BY 1").fetchall()

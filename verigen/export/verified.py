@@ -20,29 +20,31 @@ from datasets import Dataset, Features, Value
 
 from verigen.store import Journal
 
-FEATURES = Features({
-    "id": Value("string"),
-    "problem_id": Value("string"),
-    "domain": Value("string"),
-    "topic": Value("string"),
-    "difficulty": Value("string"),
-    "problem": Value("string"),
-    "solution": Value("string"),
-    "answer": Value("string"),
-    "model": Value("string"),
-    "sampling": Value("string"),
-    "template": Value("string"),
-    "template_version": Value("string"),
-    "problem_model": Value("string"),
-    "problem_template_version": Value("string"),
-    "verifier": Value("string"),
-    "verifier_version": Value("string"),
-    "verdict_details": Value("string"),
-    "round": Value("int32"),
-    "prompt_tokens": Value("int64"),
-    "completion_tokens": Value("int64"),
-    "latency_s": Value("float64"),
-})
+FEATURES = Features(
+    {
+        "id": Value("string"),
+        "problem_id": Value("string"),
+        "domain": Value("string"),
+        "topic": Value("string"),
+        "difficulty": Value("string"),
+        "problem": Value("string"),
+        "solution": Value("string"),
+        "answer": Value("string"),
+        "model": Value("string"),
+        "sampling": Value("string"),
+        "template": Value("string"),
+        "template_version": Value("string"),
+        "problem_model": Value("string"),
+        "problem_template_version": Value("string"),
+        "verifier": Value("string"),
+        "verifier_version": Value("string"),
+        "verdict_details": Value("string"),
+        "round": Value("int32"),
+        "prompt_tokens": Value("int64"),
+        "completion_tokens": Value("int64"),
+        "latency_s": Value("float64"),
+    }
+)
 
 
 def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator[dict[str, Any]]:
@@ -78,13 +80,19 @@ def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator
 def write_verified(
     run_dir: Path, verifier: str, version: str, formats: list[str]
 ) -> tuple[Path, int]:
-    """Write ``run_dir/dataset`` (and .parquet / .jsonl siblings when asked); returns (dir, rows)."""
+    """Write ``run_dir/dataset`` (and .parquet / .jsonl siblings if asked); return (dir, rows)."""
     target = run_dir / "dataset"
     with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp:
         dataset = Dataset.from_generator(
-            _rows, features=FEATURES, cache_dir=tmp,
-            gen_kwargs={"journal_dir": str(run_dir), "verifier": verifier, "version": version,
-                        "nonce": uuid.uuid4().hex},
+            _rows,
+            features=FEATURES,
+            cache_dir=tmp,
+            gen_kwargs={
+                "journal_dir": str(run_dir),
+                "verifier": verifier,
+                "version": version,
+                "nonce": uuid.uuid4().hex,
+            },
         )
         assert isinstance(dataset, Dataset)
         staged = Path(tmp) / "dataset"

@@ -31,8 +31,12 @@ def problem_request(
     template = prompts.load(TEMPLATE)
     messages = template.render(topic=topic, difficulty=difficulty, variation=slot + 1)
     request = ChatRequest(
-        model=model, messages=messages, temperature=role.temperature, top_p=role.top_p,
-        max_tokens=role.max_tokens, seed=derive_seed(root_seed, "problem", topic, slot),
+        model=model,
+        messages=messages,
+        temperature=role.temperature,
+        top_p=role.top_p,
+        max_tokens=role.max_tokens,
+        seed=derive_seed(root_seed, "problem", topic, slot),
         api_base=api_base,
     )
     return request, difficulty
@@ -47,7 +51,7 @@ def parse_problem(text: str) -> str | None:
     body = text.strip()
     labelled = re.search(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]", body)
     if labelled:
-        body = body[labelled.start():]
+        body = body[labelled.start() :]
     body = _TRAILER.sub("", _PREFIX.sub("", body, count=1)).strip().strip("*").strip()
     if not (_MIN_CHARS <= len(body) <= _MAX_CHARS) or "\\boxed" in body:
         return None
@@ -66,8 +70,12 @@ def make_problem(
         difficulty=difficulty,
         provenance=Provenance(
             model=request.model,
-            params={"temperature": request.temperature, "top_p": request.top_p,
-                    "max_tokens": request.max_tokens, "seed": request.seed},
+            params={
+                "temperature": request.temperature,
+                "top_p": request.top_p,
+                "max_tokens": request.max_tokens,
+                "seed": request.seed,
+            },
             template=TEMPLATE,
             template_version=template.version,
             round=round_,

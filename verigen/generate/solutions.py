@@ -19,10 +19,17 @@ def solve_requests(
     messages = prompts.load(TEMPLATE).render(problem=problem.statement)
     for m, model in enumerate(role.models):
         for s in range(role.samples):
-            yield m * role.samples + s, ChatRequest(
-                model=model, messages=messages, temperature=role.temperature, top_p=role.top_p,
-                max_tokens=role.max_tokens, seed=derive_seed(root_seed, problem.id, model, s),
-                api_base=api_base,
+            yield (
+                m * role.samples + s,
+                ChatRequest(
+                    model=model,
+                    messages=messages,
+                    temperature=role.temperature,
+                    top_p=role.top_p,
+                    max_tokens=role.max_tokens,
+                    seed=derive_seed(root_seed, problem.id, model, s),
+                    api_base=api_base,
+                ),
             )
 
 
@@ -30,9 +37,13 @@ def make_attempt(
     problem: Problem, index: int, request: ChatRequest, response: ChatResponse, round_: int
 ) -> Attempt:
     template = prompts.load(TEMPLATE)
-    params = {"temperature": request.temperature, "top_p": request.top_p,
-              "max_tokens": request.max_tokens, "seed": request.seed,
-              "finish_reason": response.finish_reason}
+    params = {
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "max_tokens": request.max_tokens,
+        "seed": request.seed,
+        "finish_reason": response.finish_reason,
+    }
     return Attempt(
         id=content_id(problem.id, request.model, index, request.key(), prefix="a-"),
         problem_id=problem.id,
@@ -40,7 +51,10 @@ def make_attempt(
         completion=response.text,
         usage=response.usage,
         provenance=Provenance(
-            model=request.model, params=params, template=TEMPLATE,
-            template_version=template.version, round=round_,
+            model=request.model,
+            params=params,
+            template=TEMPLATE,
+            template_version=template.version,
+            round=round_,
         ),
     )

@@ -1,0 +1,78 @@
+"""The journal: idempotent inserts, verifier-versioned verdicts, and counts for the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from verigen.errors import InputError
+from verigen.records import Attempt, Domain, Outcome, Problem, Usage, Verdict, content_id
+from verigen.store import Journal
+
+
+def _problem(text: str = "What is 1 + 1?") -> Problem:
+    return Problem(id=content_id(text), domain=Domain.MATH, statement=text, topic="add")
+
+
+def _verdict(outcome: Outcome, version: str = "1") -> Verdict:
+    return Verdict(
+        outcome=outcome,
+        reason="ok" if outcome is Outcome.ACCEPTED else "wrong",
+        verifier="math",
+        verifier_version=version,
+    )
+
+
+def test_content_ids_ignore_case_and_whitespace() -> None:
+    assert content_id("What is  1+1?\n") == content_id("what is 1+1?")
+    assert content_id("What is 1+2?") != content_id("What is 1+1?")
+
+
+def test_records_survive_reopen_and_are_stored_once(tmp_path: Path) -> None:
+    problem = _problem()
+    attempt = Attempt(
+        id="a1",
+        problem_id=problem.id,
+        sample_index=0,
+        completion="\\boxed{2}",
+        usage=Usage(prompt_tokens=3, completion_tokens=4, cost_usd=0.01),
+    )
+    with Journal(tmp_path) as journal:
+        assert journal.add_problem(problem) is True
+        assert journal.add_problem(problem) is False
+        journal.add_attempt(attempt)
+        journal.add_attempt(attempt)
+        journal.add_verdict("a1", _verdict(Outcome.ACCEPTED))
+    with Journal.open_existing(tmp_path) as journal:
+        assert list(journal.problems()) == [problem]
+        assert journal.attempts(problem.id) == [attempt]
+        rows = list(journal.verified("math", "1"))
+        assert [(p.id, a.id) for p, a, _ in rows] == [(problem.id, "a1")]
+        assert journal.verdict("a1", "math", "2") is None, "a new verifier version re-verifies"
+
+
+def test_counts_split_outcomes_reasons_and_unknown_cost(tmp_path: Path) -> None:
+    with Journal(tmp_path) as journal:
+        journal.add_verdict("a1", _verdict(Outcome.ACCEPTED))
+        journal.add_verdict("a2", _verdict(Outcome.REJECTED))
+        journal.add_verdict("a3", _verdict(Outcome.INFRA_ERROR))
+        journal.add_llm_call("k1", "m", {}, {}, 10, 5, 0.5, 0.1)
+        journal.add_llm_call("k2", "m", {}, {}, 1, 1, None, 0.1)
+        journal.add_failure("f1", "propose", "t#0", "unparseable_problem", "blah")
+        counts = journal.counts()
+    assert counts["verdicts"] == {"accepted": 1, "rejected": 1, "infra_error": 1}
+    assert counts["rejection_reasons"] == {"wrong": 2}
+    assert counts["cost_usd"] == 0.5 and counts["calls_unknown_cost"] == 1
+    assert counts["failures"] == {"propose:unparseable_problem": 1}
+
+
+def test_open_existing_refuses_a_directory_without_a_journal(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no journal\.sqlite"):
+        Journal.open_existing(tmp_path)
+
+
+def test_garbage_file_is_reported_not_crashed_on(tmp_path: Path) -> None:
+    (tmp_path / "journal.sqlite").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(InputError, match="not a usable verigen journal"):
+        Journal(tmp_path)

@@ -1,0 +1,5 @@
+"""``python -m verigen`` is the ``verigen`` command."""
+
+from verigen.cli import main
+
+main()
