@@ -150,12 +150,34 @@ class Journal:
 
     def verified(self, verifier: str, version: str) -> Iterator[tuple[Problem, Attempt, Verdict]]:
         """Every accepted attempt with its problem, in a stable order (problem id, attempt id)."""
+        return self.judged(verifier, version, Outcome.ACCEPTED)
+
+    def judged(
+        self,
+        verifier: str | None = None,
+        version: str | None = None,
+        outcome: Outcome | None = None,
+    ) -> Iterator[tuple[Problem, Attempt, Verdict]]:
+        """Attempts with their problem and verdict, filtered, ordered by (problem id, attempt id).
+
+        With several verdicts for one attempt (verifier versions), each appears once per verdict:
+        pass ``verifier`` and ``version`` to see one verifier's view.
+        """
+        clauses = [
+            (col, value)
+            for col, value in (
+                ("v.verifier", verifier),
+                ("v.version", version),
+                ("v.outcome", outcome.value if outcome else None),
+            )
+            if value is not None
+        ]
+        where = " AND ".join(f"{col} = ?" for col, _ in clauses) or "1"
         rows = self._db.execute(
-            """SELECT p.data, a.data, v.data FROM verdicts v
+            f"""SELECT p.data, a.data, v.data FROM verdicts v
                JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
-               WHERE v.verifier = ? AND v.version = ? AND v.outcome = ?
-               ORDER BY p.id, a.id""",
-            (verifier, version, Outcome.ACCEPTED.value),
+               WHERE {where} ORDER BY p.id, a.id""",
+            [value for _, value in clauses],
         )
         for p, a, v in rows:
             yield (
