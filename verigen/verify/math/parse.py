@@ -1,0 +1,111 @@
+"""Untrusted LaTeX to sympy, inside a worker process only, behind size and shape guards.
+
+The parser is ``latex2sympy2_extended``: an ANTLR grammar whose tree visitor builds sympy
+objects directly, so model output is never handed to ``eval`` (``sympify``/``parse_expr`` on a
+string would be). Guards run first, on the string, and refuse what would make the parser or
+later evaluation blow up: macro definitions, deep nesting, over-long answers; then a walk of
+the parsed tree refuses numbers too large to evaluate (exponent towers, huge factorials).
+Importing this module is expensive (sympy, ANTLR), which is why only workers do it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import sympy
+from latex2sympy2_extended.latex2sympy2 import NormalizationConfig, latex2sympy
+
+_MACROS = re.compile(r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
+                     r"catcode|csname|expandafter|input|include|write|read|loop|repeat)\b")
+_NORMALIZATION = NormalizationConfig(
+    basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="none"
+)
+_MAX_NODES = 4_000
+_MAX_LOG10 = 300.0
+"""Values beyond 1e300 are not evaluated numerically: equal strings or equal trees only."""
+
+
+class Refused(Exception):
+    """The answer was not parsed on purpose; ``reason`` becomes the verdict's reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:
+    """Refuse, before any parsing, text that is too long, too deep or defines macros."""
+    if len(latex) > max_chars:
+        raise Refused("answer_too_long")
+    if _MACROS.search(latex):
+        raise Refused("unsafe_latex")
+    depth = deepest = 0
+    for ch in latex:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    if deepest > max_nesting:
+        raise Refused("too_deep")
+
+
+@lru_cache(maxsize=512)
+def parse_latex(latex: str) -> sympy.Basic:
+    """Parse normalised LaTeX; raises ``Refused('unparsable')`` when the grammar rejects it."""
+    try:
+        expr = latex2sympy(latex, normalization_config=_NORMALIZATION)
+    except RecursionError as exc:
+        raise Refused("too_deep") from exc
+    except Exception as exc:  # the parser raises many types; each means "not math we read"
+        raise Refused("unparsable") from exc
+    if not isinstance(expr, (sympy.Basic, sympy.MatrixBase)):
+        raise Refused("unparsable")
+    return _imaginary_unit(expr)
+
+
+def _imaginary_unit(expr: sympy.Basic) -> sympy.Basic:
+    """A free ``i`` is the imaginary unit (both sides get the same reading)."""
+    i_symbols = [s for s in getattr(expr, "free_symbols", ()) if str(s) == "i"]
+    if not i_symbols:
+        return expr
+    return expr.subs({s: sympy.I for s in i_symbols}, simultaneous=True)
+
+
+def is_evaluable(expr: sympy.Basic) -> bool:
+    """False when evaluating ``expr`` could take unbounded time or memory."""
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.rows * expr.cols <= _MAX_NODES and all(is_evaluable(e) for e in expr)
+    nodes = 0
+    for _ in sympy.preorder_traversal(expr):
+        nodes += 1
+        if nodes > _MAX_NODES:
+            return False
+    return _log10_bound(expr) <= _MAX_LOG10
+
+
+def _log10_bound(expr: sympy.Basic, depth: int = 0) -> float:
+    """An upper bound of log10|expr| read from the tree, without evaluating any power."""
+    if depth > 40:
+        return math.inf
+    if isinstance(expr, sympy.Number):
+        value = abs(float(expr)) if expr.is_finite else math.inf
+        return math.log10(value) if value > 1e-300 else -300.0
+    args = [_log10_bound(a, depth + 1) for a in getattr(expr, "args", ())]
+    if isinstance(expr, sympy.exp):
+        return math.inf if args[0] > 6 else 10 ** args[0]
+    if isinstance(expr, sympy.Pow):
+        exp_bound = args[1]
+        if exp_bound > 6:
+            return math.inf
+        return 10**exp_bound * max(abs(args[0]), 1.0)
+    if isinstance(expr, sympy.Mul):
+        return sum(max(a, -300.0) for a in args)
+    if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.gamma, sympy.binomial)):
+        top = max(args)
+        return math.inf if top > 6 else 10**top * max(top, 1.0)
+    if not args:
+        return 0.0
+    return max(args) + math.log10(len(args))
