@@ -13,7 +13,9 @@ from dataclasses import dataclass
 _DOUBLE_SLASH = re.compile(r"(?<!\\)\\\\(?=[A-Za-z]{2})")
 _DELIMS = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\displaystyle|\\[tdc]?(?:big|Big)[lr]?\b|\*\*")
 _SEP = r"(?:\s?\{\s?,\s?\}\s?|,\\!\s?|\\,|\\ |~|,|\s)"
-_THOUSANDS = re.compile(r"(?<![\d.])([(\[]\s*)?(\d{1,3})((?:" + _SEP + r"\d{3})+)(?![\d])(\s*[)\]])?")
+_THOUSANDS = re.compile(
+    r"(?<![\d.])([(\[]\s*)?(\d{1,3})((?:" + _SEP + r"\d{3})+)(?![\d])(\s*[)\]])?"
+)
 _THOUSAND_SEP = re.compile(_SEP)
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2}|\d{4,})(?![\d,])|(?<![\d,])0,(\d+)(?![\d,])")
 _SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[eE]\s?([+-]?\d+)(?![\w.])")
@@ -21,7 +23,9 @@ _PCT = re.compile(r"\s*(?:\\%|%|\\text\{\s*(?:percent|\\%)\s*\}|\bpercent(?:age)
 _DEGREE = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree\b|\\circ\b")
 _EMPTY = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}")
 _TEXT_CMD = re.compile(r"\\(?:text(?:bf|it|rm|normal)?|mathrm|mathbf|mbox|textup)\s*\{([^{}]*)\}")
-_CONNECT = re.compile(r"\s*(?:\\text\{\s*(?:and|or|,)\s*\}|\\q?quad|(?<![A-Za-z])(?:and|or)(?![a-z]))\s*")
+_CONNECT = re.compile(
+    r"\s*(?:\\text\{\s*(?:and|or|,)\s*\}|\\q?quad|(?<![A-Za-z])(?:and|or)(?![a-z]))\s*"
+)
 _UNIT_TAIL = re.compile(r"(?<=[\d}).\s])\s*\\text\{\s*[A-Za-z][A-Za-z .]*\}(?:\^\{?\d\}?)?")
 _FRAC = re.compile(r"\\[dtc]frac")
 _SPACING = re.compile(r"\\[!;:>]|\\ (?!\d)")

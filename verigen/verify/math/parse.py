@@ -23,8 +23,9 @@ _NORMALIZATION = NormalizationConfig(
     basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="none"
 )
 _MAX_NODES = 4_000
-_MAX_LOG10 = 300.0
-"""Values beyond 1e300 are not evaluated numerically: equal strings or equal trees only."""
+_MAX_LOG10 = 10_000.0
+"""Values beyond 1e10000 are never evaluated (exact integers that size get slow): they are
+equal only as equal strings or equal trees."""
 
 
 class Refused(Exception):
@@ -78,9 +79,7 @@ def is_evaluable(expr: sympy.Basic) -> bool:
     """False when evaluating ``expr`` could take unbounded time or memory."""
     if isinstance(expr, sympy.MatrixBase):
         return expr.rows * expr.cols <= _MAX_NODES and all(is_evaluable(e) for e in expr)
-    nodes = 0
-    for _ in sympy.preorder_traversal(expr):
-        nodes += 1
+    for nodes, _ in enumerate(sympy.preorder_traversal(expr)):
         if nodes > _MAX_NODES:
             return False
     return _log10_bound(expr) <= _MAX_LOG10
