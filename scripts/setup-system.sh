@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install and start what verigen's sandbox needs on a Debian/Ubuntu machine, as root.
+#
+# Idempotent: installs docker.io, bubblewrap and debootstrap only when missing, starts dockerd
+# only when no engine answers, and then waits (up to 60 s) until one does. Harmless when all is
+# already in place. Without root it only reports what is missing (the bwrap backend can still run
+# unprivileged where the kernel allows user namespaces).
+set -euo pipefail
+
+log() { printf 'setup-system: %s\n' "$*" >&2; }
+
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+
+if ((${#need[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        log "missing ${need[*]}; run this script as root to install them"
+        exit 1
+    fi
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+engine_answers() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+if engine_answers; then
+    log "docker engine answers"
+    exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+    log "no docker engine answers and starting one needs root; the bwrap backend remains"
+    exit 0
+fi
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+    log "starting dockerd (log: /var/log/verigen-dockerd.log)"
+    # setsid + nohup: the daemon must outlive this script and the shell that called it.
+    setsid nohup dockerd >/var/log/verigen-dockerd.log 2>&1 </dev/null &
+fi
+for _ in $(seq 60); do
+    if engine_answers; then
+        log "docker engine answers"
+        exit 0
+    fi
+    sleep 1
+done
+log "dockerd did not answer within 60 s; see /var/log/verigen-dockerd.log"
+exit 1

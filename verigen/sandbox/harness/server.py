@@ -1,0 +1,329 @@
+"""The fork server: PID 1 of every warm sandbox, one job at a time, each started fresh by fork+exec.
+
+Runs *inside* the sandbox (``python3 -I -S -c <this file>``), standard library only. The host sends
+length-prefixed JSON frames on stdin and reads answers on stdout; no job ever holds those two fds.
+
+Why PID 1: the kernel delivers no signal to a namespace's init from inside that it has not asked
+for, so a job cannot kill its supervisor (attack 22); orphans are re-parented here and reaped
+(an unreaped zombie per run would exhaust the pids cap); and ``kill(-1, SIGKILL)`` from PID 1 ends
+every other process in the sandbox, so nothing of a job (daemonised or not) outlives it.
+
+Per job: a fresh scratch directory, a new session, rlimits (address space, processes, file size,
+open files, CPU, no core dumps), ``oom_score_adj=1000`` (the OOM killer takes the job, not us), a
+clean environment, stdin from a pipe that is closed after the job's input, and output capped per
+stream. The seccomp filter and ``no_new_privs`` are installed on this process at start and so
+inherited by everything it forks; it also marks itself non-dumpable, which keeps a job (same uid)
+from reading ``/proc/1/{environ,mem,fd}``. After the job: kill all, reap all, wipe every writable
+place (``/tmp``, ``/dev/shm``). The host decides the final status from the facts reported here.
+"""
+
+import base64
+import ctypes
+import json
+import os
+import resource
+import select
+import signal
+import stat
+import struct
+import sys
+import time
+
+SCRATCH_ROOT = "/tmp"
+JOB_DIR = "/tmp/job"
+WIPE_DIRS = ("/tmp", "/dev/shm")
+OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
+CHUNK = 1 << 16
+
+
+def read_exact(n):
+    buf = bytearray()
+    while len(buf) < n:
+        part = os.read(0, n - len(buf))
+        if not part:
+            return None
+        buf += part
+    return bytes(buf)
+
+
+def read_frame():
+    head = read_exact(4)
+    if head is None:
+        return None
+    body = read_exact(struct.unpack(">I", head)[0])
+    return None if body is None else json.loads(body)
+
+
+def write_frame(obj):
+    body = json.dumps(obj).encode()
+    data = struct.pack(">I", len(body)) + body
+    while data:
+        data = data[os.write(1, data):]
+
+
+def harden(seccomp_b64):
+    """no_new_privs + non-dumpable + the seccomp filter, before any job exists."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    program = base64.b64decode(seccomp_b64)
+    buf = ctypes.create_string_buffer(program, len(program))
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = SockFprog(len(program) // 8, ctypes.addressof(buf))
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+
+
+def oom_kills():
+    for path in OOM_FILES:
+        try:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except OSError:
+            continue
+    return None
+
+
+def wipe(path):
+    """Empty a directory the job could write to, whatever modes the job left on its entries."""
+    try:
+        entries = os.listdir(path)
+    except OSError:
+        return
+    for name in entries:
+        full = os.path.join(path, name)
+        try:
+            st = os.lstat(full)
+            if stat.S_ISDIR(st.st_mode):
+                os.chmod(full, 0o700)
+                wipe(full)
+                os.rmdir(full)
+            else:
+                os.unlink(full)
+        except OSError:
+            pass
+
+
+def kill_all():
+    """SIGKILL every process in the sandbox but this one; reap them all; return what was reaped."""
+    reaped = []
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return reaped
+        while True:
+            try:
+                reaped.append(os.wait4(-1, 0))
+            except ChildProcessError:
+                break
+
+
+def write_files(files):
+    for name, data in files.items():
+        norm = os.path.normpath(name)
+        if os.path.isabs(norm) or norm.startswith(".."):
+            raise ValueError(f"file name escapes the scratch directory: {name!r}")
+        path = os.path.join(JOB_DIR, norm)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+def child(job, fds):
+    """In the forked child: become the job. Never returns."""
+    try:
+        stdin_r, out_w, err_w = fds
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_DFL)
+        os.setsid()
+        os.dup2(stdin_r, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.closerange(3, 65536)
+        lim = job["limits"]
+        mem = lim["memory_mb"] << 20
+        cpu = int(lim["cpu_s"] or lim["wall_s"]) + 1
+        for res, value in (
+            (resource.RLIMIT_AS, 2 * mem),
+            (resource.RLIMIT_NPROC, lim["pids"]),
+            (resource.RLIMIT_FSIZE, lim["scratch_mb"] << 20),
+            (resource.RLIMIT_NOFILE, 256),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_CPU, cpu),
+        ):
+            resource.setrlimit(res, (value, value))
+        try:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")
+        except OSError:
+            pass
+        os.chdir(JOB_DIR)
+        os.umask(0o077)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+        env.update(job.get("env") or {})
+        argv = job["argv"]
+        os.execvpe(argv[0], argv, env)
+    except BaseException as exc:  # noqa: BLE001 - report anything, then die
+        os.write(2, f"verigen sandbox: cannot start {job.get('argv')!r}: {exc}\n".encode())
+    os._exit(127)
+
+
+def reap_some():
+    """Reap every child that has already exited (orphans included: they are re-parented here)."""
+    reaped = []
+    while True:
+        try:
+            rpid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if rpid == 0:
+            return reaped
+        reaped.append((rpid, status, usage))
+
+
+def feed(fd, pending):
+    """Write what the pipe takes now of the job's stdin; a reader that left ends the feeding."""
+    try:
+        return pending[os.write(fd, pending[:CHUNK]):]
+    except BlockingIOError:
+        return pending
+    except BrokenPipeError:
+        return b""
+
+
+class Collector:
+    """Reads one output pipe, keeps at most ``cap`` bytes, notices when the program writes more."""
+
+    def __init__(self, fd, cap):
+        self.fd, self.cap, self.buf, self.over = fd, cap, bytearray(), False
+
+    def pump(self):
+        data = os.read(self.fd, CHUNK)
+        if not data:
+            return False
+        room = self.cap - len(self.buf)
+        self.buf += data[:max(room, 0)]
+        self.over = self.over or len(data) > room
+        return True
+
+
+def supervise(job, pid, stdin_w, outs, wake_r):
+    """Feed stdin, collect output, reap, enforce the deadline; return (reason, main status, usage)."""
+    deadline = time.monotonic() + job["limits"]["wall_s"]
+    pending = base64.b64decode(job["stdin"])
+    os.set_blocking(stdin_w, False)
+    if not pending:
+        os.close(stdin_w)
+        stdin_w = None
+    reason, main_status, cpu, maxrss = None, None, 0.0, 0
+    open_outs = list(outs)
+    while main_status is None or open_outs:
+        reaped = []
+        if main_status is not None and reason is None:
+            reaped += kill_all()  # the main process is done: nothing it started may outlive it
+        left = deadline - time.monotonic()
+        if left <= 0 and reason is None:
+            reason = "timeout"
+            reaped += kill_all()
+        rlist = [c.fd for c in open_outs] + [wake_r]
+        wlist = [stdin_w] if stdin_w is not None else []
+        wait = max(left, 0.0) if reason is None else 1.0
+        readable, writable, _ = select.select(rlist, wlist, [], wait)
+        if writable:
+            pending = feed(stdin_w, pending)
+            if not pending:
+                os.close(stdin_w)
+                stdin_w = None
+        for c in list(open_outs):
+            if c.fd in readable and not c.pump():
+                open_outs.remove(c)
+            if c.over and reason is None:
+                reason = "output_limit"
+                reaped += kill_all()
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+        reaped += reap_some()
+        for rpid, status, usage in reaped:
+            cpu += usage.ru_utime + usage.ru_stime
+            maxrss = max(maxrss, usage.ru_maxrss)
+            if rpid == pid:
+                main_status = status
+    if stdin_w is not None:
+        os.close(stdin_w)
+    return reason, main_status, cpu, maxrss
+
+
+def run_job(job, wake_r):
+    t0 = time.monotonic()
+    wipe(SCRATCH_ROOT)
+    os.mkdir(JOB_DIR, 0o700)
+    write_files(job["files"])
+    oom0 = oom_kills()
+    stdin_r, stdin_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        child(job, (stdin_r, out_w, err_w))
+    for fd in (stdin_r, out_w, err_w):
+        os.close(fd)
+    cap = job["limits"]["output_bytes"]
+    outs = [Collector(out_r, cap), Collector(err_r, cap)]
+    reason, status, cpu, maxrss = supervise(job, pid, stdin_w, outs, wake_r)
+    kill_all()
+    for c in outs:
+        os.close(c.fd)
+    for d in WIPE_DIRS:
+        wipe(d)
+    oom1 = oom_kills()
+    return {
+        "reason": reason,
+        "exit_code": os.waitstatus_to_exitcode(status) if status is not None and os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
+        "stdout": base64.b64encode(bytes(outs[0].buf)).decode(),
+        "stderr": base64.b64encode(bytes(outs[1].buf)).decode(),
+        "stdout_truncated": outs[0].over,
+        "stderr_truncated": outs[1].over,
+        "wall_s": time.monotonic() - t0,
+        "cpu_s": cpu,
+        "maxrss_kb": maxrss,
+        "oom_kills": None if oom0 is None or oom1 is None else oom1 - oom0,
+        "clean": not os.listdir(SCRATCH_ROOT),
+    }
+
+
+def main():
+    init = read_frame()
+    if init is None:
+        return
+    harden(init["seccomp"])
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    write_frame({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]})
+    while True:
+        job = read_frame()
+        if job is None:
+            kill_all()
+            return
+        try:
+            answer = run_job(job, wake_r)
+        except Exception as exc:  # noqa: BLE001 - the host turns this into sandbox_error
+            kill_all()
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        write_frame(answer)
+
+
+main()
