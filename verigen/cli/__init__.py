@@ -29,6 +29,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "verigen.cli.run",
     "verigen.cli.model",
+    "verigen.cli.math",
 )
 
 

@@ -54,6 +54,7 @@ _CONNECTOR = re.compile(
 )
 _JOIN_WORDS = re.compile(r"\b(?:and|or)\b|,|;", re.IGNORECASE)
 _RETRACT = re.compile(r"\b(?:wait|actually|mistake|wrong|hmm|but|no|not|instead)\b", re.I)
+_CHOICE = re.compile(r"\s*(?:\*\*)?(?:option\s+)?\(?(?P<letter>[A-J])\)?(?:\*\*)?(?=[\s.,;:]|$)")
 _LITERAL_NEWLINE = re.compile(r"\\n(?![a-z])")
 _BARE = re.compile(r"^[^\n]{0,200}$")
 _WORD = re.compile(r"[A-Za-z']{2,}[.,:;!?]*")
@@ -160,7 +161,10 @@ def _tier_anchor(text: str, items: list[_Item]) -> Extraction | None:
 
 
 def _after_anchor(text: str, pos: int, items: list[_Item], reach: int) -> tuple[str, bool] | None:
-    """The first math item starting within ``reach`` characters after an anchor."""
+    """A choice letter right after the anchor, else the first math item within ``reach``."""
+    choice = _CHOICE.match(text, pos)
+    if choice is not None:
+        return choice["letter"], True
     for index, (start, _end, _body, plain) in enumerate(items):
         if start >= pos and start - pos <= reach:
             if _RETRACT.search(text[pos:start]) or "\n\n" in text[pos:start]:

@@ -28,6 +28,7 @@ _CONNECT = re.compile(
 )
 _UNIT_TAIL = re.compile(r"(?<=[\d}).\s])\s*\\text\{\s*[A-Za-z][A-Za-z .]*\}(?:\^\{?\d\}?)?")
 _FRAC = re.compile(r"\\[dtc]frac")
+_BARE_NAMES = re.compile(r"(?<![\\A-Za-z])(pi|sqrt|sin|cos|tan|ln|log|infty)(?![A-Za-z])")
 _SPACING = re.compile(r"\\[!;:>]|\\ (?!\d)")
 _TRAIL = re.compile(r"[\s.,;:!?]+$")
 _APPROX = re.compile(r"\\approx|≈")
@@ -49,8 +50,10 @@ def normalize(answer: str, plain: bool = False) -> Normalized:
     s = _DOUBLE_SLASH.sub(r"\\", answer)
     s = _DELIMS.sub(" ", s)
     s = _FRAC.sub(r"\\frac", s)
+    s = _BARE_NAMES.sub(r"\\\1", s.replace("√", "\\sqrt").replace("π", "\\pi"))
+    s = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", s)
     s = re.sub(r"\\left\b|\\right\b|\\middle\b", "", s).replace("\\left.", "")
-    if plain:
+    if plain and not re.search(r"[()\[\]{}]", s):  # in brackets a comma separates items
         s = _DECIMAL_COMMA.sub(_decimal_comma, s)
     s = _THOUSANDS.sub(_thousands, s)
     s = _SPACING.sub(" ", s).replace("\\,", " ").replace("\n", " ")

@@ -23,13 +23,13 @@ from verigen.verify.math.judge import warm_up
 _MIB = 1024 * 1024
 
 
-def _init_worker(memory_mb: int) -> None:
-    """Runs in each new worker, never in the caller: cap memory, then warm the parser."""
+def _init_worker(memory_mb: int, warm: Callable[[], None]) -> None:
+    """Runs in each new worker, never in the caller: cap memory, then warm the checker."""
     if memory_mb > 0:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * _MIB if hard == resource.RLIM_INFINITY else min(memory_mb * _MIB, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    warm_up()
+    warm()
 
 
 def _ready() -> None:
@@ -39,13 +39,14 @@ def _ready() -> None:
 class WorkerPool:
     """One long-lived pool (pebble#126: pools are expensive to create, keep one)."""
 
-    def __init__(self, workers: int, memory_mb: int = 3072) -> None:
+    def __init__(self, workers: int, memory_mb: int = 3072,
+                 warm: Callable[[], None] = warm_up) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self._pool = ProcessPool(
             max_workers=workers,
             initializer=_init_worker,
-            initargs=(memory_mb,),
+            initargs=(memory_mb, warm),
             context=multiprocessing.get_context("forkserver"),
         )
         self.workers = workers
