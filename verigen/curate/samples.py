@@ -1,0 +1,79 @@
+"""What curation works on: one judged attempt with its problem, read once from the journal.
+
+A journal may hold several verdicts per attempt (a verifier fix re-verifies under a new
+version). Curation needs exactly one per attempt, so ``load_samples`` picks it here, at one
+place, by a rule written down below, instead of every filter guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from verigen.records import Attempt, Outcome, Problem, Verdict
+from verigen.store import Journal
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A judged attempt: the unit every curation stage keeps or removes."""
+
+    problem: Problem
+    attempt: Attempt
+    verdict: Verdict
+
+    @property
+    def id(self) -> str:
+        return self.attempt.id
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict.outcome is Outcome.ACCEPTED
+
+    @property
+    def failed(self) -> bool:
+        """Rejected by the verifier: a wrong answer or failing code, never an infra error."""
+        return self.verdict.outcome is Outcome.REJECTED
+
+
+def load_samples(
+    journal: Journal, verifier: str | None = None, version: str | None = None
+) -> list[Sample]:
+    """Every judged attempt in the journal (all rounds), one verdict each.
+
+    With ``version`` unset and several versions judging one attempt, the version of the run's
+    last report wins (the verifier the last run used), else the greatest version string: a
+    deterministic rule, though not a chronological one (the journal does not expose verdict
+    times through its API).
+    """
+    last = (journal.get_meta("last_report") or {}).get("verifier_version")
+    return pick_verdicts(journal.judged(verifier, version), preferred_version=last)
+
+
+def pick_verdicts(
+    triples: Iterable[tuple[Problem, Attempt, Verdict]], preferred_version: str | None = None
+) -> list[Sample]:
+    """One sample per (attempt, verifier), in the order the triples came in."""
+    chosen: dict[tuple[str, str], Sample] = {}
+    for problem, attempt, verdict in triples:
+        key = (attempt.id, verdict.verifier)
+        old = chosen.get(key)
+        if old is None or _better(verdict, old.verdict, preferred_version):
+            chosen[key] = Sample(problem, attempt, verdict)
+    return list(chosen.values())
+
+
+def _better(new: Verdict, old: Verdict, preferred: str | None) -> bool:
+    if preferred is not None and preferred in (new.verifier_version, old.verifier_version):
+        return new.verifier_version == preferred
+    return new.verifier_version > old.verifier_version
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """Why a sample left the dataset: the stage, a short reason, and what it matched."""
+
+    sample: Sample
+    stage: str
+    reason: str
+    detail: dict[str, object]

@@ -1,0 +1,178 @@
+"""The dataset card: a README.md beside the data that says what is in it and how it was made.
+
+It carries the funnel (generated → verified → selected → deduplicated → decontaminated →
+kept), the rejection and removal reasons, the contaminated problems with the benchmark item
+each matched, yields per model and per topic, the verifier, sandbox and template versions, the
+curation settings and the run config, and three PNG plots (funnel, pass-rate histogram, topic
+distribution) referenced by relative path so the Hub renders them.
+
+Plots use matplotlib's object API (``Figure`` + ``FigureCanvasAgg``), never pyplot, whose global
+state is not thread-safe. The card's YAML header is kept when a card already exists (the
+caller passes it in, see ``hub.py``), because a fresh card would erase metadata the Hub or a
+user put there (huggingface_hub#3043).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import DatasetCard, DatasetCardData
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PLOTS = ("funnel.png", "pass_rate.png", "topics.png")
+_COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974", "#64b5cd")
+_MAX_LISTED = 200
+DATA_GLOB = "data/train-*.parquet"
+"""Where the Parquet shards live in a pushed repo; the card's ``configs`` points the Hub there."""
+
+
+def write_plots(summary: dict[str, Any], plots_dir: Path) -> list[Path]:
+    """Draw the three plots into ``plots_dir``; returns their paths."""
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    drawers: dict[str, Callable[[Axes, dict[str, Any]], None]] = {
+        "funnel.png": _funnel,
+        "pass_rate.png": _pass_rates,
+        "topics.png": _topics,
+    }
+    paths = []
+    for name, draw in drawers.items():
+        figure = Figure(figsize=(7, 4), dpi=100)
+        FigureCanvasAgg(figure)
+        draw(figure.add_subplot(), summary)
+        figure.tight_layout()
+        figure.savefig(plots_dir / name, format="png")
+        paths.append(plots_dir / name)
+    return paths
+
+
+def _funnel(ax: Axes, summary: dict[str, Any]) -> None:
+    stages = summary["funnel"]
+    names = [s["stage"] for s in stages][::-1]
+    counts = [s["samples"] for s in stages][::-1]
+    ax.barh(names, counts, color=[_COLOURS[i % len(_COLOURS)] for i in range(len(names))])
+    for y, count in enumerate(counts):
+        ax.annotate(str(count), (count, y), xytext=(3, 0), textcoords="offset points", va="center")
+    ax.set_xlabel("samples")
+    ax.set_title("Curation funnel")
+
+
+def _pass_rates(ax: Axes, summary: dict[str, Any]) -> None:
+    rates = summary["pass_rates"]
+    ax.hist(rates, bins=[i / 10 for i in range(11)], color=_COLOURS[0], edgecolor="#222222")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("pass rate over a problem's attempts")
+    ax.set_ylabel("problems")
+    ax.set_title(f"Difficulty ({len(rates)} problems)")
+
+
+def _topics(ax: Axes, summary: dict[str, Any]) -> None:
+    topics = summary["yield_per_topic"]
+    top = sorted(topics.items(), key=lambda kv: kv[1]["kept"], reverse=True)[:25][::-1]
+    names = [name or "(none)" for name, _ in top]
+    ax.barh(names, [t["judged"] for _, t in top], color=_COLOURS[5], label="judged")
+    ax.barh(names, [t["kept"] for _, t in top], color=_COLOURS[1], label="kept")
+    ax.legend(loc="lower right")
+    ax.set_xlabel("samples")
+    ax.set_title("Topics")
+
+
+def build_card(
+    summary: dict[str, Any], fmt: str, rows: int, existing: DatasetCard | None = None
+) -> DatasetCard:
+    """The card for ``summary``; an ``existing`` card keeps its metadata, gains ours, and has
+    its body replaced."""
+    tags = ["synthetic", "verigen", "verified", fmt]
+    configs = [{"config_name": "default", "data_files": [{"split": "train", "path": DATA_GLOB}]}]
+    body = card_body(summary, fmt, rows)
+    if existing is None:
+        data = DatasetCardData(pretty_name=f"verigen {fmt} dataset", tags=tags, configs=configs)
+        return DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}")
+    old_tags = list(existing.data.get("tags") or [])
+    existing.data["tags"] = old_tags + [t for t in tags if t not in old_tags]
+    existing.data["configs"] = configs
+    existing.text = body
+    return existing
+
+
+def card_body(summary: dict[str, Any], fmt: str, rows: int) -> str:
+    parts = [
+        f"# verigen {fmt} dataset\n",
+        f"{rows} rows of verified synthetic data, written by "
+        "[verigen](https://example.invalid/verigen): every row's answer was checked "
+        "symbolically or its code passed sandboxed tests, then deduplicated across rounds and "
+        "decontaminated against benchmarks. Column reference: `docs/export.md` in verigen.\n",
+        "## Funnel\n",
+        "![funnel](plots/funnel.png)\n",
+        _table(["stage", "samples", "problems"], [list(s.values()) for s in summary["funnel"]]),
+        "## Rejections and removals\n",
+        "Verifier rejection reasons (all judged attempts):\n",
+        _table(["reason", "count"], list(summary["rejection_reasons"].items())),
+        f"Infra errors (not counted as failures): {summary['infra_errors']}\n",
+        "Removed by curation:\n",
+        _table(
+            ["stage", "reason", "samples"],
+            [[stage, r, n] for stage, rs in summary["removed"].items() for r, n in rs.items()],
+        ),
+        _contamination(summary),
+        "## Yield per model\n",
+        _yield_table(summary["yield_per_model"], "model"),
+        "## Yield per topic\n",
+        "![topics](plots/topics.png)\n",
+        _yield_table(summary["yield_per_topic"], "topic"),
+        "## Difficulty\n",
+        "![pass rates](plots/pass_rate.png)\n",
+        "## Versions\n",
+        _table(
+            ["kind", "versions"], [[k, ", ".join(v) or "-"] for k, v in summary["versions"].items()]
+        ),
+        "## Curation settings\n",
+        f"```json\n{json.dumps(summary['settings'], indent=2, sort_keys=True)}\n```\n",
+        "## Run config\n",
+        f"```json\n{json.dumps(summary['run_config'], indent=2, sort_keys=True)}\n```\n",
+    ]
+    return "\n".join(parts)
+
+
+def _contamination(summary: dict[str, Any]) -> str:
+    settings = summary["settings"].get("decontam")
+    if settings is None:
+        return "## Decontamination\n\nNot run.\n"
+    hits = summary["contamination"]
+    head = (
+        f"## Decontamination\n\nWord {settings['ngram']}-gram overlap against "
+        f"{', '.join(settings['benchmarks'])}: {len(hits)} problems removed"
+    )
+    if not hits:
+        return head + ".\n"
+    rows = [
+        [h["problem_id"], h["benchmark"], h["item"], f"`{h['ngram']}`"] for h in hits[:_MAX_LISTED]
+    ]
+    more = (
+        f"\n({len(hits) - _MAX_LISTED} more in curation.json)\n" if len(hits) > _MAX_LISTED else ""
+    )
+    return head + ":\n\n" + _table(["problem", "benchmark", "item", "matched n-gram"], rows) + more
+
+
+def _yield_table(yields: dict[str, dict[str, Any]], what: str) -> str:
+    rows = [
+        [name or "(none)", y["judged"], y["verified"], y["kept"], y["yield"]]
+        for name, y in yields.items()
+    ]
+    return _table([what, "judged", "verified", "kept", "yield"], rows)
+
+
+def _table(header: list[str], rows: list[list[Any]] | list[tuple[Any, ...]]) -> str:
+    if not rows:
+        return "(none)\n"
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,45 @@
+"""SFT rows: one verified solution per row, as a chat (``messages``) a trainer reads directly.
+
+The user turn is the problem statement and the assistant turn the verified completion, as the
+solver wrote it (with its reasoning and final answer). TRL's ``SFTTrainer`` and most chat
+templates read the ``messages`` column as is; every other column is lineage or metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from datasets import Features, Value
+
+from verigen.curate import CurationResult
+from verigen.curate.lineage import answer_of, lineage
+from verigen.export.columns import (
+    LINEAGE_FEATURES,
+    MESSAGES,
+    PROBLEM_FEATURES,
+    assistant_turn,
+    problem_values,
+    user_turn,
+)
+
+FEATURES = Features(
+    {
+        "id": Value("string"),
+        **PROBLEM_FEATURES,
+        "messages": MESSAGES,
+        "answer": Value("string"),
+        **LINEAGE_FEATURES,
+    }
+)
+
+
+def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
+    for sample in result.kept:
+        yield {
+            "id": sample.id,
+            **problem_values(sample, result),
+            "messages": user_turn(sample) + assistant_turn(sample),
+            "answer": answer_of(sample),
+            **lineage(sample),
+        }
