@@ -42,8 +42,7 @@ STDOUT, STDERR = 1, 2
 def client(timeout: int = 30) -> docker.APIClient:
     """A low-level client for the engine in the environment (``DOCKER_HOST`` or the socket)."""
     try:
-        api = docker.APIClient(base_url=docker.utils.default_base_url(), timeout=timeout,
-                               version="auto")
+        api: docker.APIClient = docker.from_env(timeout=timeout).api
     except DockerException as exc:
         raise SandboxError(f"no Docker engine answers: {exc}") from exc
     return api
@@ -93,7 +92,7 @@ class DockerBackend:
         try:
             container = api.create_container(
                 self.image, command=["python3", "-I", "-S", "-c", server_source()],
-                user=f"{uid}:{uid}", stdin_open=True, stdin_once=True, working_dir="/tmp",
+                user=f"{uid}:{uid}", stdin_open=True, detach=False, working_dir="/tmp",
                 hostname="sandbox", network_disabled=True,
                 environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
                 labels={LABEL: tag, OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"},

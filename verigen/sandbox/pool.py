@@ -27,6 +27,7 @@ from verigen.errors import SandboxError
 from verigen.sandbox import seccomp
 from verigen.sandbox.base import Job, Limits, Result, Status
 from verigen.sandbox.transport import JobFacts, Shape, Transport
+from verigen.sandbox.verdict import TestReport, Tests, decide, new_nonce, suites_of, tests_job
 
 GRACE_S = 5.0
 """Beyond the job's wall limit, how long the server may take to kill, collect and answer."""
@@ -195,6 +196,28 @@ class Pool:
 
     async def arun(self, job: Job) -> Result:
         return await asyncio.wrap_future(self.submit(job))
+
+    def run_tests(
+        self, solution: str, tests: Tests, limits: Limits | None = None,
+        call_timeout: float | None = None,
+    ) -> TestReport:
+        """Run ``tests`` against ``solution`` through the harness; the verdict is decided here
+        (see ``verdict.py``). ``call_timeout`` bounds each call into the solution (default: the
+        whole wall limit)."""
+        return self.run_tests_many([(solution, tests)], limits, call_timeout)[0]
+
+    def run_tests_many(
+        self, items: Iterable[tuple[str, Tests]], limits: Limits | None = None,
+        call_timeout: float | None = None,
+    ) -> list[TestReport]:
+        """``run_tests`` for many (solution, tests) pairs, in parallel, in input order."""
+        limits = limits or Limits()
+        timeout = call_timeout or limits.wall_s
+        plans = [(suites_of(tests), new_nonce(), solution) for solution, tests in items]
+        futures = [self.submit(tests_job(sol, suites, limits, timeout, nonce))
+                   for suites, nonce, sol in plans]
+        return [decide(f.result(), suites, nonce)
+                for f, (suites, nonce, _) in zip(futures, plans, strict=True)]
 
     def close(self) -> None:
         if self._closed:

@@ -1,0 +1,353 @@
+"""The test side of the harness: runs the tests against a solution that lives in another process.
+
+Runs inside the sandbox as the job's main program (``python3 -I -S _verigen/runner.py``). Order
+matters and is the security argument:
+
+1. mark this process non-dumpable (a same-uid solution can then neither read its memory nor open
+   its ``/proc/<pid>/fd``), move the verdict channel (fd 1) to a private fd and point fd 1 at
+   stderr (so test and solution prints never reach the channel);
+2. fork a *zygote* before reading anything: solution processes are forked from it, so their
+   memory never held a test, an expected value or the nonce;
+3. read the tests and the host's nonce from stdin (never from a file the solution could read);
+4. call the solution through proxies that send arguments and receive return values as plain data
+   (``codec``), with a per-call timeout; compare here, with builtins the solution never touched;
+5. write one JSON frame (nonce + per-test outcomes) to the verdict channel.
+
+The host decides the verdict from that frame alone; a missing, malformed or foreign frame (the
+runner was killed, the nonce is wrong) fails the solution. ``plan()`` is shared with the host,
+which uses it to know which test ids a complete report must contain.
+"""
+
+import ast
+import builtins
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+try:
+    from . import codec, solhost
+except ImportError:  # run as a script inside the sandbox, where -I leaves this dir off sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import codec  # type: ignore[no-redef]
+    import solhost  # type: ignore[no-redef]
+
+MESSAGE_CHARS = 800
+
+
+# --- the plan: which test ids a suite contains (host and sandbox both call this) -------------
+
+
+def plan(suite: dict[str, Any]) -> list[str]:
+    """Test ids of a suite: each top-level ``assert``, ``test_*`` function, TestCase method;
+    ``check`` for a HumanEval-style suite; ``case:<i>`` for call cases."""
+    kind = suite["kind"]
+    if kind == "check":
+        return ["check"]
+    if kind == "call":
+        return [f"case:{i}" for i in range(len(suite["cases"]))]
+    if kind != "code":
+        raise ValueError(f"unknown test suite kind {kind!r}")
+    ids: list[str] = []
+    for node in ast.parse(suite["code"]).body:
+        if isinstance(node, ast.Assert):
+            ids.append(f"assert:{node.lineno}")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
+            ids.append(node.name)
+        elif isinstance(node, ast.ClassDef) and _is_testcase(node):
+            ids += [
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
+            ]
+    return ids
+
+
+def _is_testcase(node: ast.ClassDef) -> bool:
+    return any(ast.unparse(base).endswith("TestCase") for base in node.bases)
+
+
+# --- the solution process, reached only through a socket ------------------------------------
+
+
+class SolutionError(Exception):
+    """The solution raised, crashed, timed out or answered with something not plain data."""
+
+
+class CallTimeout(SolutionError):
+    pass
+
+
+def close_fds_except(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def start_zygote(solution_path: str) -> socket.socket:
+    """Fork the clean process that forks solution processes on request (see module docstring)."""
+    ours, theirs = socket.socketpair()
+    if os.fork() == 0:
+        ours.close()
+        close_fds_except({theirs.fileno()})
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # the tests arrive on fd 0: not for this process or its children
+        os.close(null)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+        try:
+            while theirs.recv(1):
+                a, b = socket.socketpair()
+                pid = os.fork()
+                if pid == 0:
+                    theirs.close()
+                    a.close()
+                    close_fds_except({b.fileno()})
+                    solhost.child_main(b, solution_path)
+                socket.send_fds(theirs, [str(pid).encode()], [a.fileno()])
+                a.close()
+                b.close()
+        finally:
+            os._exit(0)
+    theirs.close()
+    return ours
+
+
+class Solution:
+    """Proxies into a solution process, restarted after a crash or a timeout."""
+
+    def __init__(self, zygote: socket.socket, call_timeout: float) -> None:
+        self.zygote, self.call_timeout = zygote, call_timeout
+        self.sock: socket.socket | None = None
+        self.pid = 0
+        self.names: list[str] = []
+        self.values: dict[str, Any] = {}
+        self.load_error = ""
+
+    def ensure(self) -> None:
+        if self.sock is not None:
+            return
+        self.zygote.sendall(b"s")
+        msg, fds, _, _ = socket.recv_fds(self.zygote, 64, 1)
+        if not fds:
+            raise SolutionError("could not start a solution process")
+        self.pid = int(msg)
+        self.sock = socket.socket(fileno=fds[0])
+        hello = self._receive(self.call_timeout)
+        if "load_error" in hello:
+            err = hello["load_error"]
+            self.load_error = f"{err['type']}: {err['message']}"
+            self.kill()
+            raise SolutionError(f"the solution failed to load: {self.load_error}")
+        self.names, self.values = list(hello["ready"]), codec.decode(
+            {"d": [[k, v] for k, v in hello["values"].items()]}
+        )
+
+    def _receive(self, timeout: float) -> Any:
+        assert self.sock is not None
+        if not select.select([self.sock], [], [], timeout)[0]:
+            self.kill()
+            raise CallTimeout(f"the solution did not answer within {timeout:g} s")
+        self.sock.settimeout(timeout)
+        try:
+            msg = codec.recv_msg(self.sock)
+        except (OSError, ValueError) as exc:
+            self.kill()
+            raise SolutionError(f"broken answer from the solution: {exc}") from None
+        if msg is None:
+            self.kill()
+            raise SolutionError("the solution process exited before answering")
+        return msg
+
+    def kill(self) -> None:
+        if self.pid:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.pid = None, 0
+
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            request = {"fn": name, "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+        except TypeError as exc:
+            raise SolutionError(f"argument of {name}() is not plain data: {exc}") from None
+        self.ensure()
+        assert self.sock is not None
+        codec.send_msg(self.sock, request)
+        answer = self._receive(self.call_timeout)
+        if "raised" in answer:
+            raise _rebuild(answer["raised"])
+        try:
+            return codec.decode(answer["value"])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SolutionError(f"{name}() answered with malformed data: {exc}") from None
+
+    def proxy(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, args, kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    def namespace(self) -> dict[str, Any]:
+        self.ensure()
+        ns: dict[str, Any] = dict(self.values)
+        ns.update({name: self.proxy(name) for name in self.names})
+        return ns
+
+
+def _rebuild(raised: dict[str, str]) -> Exception:
+    """The solution's exception as this side's builtin of the same name (for tests that expect
+    one), else SolutionError; a solution can only make a test see *an* exception this way."""
+    kind = getattr(builtins, raised.get("type", ""), None)
+    message = f"{raised.get('message', '')}\n{raised.get('traceback', '')}".strip()
+    if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == "builtins":
+        return kind(message)
+    return SolutionError(f"{raised.get('type')}: {message}")
+
+
+# --- running suites ---------------------------------------------------------------------------
+
+
+def _outcome(exc: BaseException | None) -> tuple[str, str]:
+    if exc is None:
+        return "passed", ""
+    if isinstance(exc, CallTimeout):
+        return "timeout", str(exc)[:MESSAGE_CHARS]
+    if isinstance(exc, AssertionError):
+        return "failed", (str(exc) or "assertion failed")[:MESSAGE_CHARS]
+    tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-2:])
+    return "error", tail[-MESSAGE_CHARS:]
+
+
+def _timed(test_id: str, fn: Any) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    exc: BaseException | None = None
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - a test's failure is data
+        exc = e
+    outcome, message = _outcome(exc)
+    return {"id": test_id, "outcome": outcome, "message": message,
+            "time_s": time.perf_counter() - t0}
+
+
+def _module_for(solution: Solution, name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__dict__.update(solution.namespace())
+    return module
+
+
+def run_code(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
+    """Top-level statements in order (asserts are tests), then ``test_*`` functions and
+    TestCase methods, all in one namespace that holds the solution's names as proxies."""
+    ns = {"__name__": "__tests__", **solution.namespace()}
+    sys.modules[suite.get("module", "solution")] = _module_for(solution, "solution")
+    results = []
+    for node in ast.parse(suite["code"]).body:
+        code = compile(ast.Module(body=[node], type_ignores=[]), "<tests>", "exec")
+        if isinstance(node, ast.Assert):
+            results.append(_timed(f"assert:{node.lineno}", lambda c=code: exec(c, ns)))
+            continue
+        try:
+            exec(code, ns)
+        except Exception as exc:  # noqa: BLE001 - setup failed: every test still planned errors
+            _, message = _outcome(exc)
+            planned = {r["id"] for r in results}
+            return results + [
+                {"id": i, "outcome": "error", "message": f"setup failed: {message}", "time_s": 0.0}
+                for i in plan(suite) if i not in planned
+            ]
+    for test_id in plan(suite):
+        if test_id.startswith("assert:"):
+            continue
+        if "." in test_id:
+            cls_name, method = test_id.split(".", 1)
+            results.append(_run_testcase(test_id, ns[cls_name], method))
+        else:
+            results.append(_timed(test_id, ns[test_id]))
+    return results
+
+
+def _run_testcase(test_id: str, cls: Any, method: str) -> dict[str, Any]:
+    import unittest
+
+    result = unittest.TestResult()
+    t0 = time.perf_counter()
+    cls(method).run(result)
+    problems = [("failed", e) for _, e in result.failures] + [("error", e) for _, e in result.errors]
+    outcome, message = problems[0] if problems else ("passed", "")
+    if not problems and (result.skipped or result.testsRun != 1):
+        outcome, message = "error", "test was skipped or did not run"
+    return {"id": test_id, "outcome": outcome, "message": message[-MESSAGE_CHARS:],
+            "time_s": time.perf_counter() - t0}
+
+
+def run_check(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
+    ns = {"__name__": "__tests__", **solution.namespace()}
+
+    def check() -> None:
+        exec(compile(suite["code"], "<tests>", "exec"), ns)
+        ns["check"](solution.proxy(suite["entry_point"]))
+
+    return [_timed("check", check)]
+
+
+def run_call(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
+    results = []
+    for i, case in enumerate(suite["cases"]):
+
+        def one(case: dict[str, Any] = case) -> None:
+            got = solution.call(suite["entry_point"], tuple(codec.decode(case["args"])),
+                                codec.decode(case.get("kwargs", {"d": []})))
+            expected = codec.decode(case["expected"])
+            if not (type(got) is type(expected) and got == expected):
+                raise AssertionError(f"expected {expected!r}, got {got!r}"[:MESSAGE_CHARS])
+
+        results.append(_timed(f"case:{i}", one))
+    return results
+
+
+SUITES = {"code": run_code, "check": run_check, "call": run_call}
+
+
+def main() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    channel = os.dup(1)
+    os.dup2(2, 1)
+    zygote = start_zygote(sys.argv[1])
+    spec = json.loads(sys.stdin.buffer.read())
+    solution = Solution(zygote, float(spec["call_timeout"]))
+    results: list[list[dict[str, Any]]] = []  # one list per suite, in the order sent
+    for suite in spec["suites"]:
+        try:
+            results.append(SUITES[suite["kind"]](suite, solution))
+        except Exception as exc:  # noqa: BLE001 - e.g. the solution never loads
+            _, message = _outcome(exc)
+            results.append([{"id": i, "outcome": "error", "message": message, "time_s": 0.0}
+                            for i in plan(suite)])
+    frame = json.dumps({"nonce": spec["nonce"], "results": results,
+                        "load_error": solution.load_error}).encode()
+    while frame:
+        frame = frame[os.write(channel, frame):]
+    solution.kill()
+
+
+if __name__ == "__main__":
+    main()

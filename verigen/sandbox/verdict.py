@@ -1,0 +1,180 @@
+"""Run tests against a solution through the harness, and decide the verdict here, on the host.
+
+The job the sandbox runs is the harness runner (``harness/runner.py``): tests and a fresh nonce go
+in on its stdin, never into a file; the solution is ``solution.py`` in the scratch directory and is
+only ever called from another process through plain data. The runner answers with one JSON frame
+on stdout, a channel the solution cannot write (see the runner's docstring for why).
+
+The decision is made here, by rules a solution cannot reach: the job must end ``ok``; the frame
+must parse and carry our nonce; it must report exactly the test ids the host computed itself from
+the test code (``plan``); and every one must have passed. Anything else fails, and a sandbox
+failure is reported as such (``TestReport.infra_error``), never as a wrong solution.
+
+Suite kinds: ``code`` (assert statements, ``test_*`` functions, ``unittest.TestCase`` methods),
+``check`` (HumanEval's ``check(candidate)`` with an entry point), ``call`` (argument/expected
+cases for an entry point, compared with exact types). Stdin/stdout cases need no proxy: they are
+plain jobs whose stdout is compared on the host.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from verigen.sandbox.base import Job, Limits, Result, Status
+from verigen.sandbox.harness import codec
+from verigen.sandbox.harness.runner import plan
+
+HARNESS_DIR = "_verigen"
+SOLUTION_FILE = "solution.py"
+HARNESS_FILES = ("runner.py", "solhost.py", "codec.py")
+
+
+@dataclass(frozen=True, slots=True)
+class CallCase:
+    """``entry_point(*args, **kwargs)`` must return exactly ``expected`` (type included)."""
+
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    expected: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class TestSuite:
+    kind: Literal["code", "check", "call"]
+    code: str = ""
+    entry_point: str = ""
+    cases: tuple[CallCase, ...] = ()
+
+    @classmethod
+    def asserts(cls, code: str) -> TestSuite:
+        return cls("code", code=code)
+
+    @classmethod
+    def check(cls, code: str, entry_point: str) -> TestSuite:
+        return cls("check", code=code, entry_point=entry_point)
+
+    @classmethod
+    def calls(cls, entry_point: str, cases: Sequence[CallCase]) -> TestSuite:
+        return cls("call", entry_point=entry_point, cases=tuple(cases))
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"kind": self.kind, "code": self.code,
+                                "entry_point": self.entry_point}
+        if self.kind == "call":
+            wire["cases"] = [
+                {"args": codec.encode(list(c.args)), "kwargs": codec.encode(dict(c.kwargs)),
+                 "expected": codec.encode(c.expected)}
+                for c in self.cases
+            ]
+        return wire
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    id: str
+    outcome: Literal["passed", "failed", "error", "timeout", "missing"]
+    message: str = ""
+    time_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TestReport:
+    passed: bool
+    reason: str
+    tests: tuple[tuple[TestOutcome, ...], ...]
+    """Per suite, in the order given."""
+    result: Result
+
+    @property
+    def infra_error(self) -> bool:
+        """The sandbox failed: retry, never count the solution as wrong."""
+        return self.result.status is Status.SANDBOX_ERROR
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        flat = [t for suite in self.tests for t in suite]
+        return sum(t.outcome == "passed" for t in flat), len(flat)
+
+
+Tests = str | TestSuite | Sequence[TestSuite]
+
+
+def suites_of(tests: Tests) -> list[TestSuite]:
+    if isinstance(tests, str):
+        return [TestSuite.asserts(tests)]
+    if isinstance(tests, TestSuite):
+        return [tests]
+    return list(tests)
+
+
+@cache
+def _harness_sources() -> dict[str, str]:
+    pkg = resources.files("verigen.sandbox.harness")
+    return {f"{HARNESS_DIR}/{name}": pkg.joinpath(name).read_text() for name in HARNESS_FILES}
+
+
+def tests_job(
+    solution: str, suites: Sequence[TestSuite], limits: Limits, call_timeout: float, nonce: str
+) -> Job:
+    spec = {"nonce": nonce, "call_timeout": call_timeout,
+            "suites": [s.to_wire() for s in suites]}
+    return Job(
+        files={SOLUTION_FILE: solution, **_harness_sources()},
+        command=("python3", "-I", f"{HARNESS_DIR}/runner.py", SOLUTION_FILE),
+        stdin=json.dumps(spec).encode(),
+        limits=limits,
+    )
+
+
+def decide(result: Result, suites: Sequence[TestSuite], nonce: str) -> TestReport:
+    planned = [plan(s.to_wire()) for s in suites]
+    missing = tuple(tuple(TestOutcome(i, "missing") for i in ids) for ids in planned)
+    if result.status is Status.SANDBOX_ERROR:
+        return TestReport(False, f"sandbox error: {result.error}", missing, result)
+    try:
+        frame = json.loads(result.stdout_bytes)
+        reported = frame["results"]
+        foreign = frame["nonce"] != nonce or len(reported) != len(planned)
+    except (ValueError, KeyError, TypeError):
+        return TestReport(False, f"no verdict from the harness (job {result.status})", missing,
+                          result)
+    if foreign:
+        return TestReport(False, "the verdict frame is not the one this run asked for", missing,
+                          result)
+    tests = tuple(_match(ids, got) for ids, got in zip(planned, reported, strict=True))
+    flat = [t for suite in tests for t in suite]
+    bad = [t for t in flat if t.outcome != "passed"]
+    if not flat:
+        return TestReport(False, "no tests to run", tests, result)
+    if result.status is not Status.OK:
+        return TestReport(False, f"the harness ended with {result.status}", tests, result)
+    if bad:
+        load = frame.get("load_error") or ""
+        why = f"the solution failed to load: {load}" if load else f"first: {bad[0].id}"
+        return TestReport(False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests,
+                          result)
+    return TestReport(True, f"all {len(flat)} tests passed", tests, result)
+
+
+def _match(ids: list[str], reported: Any) -> tuple[TestOutcome, ...]:
+    """The planned ids, each with the first outcome reported for it, or ``missing``."""
+    by_id: dict[str, TestOutcome] = {}
+    for item in reported if isinstance(reported, list) else []:
+        try:
+            outcome = TestOutcome(str(item["id"]), item["outcome"], str(item.get("message", "")),
+                                  float(item.get("time_s", 0.0)))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if outcome.outcome in ("passed", "failed", "error", "timeout"):
+            by_id.setdefault(outcome.id, outcome)
+    return tuple(by_id.get(i, TestOutcome(i, "missing")) for i in ids)
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
