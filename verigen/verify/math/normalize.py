@@ -26,7 +26,10 @@ _TEXT_CMD = re.compile(r"\\(?:text(?:bf|it|rm|normal)?|mathrm|mathbf|mbox|textup
 _CONNECT = re.compile(
     r"\s*(?:\\text\{\s*(?:and|or|,)\s*\}|\\q?quad|(?<![A-Za-z])(?:and|or)(?![a-z]))\s*"
 )
-_UNIT_TAIL = re.compile(r"(?<=[\d}).\s])\s*\\text\{\s*[A-Za-z][A-Za-z .]*\}(?:\^\{?\d\}?)?")
+_UNIT_TAIL = re.compile(
+    r"(?<=[\d}).\s])\s*\\(?:text|mbox|mathrm|textnormal|textrm)\s?\{\s*[A-Za-z][A-Za-z .]*\}"
+    r"(?:\^\{?\d\}?)?"
+)
 _FRAC = re.compile(r"\\[dtc]frac")
 _BARE_NAMES = re.compile(r"(?<![\\A-Za-z])(pi|sqrt|sin|cos|tan|ln|log|infty)(?![A-Za-z])")
 _SPACING = re.compile(r"\\[!;:>]|\\ (?!\d)")
@@ -123,7 +126,7 @@ def _collapse_chain(s: str) -> str:
     approx = _APPROX.split(s)
     if len(approx) > 1:
         head = approx[0]
-        s = head if "=" in head else head + "=" + approx[-1]
+        s = head.strip() if "=" in head else head + "=" + approx[-1]
     parts = _top_level_split(s, "=")
     if len(parts) < 3:
         return s

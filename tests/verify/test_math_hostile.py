@@ -1,0 +1,92 @@
+"""Hostile input never hangs or crashes the pool, and callers on threads and asyncio work.
+
+No timing assertions: a timeout shows up as the verdict reason ``timeout``, and the pool is
+checked to still answer afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from verigen.records import Outcome
+from verigen.verify.math import MathOptions, MathVerifier, check
+
+HOSTILE = [
+    r"10^{5^{5^{5^5}}}",
+    "5^5^5^5^5",
+    r"9^{9^{9^{9}}} + 1",
+    "$" + "{" * 200 + "1" + "}" * 200 + "$",
+    r"\boxed{" + r"\frac{1}{" * 200 + "2" + "}" * 200 + "}",
+    "9" * 100_000,
+    "$" + "x+" * 50_000 + "1$",
+    r"\def\a{\a\a}\a",
+    r"\newcommand{\x}{\x}\x",
+    "((((((((((((((((",
+    "}}}}{{{{ $$ $ \\ \\\\ \\boxed{",
+    "\x00\x01\x02 garbage \ufffd",
+    r"1000000!",
+    r"\sum_{k=1}^{10^{9}} k^{k}",
+]
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Iterator[MathVerifier]:
+    with MathVerifier(MathOptions(timeout_s=2.0), workers=2) as mv:
+        yield mv
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_pred_gets_a_verdict(text: str, verifier: MathVerifier) -> None:
+    verdict = verifier.check("7", text)
+    assert verdict.outcome is Outcome.REJECTED, verdict
+    assert verifier.check("1/2", "0.5").accepted  # the pool still works afterwards
+
+
+@pytest.mark.parametrize("text", HOSTILE[:3], ids=range(3))
+def test_identical_towers_are_equal_without_evaluation(text: str, verifier: MathVerifier) -> None:
+    assert verifier.check(text, text).accepted
+
+
+def test_refusals_name_their_reason(verifier: MathVerifier) -> None:
+    assert verifier.check("1", r"10^{5^{5^{5^5}}}").reason == "too_large_to_evaluate"
+    assert verifier.check("1", r"\def\a{\a\a}\a").reason == "unsafe_latex"
+    assert verifier.check("1", "$" + "{" * 200 + "1" + "}" * 200 + "$").reason == "too_deep"
+    assert verifier.check("1", "9" * 100_000).reason == "answer_too_long"
+
+
+def test_a_slow_check_is_a_timeout_verdict(verifier: MathVerifier) -> None:
+    verdict = verifier.check("1", r"\sum_{k=1}^{10^{9}} k^{k}")
+    assert verdict.reason == "timeout" and verdict.outcome is Outcome.REJECTED
+    assert verifier.check("2", "4/2").accepted
+
+
+def test_a_dead_worker_is_an_infra_error(verifier: MathVerifier) -> None:
+    future = verifier._pool.submit(os._exit, (3,), 2.0)
+    verdict = verifier._settle(future, 0.0)
+    assert verdict.outcome is Outcome.INFRA_ERROR and verdict.reason == "worker_crashed"
+    assert verifier.check("3", "6/2").accepted
+
+
+def test_calls_from_threads(verifier: MathVerifier) -> None:
+    with ThreadPoolExecutor(max_workers=6) as threads:
+        verdicts = list(threads.map(lambda n: verifier.check(str(n), f"{2 * n}/2"), range(12)))
+    assert all(v.accepted for v in verdicts)
+
+
+def test_calls_from_asyncio(verifier: MathVerifier) -> None:
+    async def main() -> list[bool]:
+        verdicts = await asyncio.gather(*(verifier.acheck(str(n), f"{n}.0") for n in range(8)))
+        vote = await verifier.avote([r"\boxed{2}", "2.0", r"\boxed{3}"], 0.5)
+        return [v.accepted for v in verdicts] + [vote.answer == "2"]
+
+    assert all(asyncio.run(main()))
+
+
+def test_module_level_check() -> None:
+    assert check(r"\frac{1}{2}", "0.5").accepted
+    assert not check("1", "2").accepted

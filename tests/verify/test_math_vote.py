@@ -1,0 +1,59 @@
+"""Agreement without a reference: classes, shares and per-sample verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from verigen.records import Outcome
+from verigen.verify.math import MathVerifier
+from verigen.verify.math.vote import decide
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Iterator[MathVerifier]:
+    with MathVerifier(workers=2) as mv:
+        yield mv
+
+
+def test_majority_class_is_accepted(verifier: MathVerifier) -> None:
+    preds = [r"so \boxed{\frac{1}{2}}", "The answer is 0.5", r"\boxed{2/4}", r"\boxed{3}",
+             "I give up entirely on this one."]
+    vote = verifier.vote(preds, min_share=0.5)
+    assert vote.classes[0] == (0, 1, 2)
+    assert vote.share == pytest.approx(0.6)
+    assert vote.answer == r"\frac{1}{2}"
+    assert vote.accepted_indices == (0, 1, 2)
+    reasons = [vote.verdict(i).reason for i in range(5)]
+    assert reasons == ["majority"] * 3 + ["disagrees_with_majority", "no_answer"]
+    assert vote.verdict(0).outcome is Outcome.ACCEPTED
+    assert vote.verdict(0).details["vote_share"] == pytest.approx(0.6)
+
+
+def test_below_min_share_has_no_majority(verifier: MathVerifier) -> None:
+    vote = verifier.vote([r"\boxed{1}", r"\boxed{1}", r"\boxed{2}", r"\boxed{3}"], min_share=0.75)
+    assert vote.answer is None and vote.accepted_indices == ()
+    assert vote.verdict(0).reason == "no_majority"
+
+
+def test_a_tie_has_no_majority(verifier: MathVerifier) -> None:
+    vote = verifier.vote([r"\boxed{1}", r"\boxed{2}"], min_share=0.5)
+    assert vote.answer is None
+    assert [vote.verdict(i).reason for i in range(2)] == ["no_majority", "no_majority"]
+
+
+def test_sets_in_any_order_vote_together(verifier: MathVerifier) -> None:
+    vote = verifier.vote([r"\boxed{\{1,2\}}", r"\boxed{\{2,1\}}", r"\boxed{(2,1)}"], 0.5)
+    assert vote.classes[0] == (0, 1)
+
+
+def test_decide_rules() -> None:
+    assert decide([], 3, 0.5) == (None, 0.0)
+    assert decide([[0, 1], [2]], 3, 0.5)[0] == 0
+    assert decide([[0, 1], [2]], 3, 0.7)[0] is None
+
+
+def test_min_share_is_validated(verifier: MathVerifier) -> None:
+    with pytest.raises(ValueError, match="min_share"):
+        verifier.vote(["1"], min_share=0)
