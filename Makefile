@@ -52,7 +52,7 @@ bench: install  ## the speed and accuracy benchmarks, each printing ratios again
 lock:  ## regenerate requirements.lock (hashes) from pyproject.toml
 	$(BIN)/pip install -q pip-tools
 	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --extra dev --extra local \
-	    --strip-extras -o requirements.lock pyproject.toml
+	    --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:  ## remove the venv and caches (not runs/ and not the model cache)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

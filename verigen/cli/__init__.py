@@ -30,6 +30,7 @@ _COMMAND_MODULES = (
     "verigen.cli.run",
     "verigen.cli.model",
     "verigen.cli.math",
+    "verigen.cli.sandbox",
 )
 
 
@@ -55,14 +56,13 @@ for _name in _COMMAND_MODULES:
 def main() -> None:
     """Console-script entry point: run the app and translate ``VerigenError`` into one line."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click *returns* the code of a ``typer.Exit`` instead of exiting
+        code = app(standalone_mode=False)
     except VerigenError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
-    except (typer.Exit, click.exceptions.Exit) as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
         Console(stderr=True).print("aborted")
@@ -70,3 +70,4 @@ def main() -> None:
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted: everything verified so far is in the journal")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,10 +13,12 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, Features, Value
+from datasets import utils as hf_utils
 
 from verigen.store import Journal
 
@@ -82,19 +84,8 @@ def write_verified(
 ) -> tuple[Path, int]:
     """Write ``run_dir/dataset`` (and .parquet / .jsonl siblings if asked); return (dir, rows)."""
     target = run_dir / "dataset"
-    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp:
-        dataset = Dataset.from_generator(
-            _rows,
-            features=FEATURES,
-            cache_dir=tmp,
-            gen_kwargs={
-                "journal_dir": str(run_dir),
-                "verifier": verifier,
-                "version": version,
-                "nonce": uuid.uuid4().hex,
-            },
-        )
-        assert isinstance(dataset, Dataset)
+    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp, _quiet_progress():
+        dataset = _build(run_dir, verifier, version, tmp)
         staged = Path(tmp) / "dataset"
         dataset.save_to_disk(str(staged))
         if "parquet" in formats:
@@ -110,3 +101,33 @@ def write_verified(
         staged.rename(target)
         shutil.rmtree(old, ignore_errors=True)
     return target, rows
+
+
+def _build(run_dir: Path, verifier: str, version: str, cache_dir: str) -> Dataset:
+    with Journal.open_existing(run_dir) as journal:
+        empty = next(journal.verified(verifier, version), None) is None
+    if empty:  # from_generator refuses to build a dataset of zero rows
+        return Dataset.from_dict({name: [] for name in FEATURES}, features=FEATURES)
+    kwargs = {
+        "journal_dir": str(run_dir),
+        "verifier": verifier,
+        "version": version,
+        "nonce": uuid.uuid4().hex,
+    }
+    dataset = Dataset.from_generator(
+        _rows, features=FEATURES, cache_dir=cache_dir, gen_kwargs=kwargs
+    )
+    assert isinstance(dataset, Dataset)
+    return dataset
+
+
+@contextmanager
+def _quiet_progress() -> Iterator[None]:
+    """datasets draws progress bars on stderr; a run's own display is the only one wanted."""
+    was_disabled = hf_utils.are_progress_bars_disabled()
+    hf_utils.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            hf_utils.enable_progress_bars()

@@ -1,13 +1,15 @@
 """Prompt templates as files, so they can be read and reviewed as prose and versioned by content.
 
-A template file has a ``### system`` section and a ``### user`` section; ``{name}`` fields are
-filled with ``str.format``. The template's version is a hash of its text, so editing a prompt
-changes the version recorded on every sample it produces, and no one has to remember to bump it.
+A template file has a ``### system`` section and a ``### user`` section; ``{{name}}`` fields are
+filled in one pass (double braces, because prompts are full of LaTeX's single ones). The version
+is a hash of the file's text, so editing a prompt changes the version recorded on every sample it
+produces, and no one has to remember to bump it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,10 +26,21 @@ class Template:
 
     def render(self, **fields: object) -> tuple[tuple[str, str], ...]:
         """The chat messages, as (role, content) pairs ready for ``ChatRequest``."""
-        try:
-            return (("system", self.system.format(**fields)), ("user", self.user.format(**fields)))
-        except KeyError as exc:
-            raise ConfigError(f"prompt template {self.name!r} needs field {exc}") from None
+        return (
+            ("system", self._fill(self.system, fields)),
+            ("user", self._fill(self.user, fields)),
+        )
+
+    def _fill(self, text: str, fields: dict[str, object]) -> str:
+        def value(match: re.Match[str]) -> str:
+            if match[1] not in fields:
+                raise ConfigError(f"prompt template {self.name!r} needs field {match[1]!r}")
+            return str(fields[match[1]])
+
+        return _FIELD.sub(value, text)
+
+
+_FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @cache

@@ -1,0 +1,215 @@
+"""``verigen generate`` end to end, as a subprocess against a real local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pytest
+
+from tests.fakellm import FakeLLM, Fault, body_key
+
+CONFIG = """\
+name: t
+run_dir: {run_dir}
+seed: 7
+llm: {{api_base: "{api_base}", max_concurrency: 4, backoff_base_s: 0.01, timeout_s: 10,
+       max_retries: 3{extra_llm}}}
+problems:
+  topics: [addition, marbles]
+  per_topic: {per_topic}
+  writer: {{models: [openai/writer], temperature: 1.0, max_tokens: 128}}
+solver:
+  models: [openai/solver-a, openai/solver-b]
+  samples: 2
+  max_tokens: 128
+math: {{workers: 2, min_share: 0.5}}
+output: {{formats: [arrow, jsonl]}}
+"""
+
+
+def _config(
+    tmp_path: Path,
+    server: FakeLLM | str,
+    *,
+    per_topic: int = 3,
+    extra_llm: str = "",
+    name: str = "run",
+) -> Path:
+    api_base = server if isinstance(server, str) else server.api_base
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        CONFIG.format(
+            run_dir=tmp_path / name, api_base=api_base, per_topic=per_topic, extra_llm=extra_llm
+        )
+    )
+    return path
+
+
+def _verigen(*args: str | Path, **kwargs: Any) -> subprocess.Popen[str]:
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "verigen", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    proc = _verigen(*args)
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _rows(run_dir: Path) -> list[dict[str, Any]]:
+    return sorted(
+        datasets.load_from_disk(str(run_dir / "dataset")).to_list(), key=lambda r: r["id"]
+    )
+
+
+@pytest.mark.slow
+def test_generate_writes_a_verified_dataset_with_provenance(tmp_path: Path) -> None:
+    with FakeLLM() as server:
+        server.inject(
+            Fault("malformed", match="marbles"),
+            Fault("truncated", match="Sam has"),
+            Fault("429", retry_after=0.1),
+        )
+        report_path = tmp_path / "report.json"
+        done = _run(
+            "generate",
+            "--config",
+            _config(tmp_path, server),
+            "--quiet",
+            "--report-json",
+            report_path,
+        )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(report_path.read_text())
+    rows = _rows(tmp_path / "run")
+    assert report["status"] == "ok" and report["dataset_rows"] == len(rows) > 0
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["model"] in {"openai/solver-a", "openai/solver-b"}
+        assert row["verifier"] == "math" and row["verifier_version"]
+        assert row["template_version"] and row["problem_template_version"]
+        assert json.loads(row["sampling"])["seed"] is not None
+        assert "\\boxed{" in row["solution"]
+    counts = report["counts"]
+    assert counts["attempts"] == counts["problems"] * 4
+    assert sum(counts["verdicts"].values()) == counts["attempts"]
+    assert counts["verdicts"]["accepted"] == len(rows)
+    assert (tmp_path / "run" / "dataset.jsonl").is_file()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    with FakeLLM() as server:
+        whole = _run("generate", "-c", _config(tmp_path, server, per_topic=6, name="whole"), "-q")
+        assert whole.returncode == 0, whole.stderr
+    with FakeLLM(delay_s=0.15) as server:
+        config = _config(tmp_path, server, per_topic=6, name="killed")
+        journal = tmp_path / "killed" / "journal.sqlite"
+        proc = _verigen("generate", "-c", config, "-q")
+        _wait_for_rows(journal, "attempts", 8, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        finished = _finished_request_keys(journal)
+        assert finished, "the kill should land after some requests were journaled"
+        resumed = _run("generate", "-c", config, "-q")
+        assert resumed.returncode == 0, resumed.stderr
+        repeated = {k for k, n in server.state.request_counts().items() if n > 1}
+    assert not repeated & finished, "a request finished before the kill was sent again"
+    killed, whole = _rows(tmp_path / "killed"), _rows(tmp_path / "whole")
+    assert [r["id"] for r in killed] == [r["id"] for r in whole]
+    timing = {"latency_s"}  # wall-clock, differs run to run by nature
+    for a, b in zip(killed, whole, strict=True):
+        assert {k: v for k, v in a.items() if k not in timing} == {
+            k: v for k, v in b.items() if k not in timing
+        }
+
+
+def _wait_for_rows(db: Path, table: str, n: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"run ended before it could be killed: {proc.stderr}"
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as con:
+                    if con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] >= n:
+                        return
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError(f"{table} never reached {n} rows")
+
+
+def _finished_request_keys(db: Path) -> set[str]:
+    """The journaled requests, keyed the way the server keys what it received."""
+    with sqlite3.connect(db) as con:
+        requests = [json.loads(r) for (r,) in con.execute("SELECT request FROM llm_calls")]
+    return {
+        body_key(
+            {
+                "model": r["model"].split("/", 1)[1],
+                "messages": [{"role": role, "content": c} for role, c in r["messages"]],
+                "temperature": r["temperature"],
+                "seed": r["seed"],
+                "max_tokens": r["max_tokens"],
+            }
+        )
+        for r in requests
+    }
+
+
+@pytest.mark.slow
+def test_budget_stops_the_run_keeps_verified_samples_and_says_why(tmp_path: Path) -> None:
+    prices = (
+        ', prices: {"openai/writer": {input_per_mtok: 2000, output_per_mtok: 2000},'
+        ' "openai/solver-a": {input_per_mtok: 2000, output_per_mtok: 2000},'
+        ' "openai/solver-b": {input_per_mtok: 2000, output_per_mtok: 2000}}'
+    )
+    with FakeLLM() as server:
+        config = _config(tmp_path, server, per_topic=20, extra_llm=", max_cost_usd: 5.0" + prices)
+        done = _run("generate", "-c", config, "--report-json", tmp_path / "r.json")
+        sent = len(server.state.requests)
+    assert done.returncode == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["status"] == "stopped" and report["stop_reason"].startswith("budget")
+    assert 0 < sent < 2 * 20 * 5, "the budget must stop the run well before the end"
+    assert report["counts"]["cost_usd"] >= 5.0
+    assert report["dataset_rows"] == len(_rows(tmp_path / "run")) > 0
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9/v1")
+    config.write_text(config.read_text().replace("samples: 2", "samples: -1"))
+    done = _run("generate", "-c", config, "-q")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "solver.samples" in lines[0] and "run.yaml:12:" in lines[0]
+
+
+@pytest.mark.slow
+def test_unreachable_endpoint_fails_clearly_and_the_journal_resumes(tmp_path: Path) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9/v1", per_topic=1)
+    done = _run("generate", "-c", config, "-q")
+    assert done.returncode == 1
+    assert "127.0.0.1:9" in done.stderr and "after 4 tries" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    with FakeLLM() as server:
+        config.write_text(config.read_text().replace("http://127.0.0.1:9/v1", server.api_base))
+        again = _run("generate", "-c", config, "-q")
+    assert again.returncode == 0, again.stderr
+    assert len(_rows(tmp_path / "run")) > 0

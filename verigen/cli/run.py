@@ -1,0 +1,193 @@
+"""``verigen generate``, ``verigen stats`` and ``verigen doctor``: the run-level commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from verigen.config import RunConfig, load_config
+from verigen.errors import ConfigError
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Run config (YAML).")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override a config key: dotted.key=value (repeatable)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(generate)
+    app.command()(stats)
+    app.command()(doctor)
+
+
+def generate(
+    config: ConfigOption,
+    overrides: SetOption = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Run directory (default: run_dir from the config).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Root sampling seed.")] = None,
+    max_cost_usd: Annotated[float | None, typer.Option(help="Hard budget in USD.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live display.")] = False,
+    report_json: Annotated[
+        Path | None, typer.Option(help="Also write the run report here, for pipelines.")
+    ] = None,
+) -> None:
+    """Propose problems, sample solutions, verify them, and write the verified dataset.
+
+    Rerunning into the same run directory resumes: finished work is read back from the journal
+    and never requested or paid for again. Exit 0 when the run completed, 1 when it stopped early
+    (budget, unusable endpoint) or some requests failed for good, 2 for a bad config.
+    """
+    from verigen.display import Display, RichDisplay, summary_table
+    from verigen.pipeline import Endpoint, run_generate
+
+    flags = [*(overrides or [])]
+    if run_dir is not None:
+        flags.append(f"run_dir={run_dir}")
+    if seed is not None:
+        flags.append(f"seed={seed}")
+    if max_cost_usd is not None:
+        flags.append(f"llm.max_cost_usd={max_cost_usd}")
+    cfg = load_config(config, flags)
+    api_key = _api_key(cfg)
+    with ExitStack() as stack:
+        api_base = cfg.llm.api_base
+        if api_base is None and cfg.llm.local_model:
+            api_base = _start_local(stack, cfg.llm.local_model, quiet)
+        display = Display() if quiet or not sys.stderr.isatty() else RichDisplay()
+        report = run_generate(cfg, Endpoint(api_base=api_base, api_key=api_key), display)
+    if report_json is not None:
+        report_json.parent.mkdir(parents=True, exist_ok=True)
+        report_json.write_text(json.dumps(report, indent=2))
+    if not quiet:
+        Console(stderr=True).print(summary_table(report))
+    if report["status"] != "ok":
+        raise typer.Exit(1)
+
+
+def _api_key(cfg: RunConfig) -> str | None:
+    name = cfg.llm.api_key_env
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"llm.api_key_env: environment variable {name} is not set")
+    return value
+
+
+def _start_local(stack: ExitStack, name: str, quiet: bool) -> str:
+    from verigen.local.server import local_server
+
+    server = stack.enter_context(local_server(name))
+    if not quiet:
+        Console(stderr=True).print(f"local model {name} serving at {server.api_base}")
+    return server.api_base
+
+
+def stats(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (holds journal.sqlite).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The funnel, rejection reasons, tokens and cost of a run, read from its journal."""
+    from verigen.store import Journal
+
+    with Journal.open_existing(run_dir) as journal:
+        counts = journal.counts()
+        last = journal.get_meta("last_report") or {}
+    data = {
+        "run_dir": str(run_dir),
+        "status": last.get("status", "unfinished"),
+        "stop_reason": last.get("stop_reason"),
+        "counts": counts,
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"{run_dir} ({data['status']})", show_header=False, title_justify="left")
+    for key, value in _flatten(counts):
+        table.add_row(key, str(value))
+    Console().print(table)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            rows += _flatten(value, f"{prefix}{key}.")
+        else:
+            rows.append((prefix + key, value))
+    return rows
+
+
+def doctor(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Also check this config's endpoint.")
+    ] = None,
+) -> None:
+    """Check what verigen needs: Python, sandbox backends, Docker, the LLM endpoint, disk."""
+    checks: list[tuple[str, bool, str]] = []
+    checks.append(("python", sys.version_info >= (3, 11), platform.python_version()))
+    checks.append(_docker_check())
+    checks.extend(_sandbox_checks())
+    if config is not None:
+        cfg = load_config(config)
+        checks.append(_endpoint_check(cfg))
+        disk_path = cfg.run_dir if cfg.run_dir.exists() else Path.cwd()
+    else:
+        disk_path = Path.cwd()
+    free_gb = shutil.disk_usage(disk_path).free / 2**30
+    checks.append(("disk", free_gb > 1.0, f"{free_gb:.1f} GiB free at {disk_path}"))
+    table = Table("check", "ok", "detail", title="verigen doctor", title_justify="left")
+    for name, ok, detail in checks:
+        table.add_row(name, "[green]yes[/]" if ok else "[red]no[/]", detail)
+    Console().print(table)
+    if not all(ok for name, ok, _ in checks if not name.startswith("sandbox:")):
+        raise typer.Exit(1)
+
+
+def _docker_check() -> tuple[str, bool, str]:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        version = client.version().get("Version", "?")
+        return ("docker engine", True, f"answers, version {version}")
+    except Exception as exc:  # the SDK raises many kinds; any of them means "not usable"
+        return ("docker engine", False, f"not reachable: {str(exc)[:120]}")
+
+
+def _sandbox_checks() -> list[tuple[str, bool, str]]:
+    try:
+        from verigen.sandbox import backend_status
+    except ImportError:
+        return [("sandbox", False, "sandbox package not installed")]
+    return [(f"sandbox:{name}", ok, detail) for name, ok, detail in backend_status()]
+
+
+def _endpoint_check(cfg: RunConfig) -> tuple[str, bool, str]:
+    base = cfg.llm.api_base
+    if base is None:
+        what = f"local model {cfg.llm.local_model}" if cfg.llm.local_model else "provider default"
+        return ("llm endpoint", True, f"{what} (started per run / not probed)")
+    url = base.rstrip("/") + "/models"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return ("llm endpoint", True, f"{url} answered {resp.status}")
+    except urllib.error.HTTPError as exc:
+        return ("llm endpoint", exc.code in (401, 403), f"{url} answered {exc.code}")
+    except (urllib.error.URLError, OSError) as exc:
+        return ("llm endpoint", False, f"{url} unreachable: {exc}")
