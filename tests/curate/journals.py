@@ -131,25 +131,41 @@ def two_rounds(run_dir: Path) -> Path:
     """A run directory whose journal holds two rounds (see the module docstring)."""
     with Journal(run_dir) as journal:
         journal.set_meta("config", {"name": "t", "math": {"timeout_s": 2.0}, "round": 1})
-        mix = [("solver-a", "10", OK), ("solver-a", "11", BAD), ("solver-b", "10", OK),
-               ("solver-b", "12", BAD)]
+        mix = [
+            ("solver-a", "10", OK),
+            ("solver-a", "11", BAD),
+            ("solver-b", "10", OK),
+            ("solver-b", "12", BAD),
+        ]
         add_solved(journal, problem(STATEMENTS["sum"]), mix)
-        add_solved(journal, problem(STATEMENTS["primes"], topic="number theory"),
-                   [("solver-a", "10", OK), ("solver-b", "10", OK)])
-        add_solved(journal, problem(STATEMENTS["triangle"], topic="geometry"),
-                   [("solver-a", "15", OK), ("solver-b", "14", BAD)])
-        add_solved(journal, problem(STATEMENTS["series"], writer="writer-b"),
-                   [("solver-a", "3/2", BAD), ("solver-b", "1", BAD)])
-        add_solved(journal, problem(HUMANEVAL_COPY, topic="lists"),
-                   [("solver-a", "True", OK)])
+        add_solved(
+            journal,
+            problem(STATEMENTS["primes"], topic="number theory"),
+            [("solver-a", "10", OK), ("solver-b", "10", OK)],
+        )
+        add_solved(
+            journal,
+            problem(STATEMENTS["triangle"], topic="geometry"),
+            [("solver-a", "15", OK), ("solver-b", "14", BAD)],
+        )
+        add_solved(
+            journal,
+            problem(STATEMENTS["series"], writer="writer-b"),
+            [("solver-a", "3/2", BAD), ("solver-b", "1", BAD)],
+        )
+        add_solved(journal, problem(HUMANEVAL_COPY, topic="lists"), [("solver-a", "True", OK)])
         # round 1: a light edit, a punctuation-only copy, and a new problem
         near = STATEMENTS["sum"].replace("Compute", "Find")
         add_solved(journal, problem(near, round_=1), [("solver-a", "10", OK)], round_=1)
         punct = STATEMENTS["triangle"].replace("?", " ?!").replace(",", " ,")
-        add_solved(journal, problem(punct, topic="geometry", round_=1),
-                   [("solver-b", "15", OK)], round_=1)
+        add_solved(
+            journal, problem(punct, topic="geometry", round_=1), [("solver-b", "15", OK)], round_=1
+        )
         new = "What is the remainder when 2 to the power 100 is divided by 7?"
-        add_solved(journal, problem(new, topic="number theory", round_=1, writer="writer-b"),
-                   [("solver-a", "2", OK), ("solver-b", "4", BAD), ("solver-b", "2", OK)],
-                   round_=1)
+        add_solved(
+            journal,
+            problem(new, topic="number theory", round_=1, writer="writer-b"),
+            [("solver-a", "2", OK), ("solver-b", "4", BAD), ("solver-b", "2", OK)],
+            round_=1,
+        )
     return run_dir

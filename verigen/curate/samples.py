@@ -22,6 +22,10 @@ class Sample:
     attempt: Attempt
     verdict: Verdict
 
+    def __hash__(self) -> int:
+        """By identity of the judged attempt (the records hold dicts, which do not hash)."""
+        return hash((self.attempt.id, self.verdict.verifier, self.verdict.verifier_version))
+
     @property
     def id(self) -> str:
         return self.attempt.id
