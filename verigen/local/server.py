@@ -138,11 +138,14 @@ def llama_cpp_command(
     """The ``llama_cpp.server`` command line for one GGUF file.
 
     No ``--chat_format``: Qwen's GGUF files embed their own chat template, which llama_cpp uses
-    when none is named. Threads default to every core this process may use (llama_cpp's own
-    default is half of them). ``--interrupt_requests false``: otherwise a streamed answer is cut
-    off as soon as a second request waits, which a concurrent pipeline always does.
+    when none is named. Threads default to half the cores this process may use, for both prompt
+    and generation: llama.cpp's threads wait for each other at every step, so a team that needs
+    every core stalls whenever anything else runs (the sandbox verifying the previous answer, a
+    neighbour). On a shared 2-core machine 1 thread gave a steady 24-30 tokens/s, 2 threads
+    anywhere from 3 to 35. ``--interrupt_requests false``: otherwise a streamed answer is cut off
+    as soon as a second request waits, which a concurrent pipeline always does.
     """
-    threads = threads or len(os.sched_getaffinity(0))
+    threads = threads or max(1, len(os.sched_getaffinity(0)) // 2)
     return [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model_path), "--model_alias", name,
