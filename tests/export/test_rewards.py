@@ -1,0 +1,100 @@
+"""Reward functions: TRL and verl shapes, datasets.map, and infra errors that are never 0.0."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+
+import pytest
+from datasets import Dataset
+
+from verigen.errors import InfraError, InputError
+from verigen.records import Outcome, Verdict
+from verigen.verify.rewards import MathBatchVerifier, MathReward, completion_text, compute_score
+
+CORRECT = "Half of one is \\frac{1}{2}, so the answer is \\boxed{\\frac{1}{2}}."
+WRONG = "I think it is \\boxed{3}."
+
+
+@pytest.fixture(scope="module")
+def reward() -> Iterator[MathReward]:
+    made = MathReward(workers=1)
+    yield made
+    made.close()
+
+
+def test_correct_scores_one_and_wrong_scores_zero(reward: MathReward) -> None:
+    got = reward(["p1", "p2"], [CORRECT, WRONG], answer=["0.5", "1/2"], domain=["math", "math"])
+    assert got == [1.0, 0.0]
+
+
+def test_conversational_completions_use_the_last_turn(reward: MathReward) -> None:
+    completions = [[{"role": "assistant", "content": CORRECT}]]
+    assert reward([[{"role": "user", "content": "?"}]], completions, answer=["1/2"]) == [1.0]
+    assert completion_text([]) == ""
+
+
+def test_rows_of_another_domain_get_none_not_zero(reward: MathReward) -> None:
+    got = reward(
+        ["p", "q"], [CORRECT, "def f(): pass"], answer=["1/2", ""], domain=["math", "code"]
+    )
+    assert got == [1.0, None]
+
+
+def test_a_missing_answer_column_is_a_clear_error(reward: MathReward) -> None:
+    with pytest.raises(KeyError, match="'answer' column"):
+        reward(["p"], [CORRECT], solution=["1/2"])
+
+
+def _infra(reason: str = "worker_crashed") -> Verdict:
+    return Verdict(
+        outcome=Outcome.INFRA_ERROR, reason=reason, verifier="math", verifier_version="math-1.0"
+    )
+
+
+def test_an_infra_verdict_raises_or_is_none_and_counted() -> None:
+    with pytest.raises(InfraError, match="worker_crashed"):
+        MathReward(workers=1).score(_infra())
+    flagged = MathReward(workers=1, on_infra_error="none")
+    assert flagged.score(_infra()) is None and flagged.infra_errors == 1
+
+
+def test_a_dead_pool_raises_instead_of_scoring() -> None:
+    strict = MathReward(workers=1)
+    strict.verifier().close()
+    with pytest.raises(InfraError, match="pool unusable"):
+        strict(["p"], [CORRECT], answer=["1/2"])
+    lenient = MathReward(workers=1, on_infra_error="none")
+    lenient.verifier().close()
+    assert lenient(["p", "q"], [CORRECT, WRONG], answer=["1/2", "1/2"]) == [None, None]
+    assert lenient.infra_errors == 2
+
+
+def test_rewards_survive_pickling_and_restart_their_pool(reward: MathReward) -> None:
+    reward(["p"], [CORRECT], answer=["1/2"])
+    copy = pickle.loads(pickle.dumps(reward))
+    try:
+        assert copy(["p"], [WRONG], answer=["1/2"]) == [0.0]
+    finally:
+        copy.close()
+
+
+def test_batched_map_adds_reward_and_verdict_columns() -> None:
+    rows = Dataset.from_dict(
+        {"completion": [CORRECT, WRONG, "no answer here"], "answer": ["0.5", "0.5", "2"]}
+    )
+    verifier = MathBatchVerifier(workers=2)
+    try:
+        out = rows.map(verifier, batched=True, batch_size=2)
+    finally:
+        verifier.close()
+    assert out["reward"] == [1.0, 0.0, 0.0]
+    assert out["verdict_outcome"] == ["accepted", "rejected", "rejected"]
+    assert out["verifier_version"][0].startswith("math-")
+
+
+def test_verl_compute_score() -> None:
+    assert compute_score("verigen/math", CORRECT, "1/2") == 1.0
+    assert compute_score("verigen/math", WRONG, "1/2") == 0.0
+    with pytest.raises(InputError, match="verigen/code"):
+        compute_score("verigen/code", "def f(): pass", "")

@@ -1,0 +1,205 @@
+"""Thin adapters from the verifiers to RL trainers and ``datasets.map``.
+
+- ``MathReward``: a TRL GRPO reward function, ``(prompts, completions, **columns) ->
+  list[float | None]``: 1.0 when the completion's final answer equals the row's ``answer``,
+  0.0 when it does not, ``None`` for rows of another domain (TRL ignores ``None``, so math and
+  code rewards can be listed side by side).
+- ``compute_score``: the verl shape, ``(data_source, solution_str, ground_truth, extra_info)``.
+- ``MathBatchVerifier``: a ``Dataset.map(batched=True)`` callable adding ``reward`` and the
+  verdict columns to rows of (completion, answer).
+
+Infrastructure errors are never scored 0.0: a wrong answer and a crashed checker must not look
+the same to the trainer. By default they raise ``InfraError``; with ``on_infra_error="none"``
+the reward is ``None`` and ``infra_errors`` counts them. ``MathBatchVerifier`` records them as
+rows with outcome ``infra_error`` and a ``None`` reward.
+
+These objects are picklable (TRL and ``datasets`` may send them to other processes, verl to Ray
+workers): the worker pool is started lazily, in the process that first calls them, and is not
+pickled. Calls from several threads share one pool.
+
+Code rewards plug in here the same way once the code verifier exists (a ``CodeReward`` reading
+the ``tests``, ``entry_point`` and ``limits`` columns of the RL export); until then code rows get
+``None`` from ``MathReward`` and ``compute_score`` refuses ``verigen/code``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from verigen.errors import InfraError, InputError
+from verigen.records import Outcome, Verdict
+from verigen.verify.math import MathOptions, MathVerifier
+from verigen.verify.math import check as check_math
+
+InfraPolicy = Literal["raise", "none"]
+Completion = str | Sequence[dict[str, Any]]
+
+
+class _LazyVerifier:
+    """Owns a ``MathVerifier`` started on first use in the calling process, never pickled."""
+
+    def __init__(
+        self,
+        options: MathOptions | None = None,
+        workers: int = 2,
+    ) -> None:
+        self.options = options or MathOptions()
+        self.workers = workers
+        self._verifier: MathVerifier | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_verifier"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def verifier(self) -> MathVerifier:
+        with self._lock:
+            if self._verifier is None:
+                self._verifier = MathVerifier(self.options, self.workers)
+                weakref.finalize(self, self._verifier.close)
+            return self._verifier
+
+    def close(self) -> None:
+        with self._lock:
+            if self._verifier is not None:
+                self._verifier.close()
+                self._verifier = None
+
+    def check_many(self, pairs: list[tuple[str, str]]) -> list[Verdict]:
+        """Verdicts in input order; a pool that cannot take work is an ``InfraError``."""
+        try:
+            return self.verifier().check_many(pairs)
+        except RuntimeError as exc:  # pebble: "The Pool is not active" and kin
+            raise InfraError(f"math verifier pool unusable: {exc}") from exc
+
+
+class MathReward(_LazyVerifier):
+    """TRL GRPO reward: ``reward_funcs=[MathReward()]`` with the RL export as train dataset."""
+
+    __name__ = "verigen_math"
+    """TRL logs each reward under its function's ``__name__``."""
+
+    def __init__(
+        self,
+        options: MathOptions | None = None,
+        workers: int = 2,
+        on_infra_error: InfraPolicy = "raise",
+        answer_column: str = "answer",
+    ) -> None:
+        super().__init__(options, workers)
+        self.on_infra_error = on_infra_error
+        self.answer_column = answer_column
+        self.infra_errors = 0
+
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any
+    ) -> list[float | None]:
+        del prompts
+        answers = columns.get(self.answer_column)
+        if answers is None:
+            raise KeyError(f"MathReward needs the {self.answer_column!r} column (RL export)")
+        domains = columns.get("domain") or ["math"] * len(completions)
+        todo = [i for i, d in enumerate(domains) if d == "math"]
+        rewards: list[float | None] = [None] * len(completions)
+        try:
+            verdicts = self.check_many(
+                [(answers[i], completion_text(completions[i])) for i in todo]
+            )
+        except InfraError:
+            if self.on_infra_error == "raise":
+                raise
+            self.infra_errors += len(todo)
+            return rewards
+        for i, verdict in zip(todo, verdicts, strict=True):
+            rewards[i] = self.score(verdict)
+        return rewards
+
+    def score(self, verdict: Verdict) -> float | None:
+        """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
+        if verdict.outcome is Outcome.INFRA_ERROR:
+            if self.on_infra_error == "raise":
+                raise InfraError(f"math verifier infra error: {verdict.reason} {verdict.details}")
+            self.infra_errors += 1
+            return None
+        return 1.0 if verdict.accepted else 0.0
+
+
+class MathBatchVerifier(_LazyVerifier):
+    """``dataset.map(MathBatchVerifier(), batched=True)``: adds reward and verdict columns.
+
+    Checks run in parallel across ``workers`` processes. Added columns: ``reward`` (1.0, 0.0 or
+    ``None`` for an infra error), ``verdict_outcome``, ``verdict_reason``, ``verdict_details``
+    (JSON), ``verifier_version``.
+    """
+
+    def __init__(
+        self,
+        options: MathOptions | None = None,
+        workers: int = 2,
+        completion_column: str = "completion",
+        answer_column: str = "answer",
+    ) -> None:
+        super().__init__(options, workers)
+        self.completion_column = completion_column
+        self.answer_column = answer_column
+
+    def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        pairs = [
+            (str(gold), completion_text(text))
+            for gold, text in zip(
+                batch[self.answer_column], batch[self.completion_column], strict=True
+            )
+        ]
+        verdicts = self.check_many(pairs)
+        return {
+            "reward": [_reward_or_none(v) for v in verdicts],
+            "verdict_outcome": [v.outcome.value for v in verdicts],
+            "verdict_reason": [v.reason for v in verdicts],
+            "verdict_details": [
+                json.dumps(v.details, sort_keys=True, default=str) for v in verdicts
+            ],
+            "verifier_version": [v.verifier_version for v in verdicts],
+        }
+
+
+def compute_score(
+    data_source: str,
+    solution_str: str,
+    ground_truth: str,
+    extra_info: dict[str, Any] | None = None,
+) -> float:
+    """verl's reward hook (``custom_reward_function.name: compute_score``).
+
+    Uses one lazily started worker per process (verl calls this inside Ray workers). Raises
+    ``InfraError`` on an infra error: verl has no "no score" value, and 0.0 would be a lie.
+    """
+    del extra_info
+    if data_source not in ("verigen/math", "math"):
+        raise InputError(f"compute_score: no verifier for data_source {data_source!r} yet")
+    verdict = check_math(ground_truth, solution_str)
+    if verdict.outcome is Outcome.INFRA_ERROR:
+        raise InfraError(f"math verifier infra error: {verdict.reason} {verdict.details}")
+    return 1.0 if verdict.accepted else 0.0
+
+
+def completion_text(completion: Completion) -> str:
+    """TRL gives a string, or (conversational datasets) a list of messages: the last turn's."""
+    if isinstance(completion, str):
+        return completion
+    return str(completion[-1]["content"]) if completion else ""
+
+
+def _reward_or_none(verdict: Verdict) -> float | None:
+    if verdict.outcome is Outcome.INFRA_ERROR:
+        return None
+    return 1.0 if verdict.accepted else 0.0
