@@ -58,7 +58,7 @@ def cache_root() -> Path:
 
 
 def rootfs_path(recipe: Path | None = None) -> Path:
-    return cache_root() / f"python-{recipe_hash(recipe or recipe_dir())}" / "rootfs"
+    return cache_root() / f"python-{recipe_hash(recipe or recipe_dir())}"
 
 
 def built_rootfs(recipe: Path | None = None) -> Path | None:
@@ -99,7 +99,7 @@ def build_rootfs(recipe: Path, mirror: str = DEFAULT_MIRROR) -> tuple[Path, bool
         raise SandboxError("debootstrap is missing: run scripts/setup-system.sh")
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.parent.chmod(0o755)
-    work = Path(tempfile.mkdtemp(prefix="rootfs-", dir=dest.parent))
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=dest.parent))
     try:
         subprocess.run(["bash", str(recipe / "build-rootfs.sh"), str(work), mirror], check=True)
         (work / ".verigen-complete").touch()

@@ -46,6 +46,8 @@ class CallCase:
 
 @dataclass(frozen=True, slots=True)
 class TestSuite:
+    __test__ = False  # not a pytest test class
+
     kind: Literal["code", "check", "call"]
     code: str = ""
     entry_point: str = ""
@@ -77,6 +79,8 @@ class TestSuite:
 
 @dataclass(frozen=True, slots=True)
 class TestOutcome:
+    __test__ = False  # not a pytest test class
+
     id: str
     outcome: Literal["passed", "failed", "error", "timeout", "missing"]
     message: str = ""
@@ -85,6 +89,8 @@ class TestOutcome:
 
 @dataclass(frozen=True, slots=True)
 class TestReport:
+    __test__ = False  # not a pytest test class
+
     passed: bool
     reason: str
     tests: tuple[tuple[TestOutcome, ...], ...]
