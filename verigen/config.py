@@ -31,6 +31,15 @@ class Price(_Section):
     output_per_mtok: float = Field(ge=0)
 
 
+class ModelLimit(_Section):
+    """A provider's published limits for one model; verigen paces itself to stay under them."""
+
+    rpm: float | None = Field(default=None, gt=0)
+    """Requests per minute."""
+    tpm: float | None = Field(default=None, gt=0)
+    """Tokens (prompt + completion) per minute."""
+
+
 class LLMConfig(_Section):
     """How verigen talks to LLM endpoints; shared by every role."""
 
@@ -55,6 +64,8 @@ class LLMConfig(_Section):
     """Content-addressed response cache in the journal: the same request is never paid for twice."""
     prices: dict[str, Price] = Field(default_factory=dict)
     """Per-model prices overriding litellm's table, keyed by the litellm model string."""
+    limits: dict[str, ModelLimit] = Field(default_factory=dict)
+    """Per-model RPM / TPM, keyed by the litellm model string; unlisted models are not paced."""
 
 
 class RoleConfig(_Section):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from verigen.config import LLMConfig
 from verigen.errors import BudgetExceeded, LLMError
+from verigen.ratelimit import RateLimits, estimate_tokens
 from verigen.records import Usage
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class LLMClient:
         self.spend = Spend()
         self._spent_before = spent_before_usd
         self._semaphore: asyncio.Semaphore | None = None
+        self._limits = RateLimits({m: (lim.rpm, lim.tpm) for m, lim in config.limits.items()})
         self._litellm: ModuleType | None = None
 
     @property
@@ -177,15 +179,21 @@ class LLMClient:
 
     async def _with_retries(self, request: ChatRequest) -> ChatResponse:
         cfg = self.config
+        limiter = self._limits.for_model(request.model)
+        estimate = estimate_tokens(sum(len(c) for _, c in request.messages), request.max_tokens)
         for attempt in range(cfg.max_retries + 1):
             if not self.budget_left():
                 raise BudgetExceeded(
                     f"max_cost_usd={cfg.max_cost_usd} reached (spent ${self.total_cost_usd:.4f})"
                 )
+            await limiter.acquire(estimate)
             try:
-                return await self._send(request)
+                response, headers = await self._send(request)
             except Exception as exc:  # provider exceptions are classified once, here
                 retryable, fatal, wait = _classify(exc)
+                if wait is not None:
+                    limiter.pause(wait)
+                limiter.observe(_error_headers(exc))
                 if not retryable or attempt == cfg.max_retries:
                     where = request.api_base or "the provider's default endpoint"
                     detail = f"{type(exc).__name__} from {request.model} at {where}: {_short(exc)}"
@@ -196,9 +204,14 @@ class LLMClient:
                 self.spend.retries += 1
                 backoff = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt)
                 await asyncio.sleep(max(wait or 0.0, random.uniform(0, backoff)))
+            else:
+                usage = response.usage
+                limiter.settle(estimate, usage.prompt_tokens + usage.completion_tokens)
+                limiter.observe(headers)
+                return response
         raise AssertionError("unreachable")
 
-    async def _send(self, request: ChatRequest) -> ChatResponse:
+    async def _send(self, request: ChatRequest) -> tuple[ChatResponse, dict[str, str]]:
         litellm = self._import_litellm()
         kwargs: dict[str, Any] = {
             "model": request.model,
@@ -230,6 +243,8 @@ class LLMClient:
         usage = getattr(raw, "usage", None)
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        hidden = getattr(raw, "_hidden_params", None) or {}
+        headers = hidden.get("additional_headers") or {}
         return ChatResponse(
             text=text,
             finish_reason=str(choice.finish_reason or "unknown"),
@@ -240,7 +255,7 @@ class LLMClient:
                 latency_s=latency,
             ),
             model=request.model,
-        )
+        ), {str(k): str(v) for k, v in headers.items()}
 
     def _cost(
         self, litellm: ModuleType, raw: Any, model: str, prompt_tokens: int, completion_tokens: int
@@ -317,12 +332,18 @@ _NETWORK = {
 }
 
 
-def _retry_after(exc: Exception) -> float | None:
+def _error_headers(exc: Exception) -> dict[str, str]:
     headers: Any = getattr(exc, "litellm_response_headers", None)
     if headers is None:
-        response = getattr(exc, "response", None)
-        headers = getattr(response, "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+    try:
+        return {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+    except (TypeError, ValueError):
+        return {}
+
+
+def _retry_after(exc: Exception) -> float | None:
+    value = _error_headers(exc).get("retry-after")
     try:
         return min(float(value), 600.0) if value is not None else None
     except (TypeError, ValueError):
