@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "verigen.cli.model",
     "verigen.cli.math",
     "verigen.cli.sandbox",
+    "verigen.cli.export",
 )
 
 

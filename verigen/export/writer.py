@@ -66,7 +66,9 @@ def build_dataset(result: CurationResult, options: ExportOptions) -> Dataset:
         "rl": (rl.FEATURES, lambda: rl.rows(result)),
     }
     features, rows = makers[options.format]
-    return Dataset.from_list(list(rows()), features=features)
+    made = list(rows())
+    columns = {name: [row[name] for row in made] for name in features}
+    return Dataset.from_dict(columns, features=features)  # from_list([]) would lose the columns
 
 
 def export(result: CurationResult, to: Path, options: ExportOptions | None = None) -> ExportReport:
@@ -78,7 +80,8 @@ def export(result: CurationResult, to: Path, options: ExportOptions | None = Non
     summary = result.summary()
     with tempfile.TemporaryDirectory(dir=to.parent, prefix=f".{to.name}-") as tmp:
         staged = Path(tmp) / "export"
-        dataset.save_to_disk(str(staged))
+        # At least one shard: datasets writes none for an empty dataset and then cannot load it.
+        dataset.save_to_disk(str(staged), num_shards=1 if len(dataset) == 0 else None)
         files = card.write_plots(summary, staged / "plots")
         built = card.build_card(summary, opts.format, len(dataset))
         (staged / "README.md").write_text(str(built), encoding="utf-8")
