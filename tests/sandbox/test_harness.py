@@ -1,0 +1,101 @@
+"""The harness's pieces without a sandbox: plain-data codec, test plans, and the host's decision
+rules against forged, foreign, partial and missing verdict frames."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from verigen.sandbox import Result, Status, TestSuite
+from verigen.sandbox.harness.codec import NotPlainData, decode, encode
+from verigen.sandbox.harness.runner import plan
+from verigen.sandbox.seccomp import program
+from verigen.sandbox.verdict import decide
+
+PLAIN = [None, True, 0, 1, -(10**30), 1.5, "s", b"\x00\xff", 1 + 2j, [1, [2]], (1, (2,)),
+         {1: "a", "k": (1, 2)}, {1, 2}, frozenset({3})]
+
+
+@pytest.mark.parametrize("value", PLAIN, ids=repr)
+def test_codec_round_trip_keeps_exact_types(value: object) -> None:
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back == value and type(back) is type(value)
+
+
+def test_codec_keeps_bool_int_float_apart_and_nan() -> None:
+    assert [type(v) for v in decode(encode([True, 1, 1.0]))] == [bool, int, float]
+    assert math.isnan(decode(json.loads(json.dumps(encode(float("nan"))))))
+
+
+class LyingInt(int):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("value", [LyingInt(3), object(), [1, LyingInt(2)], {"k": print}])
+def test_codec_refuses_anything_not_exactly_builtin(value: object) -> None:
+    with pytest.raises(NotPlainData):
+        encode(value)
+
+
+@pytest.mark.parametrize("data", [{"x": 1}, {"l": 1}, {"d": [[1]]}, {"l": [], "t": []}, [1]])
+def test_codec_refuses_malformed_data(data: object) -> None:
+    with pytest.raises(ValueError):
+        decode(data)
+
+
+def test_plan_lists_asserts_functions_and_testcase_methods() -> None:
+    code = ("x = 1\nassert f(1) == 2\ndef test_a():\n    assert f(2)\n"
+            "import unittest\nclass T(unittest.TestCase):\n    def test_b(self): pass\n"
+            "    def helper(self): pass\n")
+    assert plan({"kind": "code", "code": code}) == ["assert:2", "test_a", "T.test_b"]
+
+
+SUITE = [TestSuite.asserts("assert f(1) == 1\nassert f(2) == 2\n")]
+
+
+def ok(stdout: dict[str, object] | bytes) -> Result:
+    body = stdout if isinstance(stdout, bytes) else json.dumps(stdout).encode()
+    return Result(status=Status.OK, exit_code=0, stdout_bytes=body)
+
+
+def passed(*ids: str) -> list[dict[str, str]]:
+    return [{"id": i, "outcome": "passed"} for i in ids]
+
+
+def test_decide_accepts_a_complete_frame_with_our_nonce() -> None:
+    assert decide(ok({"nonce": "n", "results": [passed("assert:1", "assert:2")]}), SUITE, "n").passed
+
+
+@pytest.mark.parametrize("frame", [
+    {"nonce": "other", "results": [passed("assert:1", "assert:2")]},  # foreign nonce
+    {"nonce": "n", "results": [passed("assert:1")]},  # a test missing
+    {"nonce": "n", "results": [passed("assert:1", "assert:1", "extra")]},  # wrong ids
+    {"nonce": "n", "results": []},  # wrong suite count
+    {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}] + passed("assert:2")]},
+    b"ALL_TESTS_PASSED\n",  # a marker, not a frame
+    b"",  # nothing at all
+])
+def test_decide_fails_anything_else(frame: dict[str, object] | bytes) -> None:
+    report = decide(ok(frame), SUITE, "n")
+    assert not report.passed and not report.infra_error
+
+
+def test_decide_requires_a_clean_job_end() -> None:
+    frame = json.dumps({"nonce": "n", "results": [passed("assert:1", "assert:2")]}).encode()
+    r = Result(status=Status.TIMEOUT, stdout_bytes=frame)
+    assert not decide(r, SUITE, "n").passed
+
+
+def test_sandbox_error_is_infra_not_wrong() -> None:
+    report = decide(Result.sandbox_error("engine gone", "docker"), SUITE, "n")
+    assert not report.passed and report.infra_error
+
+
+def test_seccomp_program_is_whole_instructions() -> None:
+    prog = program()
+    assert len(prog) % 8 == 0 and 0 < len(prog) // 8 < 4096
