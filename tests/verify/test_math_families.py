@@ -36,11 +36,17 @@ def test_check_many_keeps_input_order(verifier: MathVerifier) -> None:
 
 
 def test_verdict_records_rules_and_parsed_forms(verifier: MathVerifier) -> None:
-    verdict = verifier.check("1/2", r"Hence the result is $\boxed{\dfrac{2}{4}}$.")
+    verdict = verifier.check("x/2", r"Hence the result is $\boxed{\dfrac{2x}{4}}$.")
     assert verdict.accepted and verdict.verifier == "math"
     assert verdict.verifier_version == VERIFIER_VERSION
     assert verdict.details["pred_rule"] == "boxed"
-    assert verdict.details["pred_parsed"] == "1/2"
+    assert verdict.details["pred_parsed"] == "x/2"
+
+
+def test_plain_numbers_skip_the_parser(verifier: MathVerifier) -> None:
+    verdict = verifier.check("1/2", r"$\boxed{\dfrac{2}{4}}$")
+    assert verdict.accepted and verdict.details["rule"] == "number"
+    assert "pred_parsed" not in verdict.details
 
 
 def test_no_answer_is_a_rejection_with_that_reason(verifier: MathVerifier) -> None:

@@ -1,0 +1,160 @@
+"""Benchmark: verigen's math verifier against Math-Verify on the shared conformance cases.
+
+Run as ``.venv/bin/python bench/math.py [--workers N] [--cases PATH]``. Both checkers run in
+the same kind of killable pool with the same number of worker processes, warmed up before the
+clock starts; latency is measured inside the worker (so queueing does not count), throughput
+is cases over wall time. verigen uses one default ``MathOptions``; Math-Verify gets each
+case's upstream harness ``config`` (its best setting, with which it gets all scored cases
+right). A second table runs hostile inputs, where the goal is a bounded worst case.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.path and sys.path[0] == __file__.rpartition("/")[0]:
+    del sys.path[0]  # this file is named math.py: it must not shadow the stdlib's math
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from verigen.verify.math import MathOptions
+from verigen.verify.math.audit import (
+    INSTALL_HINT,
+    math_verify_equal,
+    require_math_verify,
+    warm_math_verify,
+)
+from verigen.verify.math.judge import judge_texts, warm_up
+from verigen.verify.math.worker import WorkerPool
+
+DEFAULT_CASES = Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / \
+    "math_verify_cases.jsonl"
+HOSTILE = [
+    ("1", r"10^{5^{5^{5^5}}}"),
+    ("1", "5^5^5^5^5"),
+    ("1", r"$9^{9^{9^{9}}}$"),
+    ("1", "$" + "{" * 200 + "1" + "}" * 200 + "$"),
+    ("1", "9" * 100_000),
+    ("1", r"$\def\a{\a\a}\a$"),
+    ("1", r"$\sum_{k=1}^{10^{9}} k^{k}$"),
+    ("1", r"$1000000!$"),
+]
+VERIGEN_LIMIT_S = MathOptions().timeout_s
+"""verigen's default per-check kill limit, exactly as ``MathVerifier`` applies it."""
+LIMIT_S = 30.0
+"""Outer kill limit for Math-Verify, whose own SIGALRM limits are 5 s per parse and verify."""
+
+
+@dataclass
+class Run:
+    name: str
+    results: list[bool | None]
+    latencies: list[float]
+    wall_s: float
+
+
+def timed_verigen(gold: str, pred: str, _config: dict[str, Any]) -> tuple[bool, float]:
+    """Worker task: verigen's judgement with the default options, and its time."""
+    start = time.perf_counter()
+    equal = judge_texts(gold, pred, MathOptions()).equivalent
+    return equal, time.perf_counter() - start
+
+
+def timed_math_verify(gold: str, pred: str, config: dict[str, Any]) -> tuple[bool, float]:
+    """Worker task: Math-Verify's judgement with the case's upstream config, and its time."""
+    start = time.perf_counter()
+    equal = math_verify_equal(gold, pred, config)
+    return equal, time.perf_counter() - start
+
+
+def run(name: str, task: Callable[..., tuple[bool, float]], warm: Callable[[], None],
+        cases: list[tuple[str, str, dict[str, Any]]], workers: int, limit: float) -> Run:
+    pool = WorkerPool(workers, warm=warm)
+    try:
+        for ready in [pool.submit(warm, (), 120.0) for _ in range(workers)]:
+            ready.result()
+        start = time.perf_counter()
+        futures = [pool.submit(task, case, limit) for case in cases]
+        results: list[bool | None] = []
+        latencies: list[float] = []
+        for future in futures:
+            try:
+                equal, took = future.result()
+            except Exception:  # killed at the limit (a rejection), or crashed: full limit charged
+                equal, took = None, limit
+            results.append(equal)
+            latencies.append(took)
+        return Run(name, results, latencies, time.perf_counter() - start)
+    finally:
+        pool.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(runs: list[Run], expected: list[bool] | None) -> None:
+    header = f"{'checker':<12} {'accuracy':>9} {'false_acc':>9} {'false_rej':>9} " \
+             f"{'no_result':>9} {'cases/s':>8} {'median_ms':>9} {'p99_ms':>8} {'max_ms':>8}"
+    print(header)
+    stats: dict[str, dict[str, float]] = {}
+    for r in runs:
+        n = len(r.results)
+        right = fa = fr = 0
+        if expected is not None:
+            fa = sum(got is True and not exp for got, exp in zip(r.results, expected, strict=True))
+            fr = sum(got is not True and exp for got, exp in zip(r.results, expected, strict=True))
+            right = sum(bool(got) is exp for got, exp in zip(r.results, expected, strict=True))
+        s = {"acc": right / n, "tput": n / r.wall_s, "med": statistics.median(r.latencies),
+             "p99": _pct(r.latencies, 0.99), "max": max(r.latencies)}
+        stats[r.name] = s
+        accuracy = f"{right}/{n}" if expected is not None else "-"
+        print(f"{r.name:<12} {accuracy:>9} {fa:>9} {fr:>9} "
+              f"{sum(x is None for x in r.results):>9} {s['tput']:>8.1f} {s['med'] * 1e3:>9.1f} "
+              f"{s['p99'] * 1e3:>8.1f} {s['max'] * 1e3:>8.1f}")
+    ours, theirs = stats[runs[0].name], stats[runs[1].name]
+    parts = [f"throughput {ours['tput'] / theirs['tput']:.2f}x",
+             f"median {ours['med'] / theirs['med']:.2f}x",
+             f"p99 {ours['p99'] / theirs['p99']:.2f}x", f"max {ours['max'] / theirs['max']:.2f}x"]
+    if expected is not None:
+        parts.insert(0, f"accuracy {ours['acc'] / theirs['acc']:.3f}x")
+    print(f"ratio verigen/math-verify: {', '.join(parts)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    args = parser.parse_args()
+    try:
+        require_math_verify()
+    except Exception:
+        sys.exit(INSTALL_HINT)
+    if not args.cases.exists():
+        sys.exit(f"conformance cases not found: {args.cases}")
+    rows = [json.loads(line) for line in args.cases.read_text(encoding="utf-8").splitlines()]
+    scored = [r for r in rows if r["scored"]]
+    cases = [(r["gold"], r["pred"], r["config"]) for r in scored]
+    print(f"conformance: {len(cases)} scored cases, {args.workers} workers each")
+    runs = [run("verigen", timed_verigen, warm_up, cases, args.workers, VERIGEN_LIMIT_S),
+            run("math-verify", timed_math_verify, warm_math_verify, cases, args.workers, LIMIT_S)]
+    report(runs, [bool(r["expected"]) for r in scored])
+    hostile = [(g, p, {"mode": "default"}) for g, p in HOSTILE]
+    print(f"\nhostile: {len(hostile)} inputs, all to be rejected (a kill at the limit rejects)")
+    hostile_runs = [
+        run("verigen", timed_verigen, warm_up, hostile, args.workers, VERIGEN_LIMIT_S),
+        run("math-verify", timed_math_verify, warm_math_verify, hostile, args.workers, LIMIT_S),
+    ]
+    report(hostile_runs, [False] * len(hostile))
+
+
+if __name__ == "__main__":
+    main()
