@@ -47,9 +47,10 @@ def push_to_hub(
         raise InputError(f"{export_dir}: expected one dataset, found splits {list(dataset)}")
     api = HfApi(endpoint=endpoint, token=token)
     try:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        card = build_card(record, record["format"], record["rows"], _existing_card(api, repo_id))
         with tempfile.TemporaryDirectory(prefix="verigen-push-") as tmp:
+            api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+            existing = _existing_card(api, repo_id, Path(tmp) / "card")
+            card = build_card(record, record["format"], record["rows"], existing)
             shards = _write_shards(dataset, Path(tmp))
             ops: list[CommitOperationAdd | CommitOperationDelete] = [
                 CommitOperationAdd(f"data/{path.name}", str(path)) for path in shards
@@ -71,9 +72,10 @@ def push_to_hub(
     return str(info.commit_url)
 
 
-def _existing_card(api: HfApi, repo_id: str) -> DatasetCard | None:
+def _existing_card(api: HfApi, repo_id: str, into: Path) -> DatasetCard | None:
+    """The repo's current card, downloaded into ``into`` (not the user's Hub cache)."""
     try:
-        path = api.hf_hub_download(repo_id, "README.md", repo_type="dataset")
+        path = api.hf_hub_download(repo_id, "README.md", repo_type="dataset", local_dir=into)
     except EntryNotFoundError:
         return None
     card: DatasetCard = DatasetCard.load(str(path))
