@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from verigen.errors import ConfigError
 from verigen.records import Domain
@@ -80,14 +80,48 @@ class RoleConfig(_Section):
     """Samples per prompt per model (the k of best-of-k); each gets its own seed."""
 
 
+class ImportConfig(_Section):
+    """Problems read from a file instead of synthesized: JSONL, Parquet or a ``datasets`` dir."""
+
+    path: Path
+    columns: dict[str, str] = Field(default_factory=dict)
+    """verigen field → column name, for the fields ``statement`` (required), ``answer``, ``id``,
+    ``topic``, ``difficulty``, ``entry_point``, ``signature``, ``tests``; unmapped fields use
+    a column of the same name when there is one."""
+    limit: int | None = Field(default=None, ge=1)
+    """Read at most this many rows (the first ones)."""
+
+
 class ProblemsConfig(_Section):
-    """Where problems come from: synthesized per topic by the problem writer."""
+    """Where problems come from: synthesized from topics by the writer, or imported."""
 
     domain: Domain = Domain.MATH
-    topics: list[str] = Field(min_length=1)
+    taxonomy: Path | None = None
+    """A taxonomy file (``problems/math.yaml``): topics with difficulties and exemplars."""
+    topics: list[str] = Field(default_factory=list)
+    """Free-text topics; with a taxonomy, the ids of the topics to use (default: all)."""
+    personas: list[str] = Field(default_factory=list)
+    """Settings that vary problem style; default: the taxonomy's."""
     per_topic: int = Field(default=4, ge=1, le=1_000_000)
     """Problems to propose for each topic."""
-    writer: RoleConfig
+    writer: RoleConfig | None = None
+    """The problem writer; required unless problems are imported."""
+    test_writer: RoleConfig | None = None
+    """Code: the model(s) writing test cases; default: the writer."""
+    tests_per_problem: int = Field(default=6, ge=1, le=100)
+    """Code: test cases asked of the test writer."""
+    reasks: int = Field(default=2, ge=0, le=10)
+    """Re-asks (in the same conversation) after a reply that cannot be parsed."""
+    source: ImportConfig | None = None
+    """Import problems instead of synthesizing them."""
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> ProblemsConfig:
+        if self.source is None and self.writer is None:
+            raise ValueError("set problems.writer (to synthesize) or problems.source (to import)")
+        if self.source is None and not self.topics and self.taxonomy is None:
+            raise ValueError("set problems.topics or problems.taxonomy")
+        return self
 
 
 class MathVerifyConfig(_Section):
@@ -102,6 +136,18 @@ class MathVerifyConfig(_Section):
 
 
 OutputFormat = Literal["arrow", "parquet", "jsonl"]
+
+
+class CodeVerifyConfig(_Section):
+    backend: Literal["auto", "docker", "bwrap"] = "auto"
+    """Sandbox backend; ``auto`` is docker when an engine answers, else bubblewrap."""
+    workers: int = Field(default=2, ge=1, le=256)
+    """Sandboxes running at once; independent of LLM concurrency."""
+    timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Wall limit for one solution's whole test run."""
+    memory_mb: int = Field(default=512, ge=32, le=65536)
+    min_tests: int = Field(default=3, ge=1)
+    """Tests that must survive the trust check for a problem to count (AceCoder keeps > 3)."""
 
 
 class OutputConfig(_Section):
@@ -122,6 +168,7 @@ class RunConfig(_Section):
     problems: ProblemsConfig
     solver: RoleConfig
     math: MathVerifyConfig = Field(default_factory=MathVerifyConfig)
+    code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 
     @field_validator("run_dir")
@@ -198,7 +245,9 @@ def _describe(
     overridden = any(o.partition("=")[0].strip() == key for o in overrides)
     where = "--set" if overridden else _locate(node, loc, source)
     message = err["msg"]
-    got = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+    value = err.get("input")
+    shown = err["type"] != "missing" and not isinstance(value, dict | list)
+    got = f" (got {value!r})" if shown else ""
     more = len(exc.errors()) - 1
     tail = f" [+{more} more]" if more else ""
     return f"{where}: {key}: {message}{got}{tail}"

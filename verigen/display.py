@@ -7,6 +7,7 @@ The pipeline only calls ``Display`` methods; whether anything is drawn is decide
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
 from rich.console import Console, Group
@@ -29,6 +30,9 @@ class Display:
     def advance(self, stage: str, n: int = 1) -> None:
         pass
 
+    def reject(self, reason: str) -> None:
+        pass
+
     def refresh(self, spend: Spend) -> None:
         pass
 
@@ -47,6 +51,9 @@ class RichDisplay(Display):
             console=self.console,
         )
         self._tasks: dict[str, Any] = {}
+        self._totals: dict[str, int] = {}
+        self._done: Counter[str] = Counter()
+        self._reasons: Counter[str] = Counter()
         self._line = Text("")
         self._live = Live(
             Group(self._progress, self._line),
@@ -57,22 +64,35 @@ class RichDisplay(Display):
         self._started = time.monotonic()
 
     def start(self, totals: dict[str, int]) -> None:
+        self._totals = totals
         for stage in STAGES:
             self._tasks[stage] = self._progress.add_task(stage, total=totals.get(stage))
         self._live.start()
 
     def advance(self, stage: str, n: int = 1) -> None:
+        self._done[stage] += n
         self._progress.advance(self._tasks[stage], n)
 
+    def reject(self, reason: str) -> None:
+        self._reasons[reason] += 1
+
     def refresh(self, spend: Spend) -> None:
+        """Throughput, spend with its projection, ETA and the top rejection reasons."""
         elapsed = max(time.monotonic() - self._started, 1e-6)
+        total = self._totals.get("verified") or 0
+        frac = self._done["verified"] / total if total else 0.0
         cost = f"${spend.cost_usd:.4f}"
+        if frac > 0:
+            cost += f" (projected ${spend.cost_usd / frac:.4f})"
         if spend.unknown_cost_calls:
-            cost += f" (+{spend.unknown_cost_calls} calls of unknown cost)"
+            cost += f" +{spend.unknown_cost_calls} calls of unknown cost"
+        eta = f"{elapsed * (1 - frac) / frac:.0f}s" if 0 < frac < 1 else "-"
+        tokens = spend.prompt_tokens + spend.completion_tokens
+        reasons = ", ".join(f"{r} {n}" for r, n in self._reasons.most_common(4)) or "none yet"
         self._line.plain = (
             f"requests {spend.calls} ({spend.calls / elapsed:.1f}/s), cached {spend.cached}, "
-            f"retries {spend.retries} | tokens {spend.prompt_tokens:,} in / "
-            f"{spend.completion_tokens:,} out | cost {cost}"
+            f"retries {spend.retries} | tokens {tokens / elapsed:,.0f}/s | cost {cost} | "
+            f"ETA {eta}\nrejected: {reasons}"
         )
 
     def stop(self) -> None:

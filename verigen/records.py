@@ -75,8 +75,10 @@ class Problem(Record):
     """Math: the known final answer (imported problems); None for synthetic ones."""
     entry_point: str | None = None
     """Code: the function the tests call."""
+    signature: str | None = None
+    """Code: the ``def`` line with type hints; differential testing draws inputs from it."""
     tests: str | None = None
-    """Code: reference test code, when known."""
+    """Code: the tests as JSON (function-call cases) or as test code; trusted only once checked."""
     provenance: Provenance = Field(default_factory=Provenance)
 
 

@@ -186,6 +186,22 @@ class Journal:
                 Verdict.model_validate_json(v),
             )
 
+    def yields(self, verifier: str, version: str) -> dict[str, dict[str, dict[str, int]]]:
+        """Attempts and accepted counts per solver model and per topic, for one verifier."""
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for name, expr in (
+            ("model", "json_extract(a.data, '$.provenance.model')"),
+            ("topic", "p.topic"),
+        ):
+            rows = self._db.execute(
+                f"""SELECT {expr}, COUNT(*), SUM(v.outcome = ?) FROM verdicts v
+                   JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
+                   WHERE v.verifier = ? AND v.version = ? GROUP BY 1 ORDER BY 1""",
+                (Outcome.ACCEPTED.value, verifier, version),
+            )
+            out[name] = {str(k): {"attempts": n, "accepted": int(ok or 0)} for k, n, ok in rows}
+        return out
+
     # -- LLM response cache ----------------------------------------------------------------------
     def cached_response(self, key: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT response FROM llm_calls WHERE key = ?", (key,)).fetchone()

@@ -1,0 +1,85 @@
+"""Problems imported from a file instead of synthesized: JSONL, Parquet or a ``datasets`` dir.
+
+Rows are read through ``datasets`` (memory-mapped Arrow), so a large import streams rather than
+loading into memory. Each row becomes a ``Problem`` whose id is its content hash, so the same
+problem imported twice, or imported and also synthesized, is one problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from verigen.config import ImportConfig
+from verigen.errors import InputError
+from verigen.records import Domain, Problem, Provenance, content_id
+
+FIELDS = ("statement", "answer", "id", "topic", "difficulty", "entry_point", "signature", "tests")
+
+
+def read_problems(source: ImportConfig, domain: Domain, round_: int) -> Iterator[Problem]:
+    dataset = _load(source.path)
+    names = set(dataset.column_names)
+    mapping = {f: source.columns.get(f, f) for f in FIELDS}
+    missing = [c for f, c in source.columns.items() if c not in names]
+    if f := next((f for f in source.columns if f not in FIELDS), None):
+        raise InputError(f"problems.source.columns: unknown field {f!r} (known: {FIELDS})")
+    if missing or mapping["statement"] not in names:
+        want = missing or [mapping["statement"]]
+        raise InputError(f"{source.path}: no column {want[0]!r} (columns: {sorted(names)})")
+    for n, row in enumerate(dataset):
+        if source.limit is not None and n >= source.limit:
+            return
+        yield _problem(row, mapping, names, domain, source.path, round_)
+
+
+def _problem(
+    row: dict[str, Any],
+    mapping: dict[str, str],
+    names: set[str],
+    domain: Domain,
+    path: Path,
+    round_: int,
+) -> Problem:
+    def get(field: str) -> str | None:
+        column = mapping[field]
+        value = row.get(column) if column in names else None
+        if value is None:
+            return None
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+    statement = get("statement") or ""
+    return Problem(
+        id=content_id(domain.value, statement, prefix="p-"),
+        domain=domain,
+        statement=statement,
+        topic=get("topic") or "",
+        difficulty=get("difficulty") or "",
+        reference_answer=get("answer"),
+        entry_point=get("entry_point"),
+        signature=get("signature"),
+        tests=get("tests"),
+        provenance=Provenance(imported_from=f"{path}#{get('id') or ''}", round=round_),
+    )
+
+
+def _load(path: Path) -> Any:
+    import datasets
+
+    try:
+        if path.is_dir():
+            loaded = datasets.load_from_disk(str(path))
+            if isinstance(loaded, datasets.DatasetDict):
+                loaded = loaded[next(iter(loaded))]
+            return loaded
+        if path.suffix == ".parquet":
+            return datasets.Dataset.from_parquet(str(path))
+        if path.suffix in (".jsonl", ".json"):
+            return datasets.Dataset.from_json(str(path))
+    except FileNotFoundError:
+        raise InputError(f"problems.source.path: {path} does not exist") from None
+    except Exception as exc:  # datasets raises many kinds for unreadable files
+        raise InputError(f"{path}: cannot read problems ({type(exc).__name__}: {exc})") from None
+    raise InputError(f"{path}: expected a .jsonl, .parquet or a datasets directory")

@@ -1,0 +1,210 @@
+"""Wiring for ``verigen generate``: propose → solve → verify → export, through the journal.
+
+Work is a stream of *items*: slots (topic × index) to synthesize a problem for, or imported
+problems. A bounded set of item coroutines runs at once (``max_problems_in_flight``), so memory
+does not grow with the run; LLM concurrency is bounded separately inside the client, and
+verification runs in its own worker pool (processes or sandboxes). Every record is journaled the
+moment it exists. A rerun replays the journal's cached replies instead of sending requests, and
+skips verdicts already given by the current verifier version: resuming after ``kill -9`` costs
+only what was in flight.
+
+Stopping: the budget stops new requests (in-flight ones finish, verified work is exported); an
+unusable endpoint stops the run with ``LLMError`` after the dataset and report are written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from verigen.config import RunConfig
+from verigen.display import Display
+from verigen.errors import BudgetExceeded, LLMError
+from verigen.generate import solutions
+from verigen.generate.imported import read_problems
+from verigen.generate.slots import Slot, TopicView, free_text_topic
+from verigen.generate.taxonomy import Taxonomy, load_taxonomy
+from verigen.llm import LLMClient
+from verigen.pipeline.base import Endpoint, Services, Task
+from verigen.pipeline.report import finish_run
+from verigen.records import Attempt, Domain, Problem
+from verigen.store import Journal
+
+__all__ = ["Endpoint", "run_generate"]
+
+
+@dataclass
+class _RunState:
+    claimed: set[str] = field(default_factory=set)
+    stop_reason: str | None = None
+    fatal: LLMError | None = None
+
+
+def run_generate(config: RunConfig, endpoint: Endpoint, display: Display) -> dict[str, Any]:
+    """Run (or resume) a generate job; returns the report, also written to the run directory."""
+    return asyncio.run(_Run(config, endpoint, display).main())
+
+
+class _Run:
+    def __init__(self, config: RunConfig, endpoint: Endpoint, display: Display) -> None:
+        self.config = config
+        self.display = display
+        self.state = _RunState()
+        journal = Journal(config.run_dir)
+        llm = LLMClient(
+            config.llm,
+            journal,
+            api_key=endpoint.api_key,
+            spent_before_usd=journal.counts()["cost_usd"],
+        )
+        self.services = Services(config, endpoint, journal, llm)
+        self.taxonomy = (
+            load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
+        )
+        self.task = _make_task(self.services, self.taxonomy)
+
+    async def main(self) -> dict[str, Any]:
+        started = time.time()
+        cfg, journal = self.config, self.services.journal
+        journal.set_meta("config", cfg.model_dump(mode="json"))
+        journal.set_meta("fingerprint", cfg.fingerprint())
+        items, total = self._items()
+        per_problem = len(cfg.solver.models) * cfg.solver.samples
+        self.display.start(
+            {"proposed": total, "solved": total * per_problem, "verified": total * per_problem}
+        )
+        ticker = asyncio.create_task(self._tick())
+        try:
+            await self._drive(items)
+        finally:
+            ticker.cancel()
+            self.task.close()
+            self.display.refresh(self.services.llm.spend)
+            self.display.stop()
+        report = finish_run(self.services, self.task, self.state.stop_reason, started)
+        if self.state.fatal is not None:
+            raise self.state.fatal
+        return report
+
+    def _items(self) -> tuple[Iterable[Slot | Problem], int]:
+        problems = self.config.problems
+        if problems.source is not None:
+            imported = read_problems(problems.source, problems.domain, self.config.round)
+            return imported, problems.source.limit or 0
+        topics = _topics(self.config, self.taxonomy)
+        slots = (Slot(t, i) for t in topics for i in range(problems.per_topic))
+        return slots, len(topics) * problems.per_topic
+
+    async def _drive(self, items: Iterable[Slot | Problem]) -> None:
+        """At most ``max_problems_in_flight`` items at once; stop pulling once stopped."""
+        queue: Iterator[Slot | Problem] = iter(items)
+
+        async def worker() -> None:
+            for item in queue:
+                if self.state.stop_reason is not None:
+                    return
+                await self._item(item)
+
+        workers = min(self.config.max_problems_in_flight, self.config.llm.max_concurrency * 2)
+        await asyncio.gather(*(worker() for _ in range(max(workers, 1))))
+
+    async def _tick(self) -> None:
+        while True:
+            self.display.refresh(self.services.llm.spend)
+            await asyncio.sleep(0.25)
+
+    async def _item(self, item: Slot | Problem) -> None:
+        try:
+            problem = item if isinstance(item, Problem) else await self.task.propose(item)
+            if problem is None or not self._claim(problem, item):
+                return
+            self.display.advance("proposed")
+            attempts = await self._solve(problem)
+            if attempts is not None:
+                await self._verify(problem, attempts)
+        except BudgetExceeded as exc:
+            self.state.stop_reason = f"budget: {exc}"
+        except LLMError as exc:
+            if self.state.fatal is None:
+                self.state.fatal = exc
+                self.state.stop_reason = f"llm_error: {exc}"
+
+    def _claim(self, problem: Problem, item: Slot | Problem) -> bool:
+        """Store a new problem; a duplicate of one seen in this run is dropped before solving."""
+        if problem.id in self.state.claimed:
+            subject = item.key if isinstance(item, Slot) else problem.id
+            self.services.fail("propose", subject, "duplicate_problem", problem.id, problem.id)
+            return False
+        self.state.claimed.add(problem.id)
+        self.services.journal.add_problem(problem)
+        return True
+
+    async def _solve(self, problem: Problem) -> list[Attempt] | None:
+        """All k attempts, or None when any is missing (a partial vote would be unfair)."""
+        svc, cfg = self.services, self.config
+        requests = list(
+            solutions.solve_requests(
+                problem, cfg.solver, self.task.solve_template, cfg.seed, svc.endpoint.api_base
+            )
+        )
+        replies = await asyncio.gather(
+            *(svc.send(req, "solve", problem.id) for _, req in requests), return_exceptions=True
+        )
+        attempts: list[Attempt] = []
+        for (index, request), reply in zip(requests, replies, strict=True):
+            if isinstance(reply, BaseException):
+                raise reply
+            if reply is None:
+                continue
+            extracted = self.task.extract(problem, reply)
+            attempt = solutions.make_attempt(
+                problem, index, request, reply, extracted, self.task.solve_template, cfg.round
+            )
+            svc.journal.add_attempt(attempt)
+            attempts.append(attempt)
+            self.display.advance("solved")
+        return attempts if len(attempts) == len(requests) else None
+
+    async def _verify(self, problem: Problem, attempts: list[Attempt]) -> None:
+        journal, task = self.services.journal, self.task
+        known = [journal.verdict(a.id, task.verifier, task.verifier_version) for a in attempts]
+        verdicts = [v for v in known if v is not None]
+        if len(verdicts) < len(attempts):
+            verdicts = await task.verify(problem, attempts)
+            for attempt, verdict in zip(attempts, verdicts, strict=True):
+                journal.add_verdict(attempt.id, verdict)
+        self.display.advance("verified", len(verdicts))
+        self.display.advance("accepted", sum(v.accepted for v in verdicts))
+        for verdict in verdicts:
+            if not verdict.accepted:
+                self.display.reject(verdict.reason)
+
+
+def _topics(config: RunConfig, taxonomy: Taxonomy | None) -> list[TopicView]:
+    if taxonomy is None:
+        return [free_text_topic(t) for t in config.problems.topics]
+    return [
+        TopicView(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            difficulties=tuple(t.difficulties.model_dump().items()),
+            exemplars=tuple(e.problem for e in t.exemplars),
+        )
+        for t in taxonomy.select(config.problems.topics or None)
+    ]
+
+
+def _make_task(services: Services, taxonomy: Taxonomy | None) -> Task:
+    problems = services.config.problems
+    personas = tuple(problems.personas) or (taxonomy.personas if taxonomy else ())
+    if problems.domain is Domain.CODE:
+        from verigen.pipeline.code import CodeTask
+
+        return CodeTask(services, personas)
+    from verigen.pipeline.math import MathTask
+
+    return MathTask(services, personas)

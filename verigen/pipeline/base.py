@@ -1,0 +1,81 @@
+"""What a domain plugs into the run: how it proposes problems, extracts and verifies attempts.
+
+``Services`` is everything a task may use (config, endpoint, journal, the LLM through one
+journaling ``ask``); a task holds no state of the run itself, so the driver stays the only place
+that schedules, counts and stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from verigen.config import RunConfig
+from verigen.generate.slots import Slot
+from verigen.generate.structured import Parsed, ask
+from verigen.llm import ChatRequest, ChatResponse, LLMClient, RequestFailed
+from verigen.records import Attempt, Problem, Verdict
+from verigen.store import Journal
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where requests go for this invocation (a configured base, or a local server's)."""
+
+    api_base: str | None
+    api_key: str | None
+
+
+@dataclass
+class Services:
+    config: RunConfig
+    endpoint: Endpoint
+    journal: Journal
+    llm: LLMClient
+
+    async def send(self, request: ChatRequest, stage: str, subject: str) -> ChatResponse | None:
+        """One request; one that cannot succeed is journaled as a failure, not raised."""
+        try:
+            return await self.llm.complete(request)
+        except RequestFailed as exc:
+            self.fail(stage, subject, exc.reason, exc.detail, request.key())
+            return None
+
+    async def ask(
+        self, request: ChatRequest, parse: Callable[[ChatResponse], T], stage: str, subject: str
+    ) -> T | None:
+        """Send and parse with re-asks; an unusable final reply is journaled with its reason."""
+
+        async def send(req: ChatRequest) -> ChatResponse | None:
+            return await self.send(req, stage, subject)
+
+        parsed: Parsed[T] = await ask(send, request, parse, self.config.problems.reasks)
+        if parsed.value is None and parsed.reason != "request_failed":
+            text = parsed.response.text if parsed.response else ""
+            self.fail(stage, subject, parsed.reason or "unusable", text, request.key())
+        return parsed.value
+
+    def fail(self, stage: str, subject: str, reason: str, detail: str, key: str) -> None:
+        self.journal.add_failure(f"{stage}:{key}", stage, subject, reason, detail)
+
+
+class Task(Protocol):
+    """One domain's logic; the driver calls these in order for every problem."""
+
+    verifier: str
+    verifier_version: str
+    solve_template: str
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        """A new problem for the slot, or None (failure already journaled)."""
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        """What the verifier will judge (final answer, code), or None when there is none."""
+
+    async def verify(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
+        """One verdict per attempt, in order."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,91 @@
+"""The code task: a problem with a signature, tests from a separate writer, sandboxed checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from verigen.generate import code as code_gen
+from verigen.generate.slots import Slot
+from verigen.generate.structured import Unusable, extract_code
+from verigen.llm import ChatResponse
+from verigen.pipeline.base import Services
+from verigen.records import Attempt, Problem, Verdict
+from verigen.verify.code import VERIFIER_VERSION, CodeOptions, CodeVerifier
+
+
+class CodeTask:
+    verifier = "code"
+    verifier_version = VERIFIER_VERSION
+    solve_template = code_gen.SOLVE_TEMPLATE
+
+    def __init__(self, services: Services, personas: tuple[str, ...]) -> None:
+        self.services = services
+        self.personas = personas
+        cfg = services.config.code
+        self._checker = CodeVerifier(
+            CodeOptions(
+                backend=cfg.backend,
+                timeout_s=cfg.timeout_s,
+                memory_mb=cfg.memory_mb,
+                min_tests=cfg.min_tests,
+            ),
+            workers=cfg.workers,
+        )
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        svc = self.services
+        cfg = svc.config
+        writer = cfg.problems.writer
+        assert writer is not None
+        fields = slot.fields(self.personas, code_gen.DEFAULT_EXEMPLAR)
+        request = slot.request(
+            writer,
+            code_gen.PROBLEM_TEMPLATE,
+            fields,
+            cfg.seed,
+            svc.endpoint.api_base,
+            code_gen.PROBLEM_FORMAT,
+        )
+        spec = await svc.ask(request, code_gen.parse_problem, "propose", slot.key)
+        if spec is None:
+            return None
+        tests_fields = {**spec, "count": cfg.problems.tests_per_problem}
+        tests_request = slot.request(
+            cfg.problems.test_writer or writer,
+            code_gen.TESTS_TEMPLATE,
+            tests_fields,
+            cfg.seed,
+            svc.endpoint.api_base,
+            code_gen.TESTS_FORMAT,
+        )
+        tests: list[dict[str, Any]] | None = await svc.ask(
+            tests_request,
+            lambda r: code_gen.parse_tests(r, cfg.code.min_tests),
+            "write_tests",
+            slot.key,
+        )
+        if tests is None:
+            return None
+        return code_gen.make_problem(
+            spec, tests, slot.topic.name, fields["difficulty"], request, tests_request, cfg.round
+        )
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        try:
+            return extract_code(response.text, problem.entry_point)
+        except Unusable:
+            return None
+
+    async def verify(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
+        tests = json.loads(problem.tests) if problem.tests else []
+        verdicts: list[Verdict] = await self._checker.averify(
+            solutions=[a.extracted for a in attempts],
+            tests=tests,
+            entry_point=problem.entry_point or "",
+            signature=problem.signature,
+        )
+        return verdicts
+
+    def close(self) -> None:
+        self._checker.close()

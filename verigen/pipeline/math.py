@@ -1,0 +1,66 @@
+"""The math task: one-line problems, boxed answers, symbolic checks or a majority vote."""
+
+from __future__ import annotations
+
+import asyncio
+
+from verigen.generate import math as math_gen
+from verigen.generate.slots import Slot
+from verigen.llm import ChatResponse
+from verigen.pipeline.base import Services
+from verigen.records import Attempt, Outcome, Problem, Verdict
+from verigen.verify.math import VERIFIER_VERSION, MathOptions, MathVerifier
+
+
+class MathTask:
+    verifier = "math"
+    verifier_version = VERIFIER_VERSION
+    solve_template = math_gen.SOLVE_TEMPLATE
+
+    def __init__(self, services: Services, personas: tuple[str, ...]) -> None:
+        self.services = services
+        self.personas = personas
+        cfg = services.config.math
+        self._checker = MathVerifier(MathOptions(timeout_s=cfg.timeout_s), workers=cfg.workers)
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        svc = self.services
+        cfg = svc.config
+        assert cfg.problems.writer is not None
+        fields = slot.fields(self.personas, math_gen.DEFAULT_EXEMPLAR)
+        request = slot.request(
+            cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, svc.endpoint.api_base
+        )
+        statement = await svc.ask(request, math_gen.parse_problem, "propose", slot.key)
+        if statement is None:
+            return None
+        return math_gen.make_problem(
+            statement, slot.topic.name, fields["difficulty"], request, cfg.round
+        )
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        """The checker extracts inside its workers (extraction is part of the verdict)."""
+        return None
+
+    async def verify(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
+        texts = [a.completion for a in attempts]
+        if problem.reference_answer is not None:
+            gold = problem.reference_answer
+            return list(await asyncio.gather(*(self._checker.acheck(gold, t) for t in texts)))
+        cfg = self.services.config.math
+        vote = await self._checker.avote(texts, min_share=cfg.min_share)
+        verdicts = [vote.verdict(i) for i in range(len(texts))]
+        if len(vote.accepted_indices) >= cfg.min_votes:
+            return verdicts
+        return [_too_few_votes(v, cfg.min_votes) if v.accepted else v for v in verdicts]
+
+    def close(self) -> None:
+        self._checker.close()
+
+
+def _too_few_votes(verdict: Verdict, min_votes: int) -> Verdict:
+    """A majority of one is no agreement: without a reference, it takes ``min_votes`` to accept."""
+    details = {**verdict.details, "min_votes": min_votes}
+    return verdict.model_copy(
+        update={"outcome": Outcome.REJECTED, "reason": "too_few_votes", "details": details}
+    )

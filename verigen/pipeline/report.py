@@ -1,0 +1,110 @@
+"""The end of a run: export the verified dataset, count the funnel, write report.json and .md.
+
+The report is written even when the run stopped early (budget, endpoint down), so a stopped run
+still says what it produced and why it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from typing import Any
+
+from verigen import __version__
+from verigen.export.verified import write_verified
+from verigen.pipeline.base import Services, Task
+
+_REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
+
+
+def finish_run(
+    services: Services, task: Task, stop_reason: str | None, started: float
+) -> dict[str, Any]:
+    cfg, journal = services.config, services.journal
+    dataset_dir, rows = write_verified(
+        cfg.run_dir, task.verifier, task.verifier_version, list(cfg.output.formats)
+    )
+    counts = journal.counts()
+    failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
+    status = "stopped" if stop_reason else ("failures" if failed else "ok")
+    spend = asdict(services.llm.spend)
+    spend.pop("started")
+    report = {
+        "status": status,
+        "stop_reason": stop_reason,
+        "run_dir": str(cfg.run_dir),
+        "dataset_dir": str(dataset_dir),
+        "dataset_rows": rows,
+        "domain": cfg.problems.domain.value,
+        "fingerprint": cfg.fingerprint(),
+        "verigen_version": __version__,
+        "verifier": task.verifier,
+        "verifier_version": task.verifier_version,
+        "seconds": round(time.time() - started, 3),
+        "counts": counts,
+        "yield": journal.yields(task.verifier, task.verifier_version),
+        "spend": spend,
+    }
+    journal.set_meta("last_report", report)
+    (cfg.run_dir / "report.json").write_text(json.dumps(report, indent=2))
+    (cfg.run_dir / "report.md").write_text(markdown(report))
+    journal.close()
+    return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The same report for people: funnel, reasons, yield per model and topic, cost."""
+    counts = report["counts"]
+    verdicts = counts["verdicts"]
+    lines = [
+        f"# verigen run: {report['status']}",
+        "",
+        f"- run directory: `{report['run_dir']}`",
+        f"- dataset: `{report['dataset_dir']}` ({report['dataset_rows']} rows)",
+        f"- verifier: {report['verifier']} {report['verifier_version']}",
+    ]
+    if report["stop_reason"]:
+        lines.append(f"- stopped because: {report['stop_reason']}")
+    lines += [
+        "",
+        "## Funnel",
+        "",
+        "| stage | count |",
+        "|---|---:|",
+        f"| problems | {counts['problems']} |",
+        f"| attempts | {counts['attempts']} |",
+        f"| verified | {sum(verdicts.values())} |",
+        f"| accepted | {verdicts.get('accepted', 0)} |",
+        "",
+        "## Why samples were dropped",
+        "",
+        "| reason | count |",
+        "|---|---:|",
+        *(f"| {r} | {n} |" for r, n in counts["rejection_reasons"].items()),
+        *(f"| {r} (before solving) | {n} |" for r, n in counts["failures"].items()),
+    ]
+    for kind, table in report["yield"].items():
+        lines += [
+            "",
+            f"## Yield per {kind}",
+            "",
+            f"| {kind} | attempts | accepted | yield |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, row in table.items():
+            share = row["accepted"] / row["attempts"] if row["attempts"] else 0.0
+            lines.append(f"| {name} | {row['attempts']} | {row['accepted']} | {share:.0%} |")
+    unknown = counts["calls_unknown_cost"]
+    lines += [
+        "",
+        "## Cost",
+        "",
+        f"- LLM calls: {counts['llm_calls']} ({report['spend']['cached']} answered from cache "
+        "in the last invocation)",
+        f"- tokens: {counts['prompt_tokens']:,} in, {counts['completion_tokens']:,} out",
+        f"- cost: ${counts['cost_usd']:.4f}"
+        + (f" plus {unknown} calls of unknown cost" if unknown else ""),
+        "",
+    ]
+    return "\n".join(lines)
