@@ -1,0 +1,128 @@
+"""Tolerant parsing of model output and re-asks, against a real local server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.fakellm import FakeLLM, last_user
+from verigen.config import LLMConfig
+from verigen.generate import code as code_gen
+from verigen.generate import math as math_gen
+from verigen.generate.structured import Unusable, ask, extract_code, extract_json
+from verigen.llm import ChatRequest, ChatResponse, LLMClient
+from verigen.records import Usage
+
+
+def _reply(text: str) -> ChatResponse:
+    return ChatResponse(text=text, finish_reason="stop", usage=Usage(), model="m")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1}',
+        'Sure! Here it is:\n```json\n{"a": 1}\n```\nHope that helps.',
+        'The object is {"a": 1} as requested.',
+        '```\n{"a": 1}',  # unterminated fence: small models stop early
+    ],
+)
+def test_json_is_found_wherever_the_model_put_it(text: str) -> None:
+    assert extract_json(text) == {"a": 1}
+
+
+def test_no_json_is_an_unusable_reply_with_a_hint() -> None:
+    with pytest.raises(Unusable) as info:
+        extract_json("I cannot do that.")
+    assert info.value.reason == "no_json" and "JSON" in info.value.hint
+
+
+def test_code_is_the_last_fence_that_defines_the_entry_point() -> None:
+    text = (
+        "First try:\n```python\ndef helper():\n    pass\n```\n"
+        "Final:\n```python\ndef solve(x: int) -> int:\n    return x + 1\n```\n"
+        "And a usage example:\n```python\nprint(solve(1))\n```"
+    )
+    assert extract_code(text, "solve").startswith("def solve")
+    with pytest.raises(Unusable, match="no_entry_point"):
+        extract_code("```python\ndef other(): pass\n```", "solve")
+    assert "def f" in extract_code("def f():\n    return 1\n", "f"), "unfenced code is accepted"
+    with pytest.raises(Unusable):
+        extract_code("```python\ndef f(:\n```", "f")
+
+
+@pytest.mark.parametrize(
+    ("reply", "statement"),
+    [
+        (
+            "Problem: Ann has 3 cats and 2 dogs. How many pets?",
+            "Ann has 3 cats and 2 dogs. How many pets?",
+        ),
+        (
+            "Sure!\n\n**Problem:** A train goes 60 km in 1.5 h. What is its speed in km/h?\n\n"
+            "**Solution:** 40",
+            "A train goes 60 km in 1.5 h. What is its speed in km/h?",
+        ),
+    ],
+)
+def test_math_problems_are_cut_out_of_chatty_replies(reply: str, statement: str) -> None:
+    assert math_gen.parse_problem(_reply(reply)) == statement
+
+
+def test_a_writer_that_solves_its_own_problem_is_asked_again() -> None:
+    with pytest.raises(Unusable, match="solved_instead"):
+        math_gen.parse_problem(_reply("Problem: What is 2+2? The answer is \\boxed{4}."))
+
+
+def test_code_problem_needs_a_signature_defining_the_entry_point() -> None:
+    good = (
+        '{"problem": "Add.", "entry_point": "add", "signature": "def add(a: int, b: int) -> int"}'
+    )
+    assert code_gen.parse_problem(_reply(good))["signature"].endswith(":")
+    bad = '{"problem": "Add.", "entry_point": "add", "signature": "def plus(a, b):"}'
+    with pytest.raises(Unusable, match="bad_signature"):
+        code_gen.parse_problem(_reply(bad))
+
+
+def test_tests_are_normalised_deduplicated_and_counted() -> None:
+    text = (
+        '{"tests": [{"args": [1, 2], "expected": 3}, {"args": [1, 2], "expected": 3},'
+        ' {"args": [0, 0], "expected": 0}, {"args": "bad"}, {"expected": 1}]}'
+    )
+    cases = code_gen.parse_tests(_reply(text))
+    assert cases == [
+        {"args": [1, 2], "kwargs": {}, "expected": 3},
+        {"args": [0, 0], "kwargs": {}, "expected": 0},
+    ]
+    with pytest.raises(Unusable, match="too_few_tests"):
+        code_gen.parse_tests(_reply(text), minimum=3)
+
+
+def _stubborn_then_compliant(body: dict[str, Any]) -> str:
+    """Prose first; valid JSON once told what was wrong (the re-ask quotes the reason)."""
+    return '{"answer": 42}' if "could not be used" in last_user(body) else "Let me think..."
+
+
+def test_reask_in_the_same_conversation_recovers_a_usable_reply() -> None:
+    with FakeLLM(responder=_stubborn_then_compliant) as server:
+        client = LLMClient(LLMConfig(backoff_base_s=0.01))
+        request = ChatRequest(
+            model="openai/m", messages=(("user", "Give JSON"),), api_base=server.api_base
+        )
+        parsed = asyncio.run(ask(client.complete, request, lambda r: extract_json(r.text), 2))
+        sent = server.state.requests
+    assert parsed.value == {"answer": 42} and parsed.tries == 2
+    assert [m["role"] for m in sent[1]["messages"]] == ["user", "assistant", "user"]
+
+
+def test_reasks_are_bounded_and_the_last_reason_is_kept() -> None:
+    with FakeLLM(responder=lambda body: "never json") as server:
+        client = LLMClient(LLMConfig(backoff_base_s=0.01))
+        request = ChatRequest(
+            model="openai/m", messages=(("user", "Give JSON"),), api_base=server.api_base
+        )
+        parsed = asyncio.run(ask(client.complete, request, lambda r: extract_json(r.text), 2))
+        assert len(server.state.requests) == 3
+    assert parsed.value is None and parsed.reason == "no_json" and parsed.tries == 3
