@@ -47,7 +47,8 @@ def header(path: Path) -> dict[str, str]:
 def attack_files(kind: str) -> list[Path]:
     if not ATTACKS.is_dir():
         return []
-    return sorted(p for p in ATTACKS.glob("[0-9]*.py") if header(p).get("KIND", "").startswith(kind))
+    files = ATTACKS.glob("[0-9]*.py")
+    return sorted(p for p in files if header(p).get("KIND", "").startswith(kind))
 
 
 def max_number(pattern: str, text: str) -> int:

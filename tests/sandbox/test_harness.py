@@ -68,7 +68,8 @@ def passed(*ids: str) -> list[dict[str, str]]:
 
 
 def test_decide_accepts_a_complete_frame_with_our_nonce() -> None:
-    assert decide(ok({"nonce": "n", "results": [passed("assert:1", "assert:2")]}), SUITE, "n").passed
+    frame = {"nonce": "n", "results": [passed("assert:1", "assert:2")]}
+    assert decide(ok(frame), SUITE, "n").passed
 
 
 @pytest.mark.parametrize("frame", [
@@ -76,7 +77,7 @@ def test_decide_accepts_a_complete_frame_with_our_nonce() -> None:
     {"nonce": "n", "results": [passed("assert:1")]},  # a test missing
     {"nonce": "n", "results": [passed("assert:1", "assert:1", "extra")]},  # wrong ids
     {"nonce": "n", "results": []},  # wrong suite count
-    {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}] + passed("assert:2")]},
+    {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}, *passed("assert:2")]]},
     b"ALL_TESTS_PASSED\n",  # a marker, not a frame
     b"",  # nothing at all
 ])

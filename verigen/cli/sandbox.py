@@ -51,7 +51,9 @@ def run(
 
 
 def build(
-    offline: Annotated[bool, typer.Option(help="debootstrap + docker import; no registry.")] = False,
+    offline: Annotated[bool, typer.Option(help="debootstrap + docker import, no registry.")] = (
+        False
+    ),
     mirror: Annotated[str, typer.Option(help="Debian mirror for --offline.")] = (
         "http://deb.debian.org/debian"
     ),

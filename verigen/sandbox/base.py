@@ -103,7 +103,7 @@ class Result:
     peak_memory_mb: float | None = None
     backend: str = ""
     error: str = ""
-    """Why the sandbox failed (``sandbox_error`` only) or which limit fired; never program output."""
+    """Why the sandbox failed (``sandbox_error``) or which limit fired; never program output."""
 
     @property
     def stdout(self) -> str:

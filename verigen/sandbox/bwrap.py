@@ -12,6 +12,7 @@ memory and processes for the whole sandbox; the seccomp filter is installed by t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -111,7 +112,7 @@ class BwrapTransport(Transport):
         super().__init__()
         self._group = group
         self._oom0 = 0
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in kill()
         self._proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             close_fds=True, start_new_session=True, cwd="/",
@@ -152,10 +153,8 @@ class BwrapTransport(Transport):
         self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
         self._stderr.close()
         if self._group is not None:
             self._group.remove()

@@ -100,7 +100,7 @@ class DockerBackend:
             )["Id"]
         except DockerException as exc:
             api.close()
-            raise SandboxError(f"cannot create a sandbox container from {self.image}: {exc}") from exc
+            raise SandboxError(f"cannot create a container from {self.image}: {exc}") from exc
         return DockerTransport(api, container)
 
 

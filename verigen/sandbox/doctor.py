@@ -50,7 +50,7 @@ def probe_bwrap_root(root: Path | None) -> Path:
         raise SandboxError("bubblewrap is not installed (run scripts/setup-system.sh)")
     root = root or images.built_rootfs() or Path("/")
     if not (root / "usr" / "bin" / "python3").exists():
-        raise SandboxError(f"no usr/bin/python3 under {root} (run `verigen sandbox build --offline`)")
+        raise SandboxError(f"no usr/bin/python3 in {root}: run `verigen sandbox build --offline`")
     argv = [exe, *profile_args(root, Shape(1, 0, 0)), "--", "python3", "-I", "-S", "-c", "pass"]
     try:
         done = subprocess.run(argv, capture_output=True, timeout=30, check=False)

@@ -35,7 +35,8 @@ START_TIMEOUT_S = 60.0
 
 
 class Backend(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def shape(self, limits: Limits) -> Shape: ...
 
@@ -84,7 +85,7 @@ class Worker:
     def _loop(self, shape: Shape, ready: Future[None]) -> None:
         try:
             self.start(shape)
-        except BaseException as exc:  # noqa: BLE001 - the pool re-raises it from open
+        except BaseException as exc:
             ready.set_exception(exc)
             return
         ready.set_result(None)
@@ -97,7 +98,7 @@ class Worker:
                 continue
             try:
                 future.set_result(self.run(job))
-            except BaseException as exc:  # noqa: BLE001 - hand every failure to the caller
+            except BaseException as exc:
                 future.set_exception(exc)
         self.stop()
 
@@ -149,7 +150,6 @@ class Worker:
         facts = transport.facts()
         if not frame.get("clean", True):
             self.stop()
-        peak = facts.peak_memory_mb or (frame.get("maxrss_kb") or 0) / 1024 or None
         result = Result.from_wire(frame | {"status": Status.OK.value}, name)
         return dataclasses.replace(
             result,

@@ -67,7 +67,7 @@ class Transport(ABC):
     def kill(self) -> None:
         """Destroy the sandbox and everything in it. Idempotent; never raises."""
 
-    def before_job(self, limits: Limits) -> None:
+    def before_job(self, limits: Limits) -> None:  # noqa: B027 - optional hook
         """Adjust per-job limits the sandbox allows to change in place (the bwrap cgroup)."""
 
     def facts(self) -> JobFacts:

@@ -20,6 +20,7 @@ which uses it to know which test ids a complete report must contain.
 
 import ast
 import builtins
+import contextlib
 import ctypes
 import json
 import os
@@ -91,10 +92,8 @@ def close_fds_except(keep: set[int]) -> None:
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd > 2 and fd not in keep:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def start_zygote(solution_path: str) -> socket.socket:
@@ -173,10 +172,8 @@ class Solution:
 
     def kill(self) -> None:
         if self.pid:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
         if self.sock is not None:
             self.sock.close()
         self.sock, self.pid = None, 0
@@ -240,7 +237,7 @@ def _timed(test_id: str, fn: Any) -> dict[str, Any]:
     exc: BaseException | None = None
     try:
         fn()
-    except Exception as e:  # noqa: BLE001 - a test's failure is data
+    except Exception as e:
         exc = e
     outcome, message = _outcome(exc)
     return {"id": test_id, "outcome": outcome, "message": message,
@@ -266,7 +263,7 @@ def run_code(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
             continue
         try:
             exec(code, ns)
-        except Exception as exc:  # noqa: BLE001 - setup failed: every test still planned errors
+        except Exception as exc:
             _, message = _outcome(exc)
             planned = {r["id"] for r in results}
             return results + [
@@ -290,7 +287,8 @@ def _run_testcase(test_id: str, cls: Any, method: str) -> dict[str, Any]:
     result = unittest.TestResult()
     t0 = time.perf_counter()
     cls(method).run(result)
-    problems = [("failed", e) for _, e in result.failures] + [("error", e) for _, e in result.errors]
+    problems = [("failed", e) for _, e in result.failures]
+    problems += [("error", e) for _, e in result.errors]
     outcome, message = problems[0] if problems else ("passed", "")
     if not problems and (result.skipped or result.testsRun != 1):
         outcome, message = "error", "test was skipped or did not run"
@@ -338,7 +336,7 @@ def main() -> None:
     for suite in spec["suites"]:
         try:
             results.append(SUITES[suite["kind"]](suite, solution))
-        except Exception as exc:  # noqa: BLE001 - e.g. the solution never loads
+        except Exception as exc:
             _, message = _outcome(exc)
             results.append([{"id": i, "outcome": "error", "message": message, "time_s": 0.0}
                             for i in plan(suite)])

@@ -28,6 +28,7 @@ import stat
 import struct
 import sys
 import time
+from typing import Any
 
 SCRATCH_ROOT = "/tmp"
 JOB_DIR = "/tmp/job"
@@ -35,9 +36,11 @@ WIPE_DIRS = ("/tmp", "/dev/shm")
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
 CHUNK = 1 << 16
+Reaped = tuple[int, int, Any]
+"""(pid, wait status, resource usage) of a reaped child."""
 
 
-def read_exact(n):
+def read_exact(n: int) -> bytes | None:
     buf = bytearray()
     while len(buf) < n:
         part = os.read(0, n - len(buf))
@@ -47,7 +50,7 @@ def read_exact(n):
     return bytes(buf)
 
 
-def read_frame():
+def read_frame() -> Any:
     head = read_exact(4)
     if head is None:
         return None
@@ -55,14 +58,14 @@ def read_frame():
     return None if body is None else json.loads(body)
 
 
-def write_frame(obj):
+def write_frame(obj: Any) -> None:
     body = json.dumps(obj).encode()
     data = struct.pack(">I", len(body)) + body
     while data:
         data = data[os.write(1, data):]
 
 
-def harden(seccomp_b64):
+def harden(seccomp_b64: str) -> None:
     """no_new_privs + non-dumpable + the seccomp filter, before any job exists."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
@@ -79,7 +82,7 @@ def harden(seccomp_b64):
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
 
 
-def oom_kills():
+def oom_kills() -> int | None:
     for path in OOM_FILES:
         try:
             with open(path) as f:
@@ -92,7 +95,7 @@ def oom_kills():
     return None
 
 
-def wipe(path):
+def wipe(path: str) -> None:
     """Empty a directory the job could write to, whatever modes the job left on its entries."""
     try:
         entries = os.listdir(path)
@@ -112,9 +115,9 @@ def wipe(path):
             pass
 
 
-def kill_all():
+def kill_all() -> list[Reaped]:
     """SIGKILL every process in the sandbox but this one; reap them all; return what was reaped."""
-    reaped = []
+    reaped: list[Reaped] = []
     while True:
         try:
             os.kill(-1, signal.SIGKILL)
@@ -127,7 +130,7 @@ def kill_all():
                 break
 
 
-def write_files(files):
+def write_files(files: dict[str, str]) -> None:
     for name, data in files.items():
         norm = os.path.normpath(name)
         if os.path.isabs(norm) or norm.startswith(".."):
@@ -138,7 +141,7 @@ def write_files(files):
             f.write(base64.b64decode(data))
 
 
-def child(job, fds):
+def child(job: Any, fds: tuple[int, int, int]) -> None:
     """In the forked child: become the job. Never returns."""
     try:
         stdin_r, out_w, err_w = fds
@@ -174,14 +177,14 @@ def child(job, fds):
         env.update(job.get("env") or {})
         argv = job["argv"]
         os.execvpe(argv[0], argv, env)
-    except BaseException as exc:  # noqa: BLE001 - report anything, then die
+    except BaseException as exc:
         os.write(2, f"verigen sandbox: cannot start {job.get('argv')!r}: {exc}\n".encode())
     os._exit(127)
 
 
-def reap_some():
+def reap_some() -> list[Reaped]:
     """Reap every child that has already exited (orphans included: they are re-parented here)."""
-    reaped = []
+    reaped: list[Reaped] = []
     while True:
         try:
             rpid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -192,7 +195,7 @@ def reap_some():
         reaped.append((rpid, status, usage))
 
 
-def feed(fd, pending):
+def feed(fd: int, pending: bytes) -> bytes:
     """Write what the pipe takes now of the job's stdin; a reader that left ends the feeding."""
     try:
         return pending[os.write(fd, pending[:CHUNK]):]
@@ -205,10 +208,11 @@ def feed(fd, pending):
 class Collector:
     """Reads one output pipe, keeps at most ``cap`` bytes, notices when the program writes more."""
 
-    def __init__(self, fd, cap):
+    def __init__(self, fd: int, cap: int) -> None:
         self.fd, self.cap, self.buf, self.over = fd, cap, bytearray(), False
 
-    def pump(self):
+
+    def pump(self) -> bool:
         data = os.read(self.fd, CHUNK)
         if not data:
             return False
@@ -218,18 +222,26 @@ class Collector:
         return True
 
 
-def supervise(job, pid, stdin_w, outs, wake_r):
-    """Feed stdin, collect output, reap, enforce the deadline; return (reason, main status, usage)."""
+def supervise(
+    job: Any, pid: int, stdin_fd: int, outs: list["Collector"], wake_r: int
+) -> tuple[str | None, int | None, float, int]:
+    """Feed stdin, collect output, reap, enforce the deadline.
+
+    Returns (reason the job was stopped or None, main wait status, CPU seconds, peak RSS KiB).
+    """
     deadline = time.monotonic() + job["limits"]["wall_s"]
     pending = base64.b64decode(job["stdin"])
-    os.set_blocking(stdin_w, False)
+    stdin_w: int | None = stdin_fd
+    os.set_blocking(stdin_fd, False)
     if not pending:
-        os.close(stdin_w)
+        os.close(stdin_fd)
         stdin_w = None
-    reason, main_status, cpu, maxrss = None, None, 0.0, 0
+    reason: str | None = None
+    main_status: int | None = None
+    cpu, maxrss = 0.0, 0
     open_outs = list(outs)
     while main_status is None or open_outs:
-        reaped = []
+        reaped: list[Reaped] = []
         if main_status is not None and reason is None:
             reaped += kill_all()  # the main process is done: nothing it started may outlive it
         left = deadline - time.monotonic()
@@ -240,7 +252,7 @@ def supervise(job, pid, stdin_w, outs, wake_r):
         wlist = [stdin_w] if stdin_w is not None else []
         wait = max(left, 0.0) if reason is None else 1.0
         readable, writable, _ = select.select(rlist, wlist, [], wait)
-        if writable:
+        if writable and stdin_w is not None:
             pending = feed(stdin_w, pending)
             if not pending:
                 os.close(stdin_w)
@@ -264,7 +276,7 @@ def supervise(job, pid, stdin_w, outs, wake_r):
     return reason, main_status, cpu, maxrss
 
 
-def run_job(job, wake_r):
+def run_job(job: Any, wake_r: int) -> dict[str, Any]:
     t0 = time.monotonic()
     wipe(SCRATCH_ROOT)
     os.mkdir(JOB_DIR, 0o700)
@@ -287,10 +299,12 @@ def run_job(job, wake_r):
     for d in WIPE_DIRS:
         wipe(d)
     oom1 = oom_kills()
+    code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
+    sig = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
     return {
         "reason": reason,
-        "exit_code": os.waitstatus_to_exitcode(status) if status is not None and os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
+        "exit_code": code,
+        "signal": sig,
         "stdout": base64.b64encode(bytes(outs[0].buf)).decode(),
         "stderr": base64.b64encode(bytes(outs[1].buf)).decode(),
         "stdout_truncated": outs[0].over,
@@ -303,10 +317,10 @@ def run_job(job, wake_r):
     }
 
 
-def main():
+def main() -> None:
     init = read_frame()
-    if init is None:
-        return
+    if init is None or os.getpid() != 1:
+        return  # kill(-1) below would hit every process of this uid outside a sandbox
     harden(init["seccomp"])
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -320,10 +334,11 @@ def main():
             return
         try:
             answer = run_job(job, wake_r)
-        except Exception as exc:  # noqa: BLE001 - the host turns this into sandbox_error
+        except Exception as exc:
             kill_all()
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         write_frame(answer)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ rebuilds itself and compares with its own, unpatched operators.
 """
 
 import builtins
+import contextlib
 import os
 import socket
 import sys
@@ -35,10 +36,8 @@ def exported(namespace: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         if callable(value):
             callables.append(name)
             continue
-        try:
+        with contextlib.suppress(TypeError, ValueError, RecursionError):
             values[name] = codec.encode(value)
-        except (TypeError, ValueError, RecursionError):
-            pass
     return callables, values
 
 
@@ -50,7 +49,7 @@ def serve(sock: socket.socket, path: str) -> None:
         with open(path, encoding="utf-8") as f:
             source = f.read()
         exec(compile(source, path, "exec"), namespace)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a load failure too
+    except BaseException as exc:
         codec.send_msg(sock, {"load_error": _describe(exc)})
         return
     names, values = exported(namespace)
@@ -64,7 +63,7 @@ def serve(sock: socket.socket, path: str) -> None:
             args = codec.decode(request["args"])
             kwargs = codec.decode(request["kwargs"])
             answer = {"value": codec.encode(fn(*args, **kwargs))}
-        except BaseException as exc:  # noqa: BLE001 - every failure is data for the test side
+        except BaseException as exc:
             answer = {"raised": _describe(exc)}
         codec.send_msg(sock, answer)
 
