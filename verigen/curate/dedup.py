@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 
@@ -30,6 +31,7 @@ from verigen.curate.samples import Removal, Sample
 
 _NON_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
+_MULTIPLIERS = np.random.default_rng(20240601).integers(1, 2**63, size=64, dtype=np.uint64) | 1
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class DedupOptions:
     def __post_init__(self) -> None:
         if not 0.0 < self.near_dup_threshold <= 1.0 or not 0.0 < self.lsh_threshold <= 1.0:
             raise ValueError("thresholds must be in (0, 1]")
-        if self.shingle_chars < 1 or self.num_perm < 16:
-            raise ValueError("shingle_chars must be >= 1 and num_perm >= 16")
+        if not 1 <= self.shingle_chars <= 64 or self.num_perm < 16:
+            raise ValueError("shingle_chars must be in [1, 64] and num_perm >= 16")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,21 @@ class Match:
     of: str
     kind: str
     similarity: float
+
+
+def shingle_hashes(norm: str, k: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """32-bit hashes of the distinct k-character shingles of ``norm``, computed in numpy.
+
+    A polynomial over the code points with fixed odd 64-bit multipliers, keeping the high 32
+    bits: deterministic across processes (unlike ``hash``), and vectorised, since hashing each
+    shingle in Python was most of the dedup time. datasketch mixes these values again
+    (``affine32``) before permuting them.
+    """
+    codes = np.frombuffer((norm or " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    width = min(k, len(codes))
+    windows = np.lib.stride_tricks.sliding_window_view(codes, width)
+    mixed = (windows * _MULTIPLIERS[:width]).sum(axis=1, dtype=np.uint64)
+    return np.unique(mixed >> np.uint64(32))
 
 
 def normalise(text: str) -> str:
@@ -85,9 +102,9 @@ class NearDupIndex:
     def __init__(self, options: DedupOptions | None = None) -> None:
         self.options = options or DedupOptions()
         self._exact: dict[str, str] = {}
-        self._texts: dict[str, str] = {}
+        self._texts: dict[str, tuple[str, list[str]]] = {}
         self._lsh = MinHashLSH(threshold=self.options.lsh_threshold, num_perm=self.options.num_perm)
-        self._template = MinHash(num_perm=self.options.num_perm, hashfunc=zlib.crc32)
+        self._template = MinHash(num_perm=self.options.num_perm, hashfunc=int)
 
     def add(self, key: str, text: str) -> Match | None:
         """None (and ``key`` is kept) unless ``text`` duplicates a kept text."""
@@ -101,28 +118,27 @@ class NearDupIndex:
             if match is not None:
                 return match
             self._lsh.insert(key, minhash)
-            self._texts[key] = norm
+            self._texts[key] = (norm, _NUMBER.findall(norm))
         self._exact[digest] = key
         return None
 
     def _minhash(self, norm: str) -> MinHash:
-        k = self.options.shingle_chars
-        shingles = {norm[i : i + k].encode() for i in range(max(len(norm) - k + 1, 1))}
         minhash = MinHash(
             num_perm=self.options.num_perm,
-            hashfunc=zlib.crc32,
+            hashfunc=int,
             permutations=self._template.permutations,
             scheme=self._template.scheme,
         )
-        minhash.update_batch(list(shingles))
+        minhash.update_batch(shingle_hashes(norm, self.options.shingle_chars).tolist())
         return minhash
 
     def _near(self, norm: str, minhash: MinHash) -> Match | None:
         cutoff = self.options.near_dup_threshold * 100
+        numbers = _NUMBER.findall(norm)
         best: Match | None = None
         for key in self._lsh.query(minhash):
-            other = self._texts[key]
-            if not _numbers_agree(norm, other, self.options):
+            other, other_numbers = self._texts[key]
+            if self.options.numbers_must_match and numbers != other_numbers:
                 continue
             score = fuzz.ratio(norm, other, score_cutoff=cutoff) / 100
             if score and (best is None or score > best.similarity):
