@@ -1,6 +1,6 @@
 """The self-audit: run Math-Verify (the optional ``audit`` extra) on the same pairs.
 
-Only the CLI's ``--audit`` flag and ``bench/math.py`` import this module, and Math-Verify itself
+Only the CLI's ``--audit`` flag and ``bench/math_check.py`` import this module, and Math-Verify itself
 is imported only inside worker processes, where its SIGALRM timeout works (each task runs on
 a worker's main thread) and where our own hard limit still applies on top of it.
 """

@@ -1,6 +1,6 @@
 """Benchmark: verigen's math verifier against Math-Verify on the shared conformance cases.
 
-Run as ``.venv/bin/python bench/math.py [--workers N] [--cases PATH]``. Both checkers run in
+Run as ``.venv/bin/python bench/math_check.py [--workers N] [--cases PATH]``. Both checkers run in
 the same kind of killable pool with the same number of worker processes, warmed up before the
 clock starts; latency is measured inside the worker (so queueing does not count), throughput
 is cases over wall time. verigen uses one default ``MathOptions``; Math-Verify gets each
