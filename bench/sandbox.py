@@ -10,7 +10,7 @@ the warm pool minus the same program run directly on the host.
 
     .venv/bin/python -P bench/sandbox.py [--workers N] [--backends bwrap,docker]
 
-(``-P``: bench/math.py would otherwise shadow the standard library's math module.)
+(``-P`` keeps bench/ off sys.path, so a bench script named like a stdlib module cannot shadow it.)
 """
 
 from __future__ import annotations
