@@ -100,8 +100,6 @@ class ProblemsConfig(_Section):
     """A taxonomy file (``problems/math.yaml``): topics with difficulties and exemplars."""
     topics: list[str] = Field(default_factory=list)
     """Free-text topics; with a taxonomy, the ids of the topics to use (default: all)."""
-    personas: list[str] = Field(default_factory=list)
-    """Settings that vary problem style; default: the taxonomy's."""
     per_topic: int = Field(default=4, ge=1, le=1_000_000)
     """Problems to propose for each topic."""
     writer: RoleConfig | None = None

@@ -20,14 +20,6 @@ from verigen.records import Domain, Problem, content_id
 PROBLEM_TEMPLATE = "code_problem"
 TESTS_TEMPLATE = "code_tests"
 SOLVE_TEMPLATE = "code_solve"
-DEFAULT_EXEMPLAR = json.dumps(
-    {
-        "problem": "Count the vowels (a, e, i, o, u) in s. Example: count_vowels('hello') == 2.",
-        "entry_point": "count_vowels",
-        "signature": "def count_vowels(s: str) -> int:",
-    }
-)
-
 PROBLEM_FORMAT = json_schema_format(
     "code_problem",
     {

@@ -11,7 +11,6 @@ from verigen.records import Domain, Problem, content_id
 
 PROBLEM_TEMPLATE = "math_problem"
 SOLVE_TEMPLATE = "math_solve"
-DEFAULT_EXEMPLAR = "A shop sells pens at 3 dollars each. How much do 7 pens cost?"
 _MIN_CHARS, _MAX_CHARS = 15, 4000
 
 _LABEL = re.compile(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*")

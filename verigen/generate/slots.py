@@ -1,68 +1,90 @@
-"""What one problem slot asks for: topic, difficulty, persona and exemplar, rotated by slot.
+"""What one problem slot asks the writer for, rendered into a request.
 
-Diversity comes from rotation, not from luck: consecutive slots of a topic walk through its
-difficulties, the taxonomy's personas (settings) and its exemplars, and each slot gets its own
-derived seed, so a topic's problems spread across all of them even at temperature 0.
+The taxonomy decides what a slot is (``Taxonomy.slot``: difficulty cycles fastest, personas
+move on every few slots); this module turns that into prompt fields and a request with a seed
+derived from the slot. Free-text topics from a config become a one-off taxonomy, so both paths
+share one rotation.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from verigen.config import RoleConfig
 from verigen.generate import prompts
-from verigen.llm import ChatRequest
-from verigen.records import derive_seed
-
-
-@dataclass(frozen=True)
-class TopicView:
-    """The parts of a taxonomy topic a prompt needs; free-text topics get generic filler."""
-
-    id: str
-    name: str
-    description: str
-    difficulties: tuple[tuple[str, str], ...]
-    exemplars: tuple[str, ...]
-
-
-_DEFAULT_LEVELS = (
-    ("easy", "one or two steps"),
-    ("medium", "a few steps, one idea to find"),
-    ("hard", "several steps and a non-obvious idea"),
+from verigen.generate.taxonomy import (
+    CodeExemplar,
+    CodeTaxonomy,
+    Difficulties,
+    MathExemplar,
+    MathTaxonomy,
+    Taxonomy,
 )
-_DEFAULT_PERSONAS = ("an everyday situation",)
+from verigen.generate.taxonomy import Slot as TaxonomySlot
+from verigen.llm import ChatRequest
+from verigen.records import Domain, derive_seed
+
+_LEVELS = Difficulties(
+    easy="one or two steps with small numbers",
+    medium="a few steps, one idea to find",
+    hard="several steps and a non-obvious idea",
+)
+_MATH_EXEMPLAR = MathExemplar(
+    problem="A shop sells pens at 3 dollars each. How much do 7 pens cost?", answer="21"
+)
+_CODE_EXEMPLAR = CodeExemplar(
+    problem="Count the vowels (a, e, i, o, u) in s. Example: count_vowels('hello') == 2.",
+    entry_point="count_vowels",
+    signature="def count_vowels(s: str) -> int:",
+    solution="def count_vowels(s: str) -> int:\n    return sum(c in 'aeiou' for c in s)\n",
+    tests=({"args": ["hello"], "expected": 2},),  # type: ignore[arg-type]
+)
 
 
-def free_text_topic(name: str) -> TopicView:
-    return TopicView(id=name, name=name, description="", difficulties=_DEFAULT_LEVELS, exemplars=())
+def free_text_taxonomy(domain: Domain, names: list[str]) -> Taxonomy:
+    """Topics given as plain names, with generic difficulty levels and one generic exemplar."""
+    topics = [
+        {
+            "id": f"topic-{i}",
+            "name": name,
+            "description": name,
+            "difficulties": _LEVELS,
+            "exemplars": [_CODE_EXEMPLAR if domain is Domain.CODE else _MATH_EXEMPLAR],
+        }
+        for i, name in enumerate(names)
+    ]
+    cls = CodeTaxonomy if domain is Domain.CODE else MathTaxonomy
+    return cls.model_validate(
+        {"name": "config-topics", "domain": domain, "version": 1, "topics": topics}
+    )
 
 
 @dataclass(frozen=True)
 class Slot:
-    topic: TopicView
+    spec: TaxonomySlot
     index: int
 
     @property
     def key(self) -> str:
-        return f"{self.topic.id}#{self.index}"
+        return f"{self.spec.topic.id}#{self.index}"
 
     @property
-    def difficulty(self) -> tuple[str, str]:
-        return self.topic.difficulties[self.index % len(self.topic.difficulties)]
+    def difficulty(self) -> str:
+        return self.spec.difficulty
 
-    def fields(self, personas: tuple[str, ...], default_exemplar: str) -> dict[str, Any]:
-        level, hint = self.difficulty
-        personas = personas or _DEFAULT_PERSONAS
-        exemplars = self.topic.exemplars or (default_exemplar,)
+    def fields(self) -> dict[str, Any]:
+        topic = self.spec.topic
+        exemplar = topic.exemplars[self.index % len(topic.exemplars)]
         return {
-            "topic": self.topic.name,
-            "description": self.topic.description,
-            "difficulty": level,
-            "difficulty_hint": hint,
-            "persona": personas[(self.index // len(self.topic.difficulties)) % len(personas)],
-            "exemplar": exemplars[self.index % len(exemplars)],
+            "topic": topic.name,
+            "description": topic.description,
+            "difficulty": self.spec.difficulty,
+            "difficulty_hint": topic.difficulties.describe(self.spec.difficulty),
+            "persona": self.spec.persona or "an everyday situation",
+            "exemplar": _render(exemplar),
             "variation": self.index + 1,
         }
 
@@ -82,7 +104,25 @@ class Slot:
             temperature=role.temperature,
             top_p=role.top_p,
             max_tokens=role.max_tokens,
-            seed=derive_seed(root_seed, "problem", self.topic.id, self.index),
+            seed=derive_seed(root_seed, template, self.spec.topic.id, self.index),
             response_format=response_format,
             api_base=api_base,
         )
+
+
+def slots(taxonomy: Taxonomy, topic_ids: list[str] | None, per_topic: int) -> Iterator[Slot]:
+    for topic in taxonomy.select(topic_ids):
+        for index in range(per_topic):
+            yield Slot(taxonomy.slot(topic, index), index)
+
+
+def _render(exemplar: MathExemplar | CodeExemplar) -> str:
+    if isinstance(exemplar, CodeExemplar):
+        return json.dumps(
+            {
+                "problem": exemplar.problem,
+                "entry_point": exemplar.entry_point,
+                "signature": exemplar.signature,
+            }
+        )
+    return exemplar.problem

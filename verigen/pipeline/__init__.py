@@ -25,8 +25,8 @@ from verigen.display import Display
 from verigen.errors import BudgetExceeded, LLMError
 from verigen.generate import solutions
 from verigen.generate.imported import read_problems
-from verigen.generate.slots import Slot, TopicView, free_text_topic
-from verigen.generate.taxonomy import Taxonomy, load_taxonomy
+from verigen.generate.slots import Slot, free_text_taxonomy, slots
+from verigen.generate.taxonomy import load_taxonomy
 from verigen.llm import LLMClient
 from verigen.pipeline.base import Endpoint, Services, Task
 from verigen.pipeline.report import finish_run
@@ -64,7 +64,7 @@ class _Run:
         self.taxonomy = (
             load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
         )
-        self.task = _make_task(self.services, self.taxonomy)
+        self.task = _make_task(self.services)
 
     async def main(self) -> dict[str, Any]:
         started = time.time()
@@ -94,9 +94,10 @@ class _Run:
         if problems.source is not None:
             imported = read_problems(problems.source, problems.domain, self.config.round)
             return imported, problems.source.limit or 0
-        topics = _topics(self.config, self.taxonomy)
-        slots = (Slot(t, i) for t in topics for i in range(problems.per_topic))
-        return slots, len(topics) * problems.per_topic
+        ids = problems.topics if self.taxonomy is not None else None
+        taxonomy = self.taxonomy or free_text_taxonomy(problems.domain, problems.topics)
+        count = len(taxonomy.select(ids or None)) * problems.per_topic
+        return slots(taxonomy, ids or None, problems.per_topic), count
 
     async def _drive(self, items: Iterable[Slot | Problem]) -> None:
         """At most ``max_problems_in_flight`` items at once; stop pulling once stopped."""
@@ -183,28 +184,11 @@ class _Run:
                 self.display.reject(verdict.reason)
 
 
-def _topics(config: RunConfig, taxonomy: Taxonomy | None) -> list[TopicView]:
-    if taxonomy is None:
-        return [free_text_topic(t) for t in config.problems.topics]
-    return [
-        TopicView(
-            id=t.id,
-            name=t.name,
-            description=t.description,
-            difficulties=tuple(t.difficulties.model_dump().items()),
-            exemplars=tuple(e.problem for e in t.exemplars),
-        )
-        for t in taxonomy.select(config.problems.topics or None)
-    ]
-
-
-def _make_task(services: Services, taxonomy: Taxonomy | None) -> Task:
-    problems = services.config.problems
-    personas = tuple(problems.personas) or (taxonomy.personas if taxonomy else ())
-    if problems.domain is Domain.CODE:
+def _make_task(services: Services) -> Task:
+    if services.config.problems.domain is Domain.CODE:
         from verigen.pipeline.code import CodeTask
 
-        return CodeTask(services, personas)
+        return CodeTask(services)
     from verigen.pipeline.math import MathTask
 
-    return MathTask(services, personas)
+    return MathTask(services)

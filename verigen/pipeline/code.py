@@ -19,9 +19,8 @@ class CodeTask:
     verifier_version = VERIFIER_VERSION
     solve_template = code_gen.SOLVE_TEMPLATE
 
-    def __init__(self, services: Services, personas: tuple[str, ...]) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.personas = personas
         cfg = services.config.code
         self._checker = CodeVerifier(
             CodeOptions(
@@ -38,7 +37,7 @@ class CodeTask:
         cfg = svc.config
         writer = cfg.problems.writer
         assert writer is not None
-        fields = slot.fields(self.personas, code_gen.DEFAULT_EXEMPLAR)
+        fields = slot.fields()
         request = slot.request(
             writer,
             code_gen.PROBLEM_TEMPLATE,
@@ -68,7 +67,7 @@ class CodeTask:
         if tests is None:
             return None
         return code_gen.make_problem(
-            spec, tests, slot.topic.name, fields["difficulty"], request, tests_request, cfg.round
+            spec, tests, slot.spec.topic.name, slot.difficulty, request, tests_request, cfg.round
         )
 
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:

@@ -17,9 +17,8 @@ class MathTask:
     verifier_version = VERIFIER_VERSION
     solve_template = math_gen.SOLVE_TEMPLATE
 
-    def __init__(self, services: Services, personas: tuple[str, ...]) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.personas = personas
         cfg = services.config.math
         self._checker = MathVerifier(MathOptions(timeout_s=cfg.timeout_s), workers=cfg.workers)
 
@@ -27,7 +26,7 @@ class MathTask:
         svc = self.services
         cfg = svc.config
         assert cfg.problems.writer is not None
-        fields = slot.fields(self.personas, math_gen.DEFAULT_EXEMPLAR)
+        fields = slot.fields()
         request = slot.request(
             cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, svc.endpoint.api_base
         )
@@ -35,7 +34,7 @@ class MathTask:
         if statement is None:
             return None
         return math_gen.make_problem(
-            statement, slot.topic.name, fields["difficulty"], request, cfg.round
+            statement, slot.spec.topic.name, slot.difficulty, request, cfg.round
         )
 
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:

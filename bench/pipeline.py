@@ -1,0 +1,151 @@
+"""Is the pipeline ever the bottleneck? verigen generate vs bare litellm on an instant server.
+
+Starts an OpenAI-compatible server (aiohttp, its own process) that answers at once, then in one
+run measures:
+  1. bare ``litellm.acompletion`` — N calls at the same concurrency (the anchor);
+  2. ``verigen generate`` in-process on a math config sized to make about N calls, with
+     journaling, caching, parsing and verification in its worker pool.
+It prints calls/s and CPU ms per call (this process: the event loop, litellm and verigen) for
+both, and the ratios. Goal (issue 6): ≥ 200 calls/s end to end, and verigen's own CPU per call
+within 20% of litellm's. Verification CPU, in separate worker processes, is printed apart.
+
+    .venv/bin/python bench/pipeline.py [--calls 2000] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import multiprocessing as mp
+import os
+import re
+import resource
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _serve(port: int) -> None:
+    from aiohttp import web
+
+    async def completions(request: web.Request) -> web.Response:
+        body = await request.json()
+        text = body["messages"][-1]["content"]
+        seed = body.get("seed", 0)
+        if "Write one new math problem" in text:
+            digest = int(hashlib.sha256(f"{text}{seed}".encode()).hexdigest()[:8], 16)
+            a, b = digest % 1000, digest // 1000 % 1000
+            reply = f"Problem: A crate holds {a} apples and {b} pears. How many fruits in all?"
+        else:
+            numbers = [int(n) for n in re.findall(r"\d+", text)[:2]]
+            reply = f"Adding them gives \\boxed{{{sum(numbers)}}}."
+        return web.json_response({
+            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": reply}}],
+            "usage": {"prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52},
+        })
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("bench server did not start")
+
+
+async def _bare(api_base: str, calls: int, concurrency: int) -> None:
+    import litellm
+
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await litellm.acompletion(
+                model="openai/bench", messages=[{"role": "user", "content": f"What is {i}+1?"}],
+                api_base=api_base, api_key="none", max_retries=0, num_retries=0, seed=i,
+            )
+
+    await asyncio.gather(*(one(i) for i in range(calls)))
+
+
+def _measure(label: str, fn: object) -> tuple[float, float, int]:
+    """(seconds, CPU seconds of this process) around ``fn()``; fn returns the call count."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    calls = fn()  # type: ignore[operator]
+    return time.perf_counter() - wall, time.process_time() - cpu, calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    port = _free_port()
+    server = mp.Process(target=_serve, args=(port,), daemon=True)
+    server.start()
+    _wait(port)
+    api_base = f"http://127.0.0.1:{port}/v1"
+    try:
+        asyncio.run(_bare(api_base, 50, args.concurrency))  # warm-up: imports, connection pool
+        bare = _measure("bare", lambda: asyncio.run(_bare(api_base, args.calls, args.concurrency))
+                        or args.calls)
+        ours = _measure("verigen", lambda: _verigen(api_base, args.calls, args.concurrency))
+    finally:
+        server.terminate()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = [("bare litellm.acompletion", *bare), ("verigen generate (math)", *ours)]
+    print(f"instant local server, concurrency {args.concurrency}, {os.cpu_count()} cores")
+    print(f"{'':28}{'calls':>7}{'calls/s':>10}{'CPU ms/call':>13}")
+    for name, wall, cpu, calls in rows:
+        print(f"{name:28}{calls:>7}{calls / wall:>10.0f}{cpu / calls * 1000:>13.2f}")
+    (bw, bc, bn), (vw, vc, vn) = bare, ours
+    overhead = (vc / vn) / (bc / bn) - 1
+    print(f"ratio verigen/bare: throughput {(vn / vw) / (bn / bw):.2f}x, "
+          f"CPU per call {(vc / vn) / (bc / bn):.2f}x (verigen's own overhead {overhead:+.0%})")
+    print(f"verification workers (separate processes): {children.ru_utime + children.ru_stime:.1f}"
+          " CPU s in all")
+
+
+def _verigen(api_base: str, calls: int, concurrency: int) -> int:
+    from verigen.config import RunConfig
+    from verigen.display import Display
+    from verigen.pipeline import Endpoint, run_generate
+
+    samples = 4
+    problems = max(1, calls // (1 + samples))
+    with tempfile.TemporaryDirectory() as tmp:
+        config = RunConfig.model_validate({
+            "run_dir": tmp,
+            "llm": {"api_base": api_base, "max_concurrency": concurrency},
+            "max_problems_in_flight": concurrency * 2,
+            "problems": {"topics": ["fruit"], "per_topic": problems,
+                         "writer": {"models": ["openai/bench"], "max_tokens": 64}},
+            "solver": {"models": ["openai/bench"], "samples": samples, "max_tokens": 64},
+            "math": {"workers": 1},
+        })
+        report = run_generate(config, Endpoint(api_base, None), Display())
+        return int(report["counts"]["llm_calls"])
+
+
+if __name__ == "__main__":
+    main()
