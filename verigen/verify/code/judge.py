@@ -1,0 +1,238 @@
+"""One problem's verdicts: trust the tests, run the solutions, cross-check, mutate.
+
+The order is the argument:
+
+1. solutions without code are rejected ``no_code`` before anything runs;
+2. the tests are parsed (``invalid_tests`` when they cannot be);
+3. the anchor decides which tests to trust: the reference (and its runtimes calibrate the
+   per-test limit), else the consensus of the solutions (``trust.by_consensus``);
+4. fewer than ``min_tests`` trusted tests rejects every solution ``too_few_trusted_tests``;
+5. each solution is judged on the trusted tests (``tests_failed`` / ``timeout``);
+6. survivors (and the reference) meet Hypothesis inputs (``differential``): who loses a
+   disagreement is rejected ``disagrees_with_consensus``, who is in a tie
+   ``unresolved_disagreement``;
+7. the suite's strength: mutants of one accepted solution must mostly die, else ``weak_tests``.
+
+A sandbox failure at any step, after the executor's retries, makes the affected verdicts
+``infra_error``: nothing is concluded about a solution the sandbox could not run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis.strategies import SearchStrategy
+
+from verigen.errors import InputError
+from verigen.records import Outcome, Verdict
+from verigen.verify.code import strategies
+from verigen.verify.code.calibrate import job_limit, per_test_limit
+from verigen.verify.code.crosscheck import pass_matrix
+from verigen.verify.code.differential import Differential
+from verigen.verify.code.execute import Executor, Run
+from verigen.verify.code.mutate import mutants
+from verigen.verify.code.options import CodeOptions
+from verigen.verify.code.tests import TestPlan, parse_tests
+from verigen.verify.code.trust import Trust, by_consensus, by_reference
+
+VERIFIER_VERSION = "code-1.0"
+"""Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One problem to verify: what ``CodeVerifier.verify`` was given."""
+
+    solutions: Sequence[str | None]
+    tests: Any
+    entry_point: str = ""
+    signature: str | None = None
+    reference: str | None = None
+    io_cases: Any = None
+    strategy: SearchStrategy[tuple[Any, ...]] | None = None
+
+
+@dataclass
+class _State:
+    task: Task
+    options: CodeOptions
+    common: dict[str, Any]
+    started: float = field(default_factory=time.perf_counter)
+    verdicts: dict[int, tuple[Outcome, str, dict[str, Any]]] = field(default_factory=dict)
+
+    def settle(self, indices: Sequence[int], outcome: Outcome, reason: str, **extra: Any) -> None:
+        for i in indices:
+            if i not in self.verdicts:
+                self.verdicts[i] = (outcome, reason, extra)
+
+    def open(self) -> list[int]:
+        return [i for i in range(len(self.task.solutions)) if i not in self.verdicts]
+
+    def build(self, per_solution: dict[int, dict[str, Any]]) -> list[Verdict]:
+        elapsed = time.perf_counter() - self.started
+        out = []
+        for i in range(len(self.task.solutions)):
+            outcome, reason, extra = self.verdicts.get(i, (Outcome.ACCEPTED, "accepted", {}))
+            details = {**self.common, **per_solution.get(i, {}), **extra, "solution_index": i,
+                       "timings": {"problem_s": round(elapsed, 4)}}
+            out.append(Verdict(outcome=outcome, reason=reason, details=details, verifier="code",
+                               verifier_version=VERIFIER_VERSION, duration_s=elapsed))
+        return out
+
+
+def judge(task: Task, options: CodeOptions, ex: Executor, diff: Differential,
+          common: dict[str, Any]) -> list[Verdict]:
+    state = _State(task, options, dict(common))
+    state.settle([i for i, s in enumerate(task.solutions) if s is None or not s.strip()],
+                 Outcome.REJECTED, "no_code")
+    if not state.open():
+        return state.build({})
+    try:
+        plan = parse_tests(task.tests, task.entry_point, task.io_cases, options.float_rel_tol)
+    except InputError as exc:
+        state.settle(state.open(), Outcome.REJECTED, "invalid_tests", error=str(exc))
+        return state.build({})
+    if len(plan.ids) < options.min_tests:
+        state.settle(state.open(), Outcome.REJECTED, "too_few_trusted_tests",
+                     tests_total=len(plan.ids))
+        return state.build({})
+    return _run(state, plan, ex, diff)
+
+
+def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> list[Verdict]:
+    task, options = state.task, state.options
+    todo = state.open()
+    sources = [str(task.solutions[i]) for i in todo]
+    anchor: Run | None = None
+    call_timeout = options.timeout_s
+    if task.reference:
+        anchor = ex.run([task.reference], plan)[0]
+        if anchor.infra_error:
+            state.settle(todo, Outcome.INFRA_ERROR, "sandbox_error", error=anchor.infra_error)
+            return state.build({})
+        trust = by_reference(anchor, plan.ids)
+        call_timeout = per_test_limit(anchor, options)
+        runs = ex.run(sources, plan.keep(trust.kept), call_timeout)
+    else:
+        runs = ex.run(sources, plan)
+        trust = by_consensus(runs, plan.ids, options)
+    state.common.update(_trust_details(plan, trust, runs, todo, call_timeout, options))
+    per = {i: _run_details(r, trust.kept) for i, r in zip(todo, runs, strict=True)}
+    infra = [i for i, r in zip(todo, runs, strict=True) if r.infra_error]
+    state.settle(infra, Outcome.INFRA_ERROR, "sandbox_error")
+    if len(trust.kept) < options.min_tests:
+        state.settle(todo, Outcome.REJECTED, "too_few_trusted_tests")
+        return state.build(per)
+    for i, run in zip(todo, runs, strict=True):
+        kept = [run.outcomes.get(t) for t in trust.kept]
+        if not all(o is not None and o.outcome == "passed" for o in kept):
+            state.settle([i], Outcome.REJECTED, "timeout" if run.timed_out else "tests_failed")
+    trusted = plan.keep(trust.kept)
+    trusted = _differential(state, trusted, diff, ex, call_timeout, per)
+    accepted = state.open()
+    if accepted and anchor is None:  # the accepted solution's runtimes calibrate its mutants
+        anchor = runs[todo.index(accepted[0])]
+    _mutation(state, trusted, ex, anchor)
+    return state.build(per)
+
+
+def _differential(state: _State, plan: TestPlan, diff: Differential, ex: Executor,
+                  call_timeout: float, per: dict[int, dict[str, Any]]) -> TestPlan:
+    task, options = state.task, state.options
+    survivors = state.open()
+    distinct = list(dict.fromkeys(str(task.solutions[i]) for i in survivors))
+    candidates = distinct + ([task.reference] if task.reference else [])
+    if not options.differential or len(set(candidates)) < 2:
+        return plan
+    try:
+        strategy = task.strategy or strategies.arguments(
+            task.signature or task.reference or distinct[0], task.entry_point)
+    except strategies.Unsupported as exc:
+        state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
+        return plan
+    weights = [sum(str(task.solutions[i]) == s for i in survivors) for s in distinct]
+    anchor = len(distinct) if task.reference else None
+    found = diff.run(candidates, weights + ([1] if task.reference else []), anchor,
+                     task.entry_point, strategy, min(call_timeout, options.timeout_s))
+    state.common["differential"] = found.details()
+    if found.infra_error:
+        state.settle(survivors, Outcome.INFRA_ERROR, "sandbox_error", error=found.infra_error)
+        return plan
+    lost = {distinct[c] for c in found.unresolved if c < len(distinct)}
+    state.settle([i for i in survivors if task.solutions[i] in lost], Outcome.REJECTED,
+                 "unresolved_disagreement")
+    if not found.new_tests:
+        return plan
+    shown = {t[0]: {"args": repr(t[1])[:300], "expected": repr(t[2])[:300], "from": "hypothesis"}
+             for t in found.new_tests}
+    grown = plan.with_exact(found.new_tests, options.float_rel_tol, shown)
+    new_ids = [t[0] for t in found.new_tests]
+    checked = state.open()
+    reruns = ex.run([str(task.solutions[i]) for i in checked], grown.keep(new_ids), call_timeout)
+    for i, run in zip(checked, reruns, strict=True):
+        per.setdefault(i, {})["differential_tests"] = {
+            k: v.outcome for k, v in run.outcomes.items()}
+        if run.infra_error:
+            state.settle([i], Outcome.INFRA_ERROR, "sandbox_error", error=run.infra_error)
+        elif not run.passes_all():
+            state.settle([i], Outcome.REJECTED, "disagrees_with_consensus")
+    state.common["tests_trusted"] = grown.ids
+    return grown
+
+
+def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -> None:
+    task, options = state.task, state.options
+    accepted = state.open()
+    if not options.mutants or not accepted or anchor is None:
+        return
+    target = task.reference or str(task.solutions[accepted[0]])
+    found = mutants(target, task.entry_point, options.mutants)
+    if not found:
+        state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
+        return
+    runs = ex.run([m.source for m in found], plan, per_test_limit(anchor, options),
+                  job_limit(anchor, options))
+    broken = next((r.infra_error for r in runs if r.infra_error), "")
+    if broken:
+        state.settle(accepted, Outcome.INFRA_ERROR, "sandbox_error", error=broken)
+        return
+    killed = [not r.passes_all() for r in runs]
+    score = sum(killed) / len(found)
+    state.common["mutation_score"] = round(score, 4)
+    state.common["mutation"] = {
+        "score": round(score, 4), "killed": sum(killed), "total": len(found),
+        "survivors": [{"kind": m.kind, "line": m.line}
+                      for m, k in zip(found, killed, strict=True) if not k],
+    }
+    if score < options.min_mutation_score:
+        state.settle(accepted, Outcome.REJECTED, "weak_tests")
+
+
+def _trust_details(plan: TestPlan, trust: Trust, runs: Sequence[Run], todo: Sequence[int],
+                   call_timeout: float, options: CodeOptions) -> dict[str, Any]:
+    return {
+        "trust": {"anchor": trust.anchor, "note": trust.note,
+                  "consensus": None if trust.agreement is None else
+                  [todo[m] for m in trust.agreement.members]},
+        "tests_trusted": list(trust.kept),
+        "dropped_tests": {i: {"why": why, "test": plan.shown.get(i)}
+                          for i, why in trust.dropped.items()},
+        "pass_matrix": {"tests": plan.ids, "solutions": list(todo),
+                        "rows": pass_matrix(runs, plan.ids)},
+        "limits": {"timeout_s": options.timeout_s, "call_timeout_s": round(call_timeout, 4),
+                   "memory_mb": options.memory_mb},
+    }
+
+
+def _run_details(run: Run, kept: Sequence[str]) -> dict[str, Any]:
+    trusted = [run.outcomes[t] for t in kept if t in run.outcomes]
+    return {
+        "tests_passed": sum(t.outcome == "passed" for t in trusted),
+        "tests_total": len(kept),
+        "tests_run": [{"id": i, "outcome": t.outcome, "message": t.message[:300],
+                       "time_s": round(t.time_s, 5)} for i, t in run.outcomes.items()],
+        "run_note": run.note[:300], "infra_error": run.infra_error,
+    }

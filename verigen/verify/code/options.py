@@ -1,0 +1,96 @@
+"""The knobs of the code verifier, in one frozen, picklable record.
+
+Each field says which way it leans: towards accepting wrong code (a false accept puts a bug in a
+training set) or towards rejecting right code (a false reject only costs yield). The defaults lean
+towards rejecting, except where the issue's anchors chose otherwise (AceCoder's minimum of
+surviving tests, EvalPlus's time-limit factor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from verigen.errors import ConfigError
+
+BackendName = Literal["auto", "docker", "bwrap"]
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    """How solutions are run, which tests are trusted, and when a suite is too weak."""
+
+    backend: BackendName = "auto"
+    """Sandbox backend; ``auto`` is docker when an engine answers, else bubblewrap."""
+
+    timeout_s: float = 10.0
+    """Wall limit of one solution's whole test run (one sandbox job)."""
+
+    memory_mb: int = 512
+    """Memory cap of one job (all its processes together)."""
+
+    min_tests: int = 3
+    """Tests that must survive the trust check; fewer and every solution is rejected
+    ``too_few_trusted_tests`` (a suite of one or two asserts verifies little)."""
+
+    time_floor_s: float = 1.0
+    """Lowest per-test time limit: slow-but-correct code on a loaded machine must not time out."""
+
+    time_factor: float = 4.0
+    """Per-test limit = max(floor, factor × the anchor's slowest passing test) (EvalPlus uses 4);
+    without an anchor the per-test limit is the whole ``timeout_s``."""
+
+    max_dropped_fraction: float = 0.5
+    """Without a reference, the consensus may drop at most this share of the tests. Above it the
+    consensus is not trusted to overrule the test writer and every test is kept (leans to
+    rejecting: the solutions are then judged on all tests)."""
+
+    min_consensus: int = 2
+    """Solutions that must agree before their agreement may drop a test; one solution alone is
+    no evidence against a test."""
+
+    mutants: int = 8
+    """Mutants of the accepted solution run against the trusted tests; 0 turns mutation off."""
+
+    min_mutation_score: float = 0.5
+    """Share of mutants the tests must kill; below it the solutions are rejected ``weak_tests``
+    ("a suite that lets most mutants survive")."""
+
+    differential: bool = True
+    """Run Hypothesis-generated inputs through every surviving candidate (and the reference)."""
+
+    examples: int = 60
+    """Hypothesis examples per problem, all run in one sandbox job."""
+
+    seed: int = 0
+    """Hypothesis seed, recorded in the verdict: the same seed regenerates the same inputs."""
+
+    shrink_runs: int = 40
+    """Extra sandbox jobs Hypothesis may spend shrinking one disagreeing input."""
+
+    max_new_tests: int = 3
+    """Disagreeing inputs kept as new tests (the shrunk one first)."""
+
+    float_rel_tol: float = 1e-9
+    """Relative tolerance for floats in JSON cases, stdin/stdout tokens and differential outputs
+    (summation order changes the last bits); 0 compares floats exactly."""
+
+    retries: int = 3
+    """Retries of a job that hit a sandbox error, with exponential backoff; then ``infra_error``."""
+
+    retry_backoff_s: float = 1.0
+    """First backoff; doubled on each retry (1, 2, 4 s: long enough for an engine restart)."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.timeout_s <= 600:
+            raise ConfigError(f"timeout_s must be in (0, 600], got {self.timeout_s}")
+        if self.memory_mb < 32 or self.min_tests < 1 or self.min_consensus < 1:
+            raise ConfigError("memory_mb >= 32, min_tests >= 1 and min_consensus >= 1 required")
+        if not (0 < self.time_floor_s <= self.timeout_s and self.time_factor >= 1):
+            raise ConfigError("need 0 < time_floor_s <= timeout_s and time_factor >= 1")
+        if not (0 <= self.max_dropped_fraction <= 1 and 0 <= self.min_mutation_score <= 1):
+            raise ConfigError("max_dropped_fraction and min_mutation_score must be in [0, 1]")
+        if min(self.mutants, self.examples, self.shrink_runs, self.max_new_tests) < 0:
+            raise ConfigError("mutants, examples, shrink_runs and max_new_tests must be >= 0")
+        if self.retries < 0 or self.retry_backoff_s < 0 or self.float_rel_tol < 0:
+            raise ConfigError("retries, retry_backoff_s and float_rel_tol must be >= 0")

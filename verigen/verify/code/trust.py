@@ -1,0 +1,62 @@
+"""Which tests deserve trust: those the reference passes, or those the consensus passes.
+
+LLM-written tests are often wrong (a miscomputed expected value). AceCoder drops the tests an
+oracle solution fails and keeps a problem only with enough left; here the oracle is the reference
+when there is one, else the consensus group of the candidate solutions (``crosscheck``). Every
+dropped test is recorded with why, so a reader can audit what the verifier threw away.
+
+The consensus is trusted to overrule the test writer only when at least ``min_consensus``
+solutions agree and it drops at most ``max_dropped_fraction`` of the tests: one solution alone, or
+a "consensus" that contradicts most of the suite, is weaker evidence than the tests themselves,
+and then every test is kept (which leans towards rejecting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from verigen.verify.code.crosscheck import Consensus, consensus
+from verigen.verify.code.execute import Run
+from verigen.verify.code.options import CodeOptions
+
+
+@dataclass(frozen=True)
+class Trust:
+    kept: tuple[str, ...]
+    dropped: dict[str, str] = field(default_factory=dict)
+    """Test id → why it was dropped."""
+    anchor: Literal["reference", "consensus", "none"] = "none"
+    note: str = ""
+    agreement: Consensus | None = None
+
+
+def by_reference(reference: Run, ids: Sequence[str]) -> Trust:
+    """Keep exactly the tests the reference passes."""
+    dropped = {}
+    for i in ids:
+        t = reference.outcomes.get(i)
+        if t is None or t.outcome != "passed":
+            what = "missing" if t is None else t.outcome
+            message = "" if t is None else f": {t.message[:300]}"
+            dropped[i] = f"the reference's outcome is {what}{message}"
+    return Trust(tuple(i for i in ids if i not in dropped), dropped, "reference")
+
+
+def by_consensus(runs: Sequence[Run], ids: Sequence[str], options: CodeOptions) -> Trust:
+    """Keep the tests the consensus group passes, when it is strong enough to overrule."""
+    group = consensus(runs)
+    if group is None:
+        return Trust(tuple(ids), note="no solution passes any test")
+    if len(group.members) < options.min_consensus:
+        return Trust(tuple(ids), note=f"largest agreement: {len(group.members)} solution(s), "
+                                      f"below min_consensus={options.min_consensus}",
+                     agreement=group)
+    dropped = {i: f"contradicts the consensus of {len(group.members)} solutions"
+               for i in ids if i not in group.passed}
+    if len(dropped) > options.max_dropped_fraction * len(ids):
+        return Trust(tuple(ids), note=f"the consensus would drop {len(dropped)} of {len(ids)} "
+                                      "tests: not trusted to overrule them", agreement=group)
+    return Trust(tuple(i for i in ids if i not in dropped), dropped, "consensus",
+                 agreement=group)
