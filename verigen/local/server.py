@@ -103,7 +103,7 @@ class LocalServer:
 def start_server(
     command: Sequence[str], *, name: str, port: int, startup_timeout: float = 180.0
 ) -> LocalServer:
-    """Start ``command`` (any server that answers ``GET /v1/models`` on ``port``) and wait for it.
+    """Start ``command`` (any server listing ``name`` at ``GET /v1/models`` on ``port``); wait.
 
     Raises ``ModelError`` with the log's tail when the process exits first or does not answer
     within ``startup_timeout`` seconds; in both cases it has been stopped.
