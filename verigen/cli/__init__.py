@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "verigen.cli.math",
     "verigen.cli.sandbox",
     "verigen.cli.export",
+    "verigen.cli.verify",
 )
 
 

@@ -41,6 +41,8 @@ from verigen.sandbox.verdict import new_nonce
 from verigen.verify.code.options import CodeOptions
 
 _HYPOTHESIS = threading.Lock()
+MAX_RECORDED = 10
+"""Disagreeing inputs recorded in the verdict (all of them are counted)."""
 Outcome = dict[str, Any]
 
 
@@ -54,6 +56,7 @@ class Finding:
     jobs: int = 0
     skipped: str = ""
     infra_error: str = ""
+    disagreeing: int = 0
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     new_tests: list[tuple[str, tuple[Any, ...], Any]] = field(default_factory=list)
     """``(id, args, expected)``, shrunk input first."""
@@ -63,8 +66,10 @@ class Finding:
     def details(self) -> dict[str, Any]:
         return {
             "seed": self.seed, "strategy": self.strategy, "examples": self.examples,
-            "jobs": self.jobs, "skipped": self.skipped, "disagreements": self.disagreements,
-            "new_tests": [t[0] for t in self.new_tests],
+            "jobs": self.jobs, "skipped": self.skipped, "disagreeing_inputs": self.disagreeing,
+            "disagreements": self.disagreements,
+            "new_tests": [{"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]}
+                          for i, a, e in self.new_tests],
         }
 
 
@@ -78,7 +83,7 @@ class _Judged:
 class Differential:
     """Runs candidates on shared inputs in the pool; thread-safe."""
 
-    def __init__(self, pool: Pool, options: CodeOptions) -> None:
+    def __init__(self, pool: Callable[[], Pool], options: CodeOptions) -> None:
         self.pool, self.options = pool, options
 
     def run(self, candidates: Sequence[str], weights: Sequence[int], anchor: int | None,
@@ -95,9 +100,10 @@ class Differential:
                   for j in range(len(inputs))]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
         for j, verdict in enumerate(judged):
+            found.disagreeing += bool(verdict.bad)
             if verdict.unresolved:
                 found.unresolved.update(verdict.bad)
-            if verdict.bad:
+            if verdict.bad and len(found.disagreements) < MAX_RECORDED:
                 found.disagreements.append({
                     "input": _show(inputs[j]), "candidates": list(verdict.bad),
                     "expected": None if verdict.expected is None else _show_out(verdict.expected),
@@ -156,7 +162,7 @@ class Differential:
                     "deadline_s": (budget - 2) / max(len(candidates), 1)}
             files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(candidates)}
             files.update(_driver_files())
-            result = self.pool.run(Job(files=files, command=("python3", "-I", "_vd/driver.py"),
+            result = self.pool().run(Job(files=files, command=("python3", "-I", "_vd/driver.py"),
                                        stdin=json.dumps(spec).encode(),
                                        limits=Limits(wall_s=budget,
                                                      memory_mb=self.options.memory_mb)))

@@ -12,7 +12,7 @@ report it as such and never as a wrong solution.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -50,9 +50,10 @@ class Run:
 
 
 class Executor:
-    """Submits plans to one pool; thread-safe because the pool is."""
+    """Submits plans to one pool; thread-safe because the pool is. ``pool`` is a getter, so a
+    problem that needs no run (no code, unusable tests) never opens a sandbox."""
 
-    def __init__(self, pool: Pool, options: CodeOptions) -> None:
+    def __init__(self, pool: Callable[[], Pool], options: CodeOptions) -> None:
         self.pool, self.options = pool, options
 
     def limits(self, wall_s: float | None = None) -> Limits:
@@ -79,9 +80,9 @@ class Executor:
               wall_s: float | None) -> list[Run]:
         limits = self.limits(wall_s)
         suites, ids = plan.suites()
-        io_futures = [[self.pool.submit(_io_job(src, case.input, limits)) for _, case in plan.io]
+        io_futures = [[self.pool().submit(_io_job(src, case.input, limits)) for _, case in plan.io]
                       for src in sources]
-        reports = (self.pool.run_tests_many([(s, suites) for s in sources], limits, call_timeout)
+        reports = (self.pool().run_tests_many([(s, suites) for s in sources], limits, call_timeout)
                    if suites else [None] * len(sources))
         runs = []
         for report, futures in zip(reports, io_futures, strict=True):

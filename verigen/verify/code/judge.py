@@ -59,7 +59,9 @@ class Task:
 class _State:
     task: Task
     options: CodeOptions
-    common: dict[str, Any]
+    shared: dict[str, Any]
+    """The verifier's backend and sandbox version, filled in when its pool opens."""
+    common: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     verdicts: dict[int, tuple[Outcome, str, dict[str, Any]]] = field(default_factory=dict)
 
@@ -76,8 +78,8 @@ class _State:
         out = []
         for i in range(len(self.task.solutions)):
             outcome, reason, extra = self.verdicts.get(i, (Outcome.ACCEPTED, "accepted", {}))
-            details = {**self.common, **per_solution.get(i, {}), **extra, "solution_index": i,
-                       "timings": {"problem_s": round(elapsed, 4)}}
+            details = {**self.shared, **self.common, **per_solution.get(i, {}), **extra,
+                       "solution_index": i, "timings": {"problem_s": round(elapsed, 4)}}
             out.append(Verdict(outcome=outcome, reason=reason, details=details, verifier="code",
                                verifier_version=VERIFIER_VERSION, duration_s=elapsed))
         return out
@@ -85,7 +87,9 @@ class _State:
 
 def judge(task: Task, options: CodeOptions, ex: Executor, diff: Differential,
           common: dict[str, Any]) -> list[Verdict]:
-    state = _State(task, options, dict(common))
+    """Verdicts for every solution of ``task``; ``common`` (backend, sandbox version) is read
+    after the first run, when the pool is open."""
+    state = _State(task, options, common)
     state.settle([i for i, s in enumerate(task.solutions) if s is None or not s.strip()],
                  Outcome.REJECTED, "no_code")
     if not state.open():
@@ -170,6 +174,7 @@ def _differential(state: _State, plan: TestPlan, diff: Differential, ex: Executo
              for t in found.new_tests}
     grown = plan.with_exact(found.new_tests, options.float_rel_tol, shown)
     new_ids = [t[0] for t in found.new_tests]
+    state.common["tests_added"] = new_ids
     checked = state.open()
     reruns = ex.run([str(task.solutions[i]) for i in checked], grown.keep(new_ids), call_timeout)
     for i, run in zip(checked, reruns, strict=True):

@@ -62,8 +62,8 @@ class CodeVerifier:
                                    warm=Limits(wall_s=self.options.timeout_s,
                                                memory_mb=self.options.memory_mb))
                 self._pool = spec.open()
-                self._common = {"backend": self._pool.backend,
-                                "sandbox_version": _sandbox_version(self._pool.backend)}
+                self._common.update(backend=self._pool.backend,
+                                    sandbox_version=_sandbox_version(self._pool.backend))
             return self._pool
 
     def close(self) -> None:
@@ -84,9 +84,8 @@ class CodeVerifier:
         HumanEval ``check``; ``io_cases``: stdin/stdout cases; ``strategy``: Hypothesis inputs
         (a tuple of positional arguments) when the type hints are not enough."""
         task = Task(list(solutions), tests, entry_point, signature, reference, io_cases, strategy)
-        pool = self.pool()
-        return judge(task, self.options, Executor(pool, self.options),
-                     Differential(pool, self.options), self._common)
+        return judge(task, self.options, Executor(self.pool, self.options),
+                     Differential(self.pool, self.options), self._common)
 
     async def averify(self, solutions: Sequence[str | None], tests: Any,
                       entry_point: str = "", signature: str | None = None,

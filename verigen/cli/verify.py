@@ -1,0 +1,165 @@
+"""``verigen verify``: verify the rows of an existing dataset, as a pipeline step.
+
+INPUT is a JSONL file, a Parquet file or a ``datasets`` directory; OUT is a ``datasets``
+directory with every input row plus the verdict columns (``verigen/verify/code/datasets.py``).
+A summary table is printed and, with ``--summary-json``, written as JSON.
+
+Exit codes: 0 every row judged; 1 the run finished but some rows hit infra errors (their
+``verified`` is null, never false: rerun them); 2 bad input (via ``InputError``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from verigen.errors import InputError
+from verigen.verify.code.datasets import CodeBatchVerifier, Columns
+from verigen.verify.code.options import CodeOptions
+
+Domain = Literal["code", "math"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``verify`` command to the root app."""
+    app.command("verify")(verify)
+
+
+def verify(
+    input_path: Annotated[Path, typer.Argument(help="JSONL, Parquet or datasets directory.")],
+    out: Annotated[Path, typer.Option("--out", help="Output datasets directory.")],
+    domain: Annotated[str, typer.Option("--domain", help="code or math.")] = "code",
+    solution_column: Annotated[str, typer.Option("--solution-column")] = "solution",
+    tests_column: Annotated[str, typer.Option("--tests-column")] = "tests",
+    entry_point_column: Annotated[str, typer.Option("--entry-point-column")] = "entry_point",
+    answer_column: Annotated[str, typer.Option("--answer-column", help="math only")] = "answer",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256)] = 2,
+    backend: Annotated[str, typer.Option("--backend", help="auto, docker or bwrap")] = "auto",
+    timeout_s: Annotated[float, typer.Option("--timeout", min=0.1, max=600)] = 10.0,
+    memory_mb: Annotated[int, typer.Option("--memory", min=32)] = 512,
+    min_tests: Annotated[int, typer.Option("--min-tests", min=1)] = 3,
+    mutants: Annotated[int, typer.Option("--mutants", min=0, help="0: no mutation")] = 8,
+    seed: Annotated[int, typer.Option("--seed", help="Hypothesis seed")] = 0,
+    summary_json: Annotated[Path | None, typer.Option("--summary-json")] = None,
+) -> None:
+    """Verify every row of INPUT and write it, with verdict columns, to OUT."""
+    if domain not in ("code", "math"):
+        raise InputError(f"--domain must be code or math, not {domain!r}")
+    if backend not in ("auto", "docker", "bwrap"):
+        raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
+    data = _load(input_path)
+    needed = [solution_column, tests_column] if domain == "code" else [solution_column,
+                                                                      answer_column]
+    missing = [c for c in needed if c not in data.column_names]
+    if missing:
+        raise InputError(f"{input_path}: no column {missing} (has {data.column_names})")
+    started = time.perf_counter()
+    if domain == "code":
+        options = CodeOptions(backend=backend, timeout_s=timeout_s,  # type: ignore[arg-type]
+                              memory_mb=memory_mb, min_tests=min_tests, mutants=mutants,
+                              seed=seed)
+        fn: Any = CodeBatchVerifier(options, workers, Columns(
+            solution=solution_column, tests=tests_column, entry_point=entry_point_column))
+    else:
+        fn = _MathRows(workers, solution_column, answer_column)
+    try:
+        result = data.map(fn, batched=True, batch_size=max(16, 8 * workers),
+                          load_from_cache_file=False, desc="verifying")
+    finally:
+        fn.close()
+    elapsed = time.perf_counter() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.save_to_disk(str(out))
+    summary = _summary(result, elapsed)
+    _print(summary)
+    if summary_json is not None:
+        summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    raise typer.Exit(1 if summary["infra_error"] else 0)
+
+
+class _MathRows:
+    """The math verifier's batch callable with the same added columns as code."""
+
+    def __init__(self, workers: int, solution_column: str, answer_column: str) -> None:
+        from verigen.verify.rewards import MathBatchVerifier
+
+        self._inner = MathBatchVerifier(workers=workers, completion_column=solution_column,
+                                        answer_column=answer_column)
+
+    def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        got = self._inner(batch)
+        outcome = got["verdict_outcome"]
+        return {
+            "verified": [None if o == "infra_error" else o == "accepted" for o in outcome],
+            "outcome": outcome, "reason": got["verdict_reason"],
+            "verdict_details": got["verdict_details"], "verifier_version": got["verifier_version"],
+        }
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _load(path: Path) -> Any:
+    import datasets
+
+    if path.is_dir():
+        try:
+            return datasets.load_from_disk(str(path))
+        except (FileNotFoundError, ValueError) as exc:
+            raise InputError(f"{path} is not a datasets directory: {exc}") from exc
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    if path.suffix == ".parquet":
+        return datasets.Dataset.from_parquet(str(path))
+    return datasets.Dataset.from_list(_read_jsonl(path))
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows with nested values (test lists of mixed types) turned into JSON text: Arrow needs
+    one type per column (datasets#6324), and the verifier parses JSON text back."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{number}: expected a JSON object")
+        rows.append({k: json.dumps(v) if isinstance(v, list | dict) else v
+                     for k, v in row.items()})
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    return rows
+
+
+def _summary(result: Any, elapsed: float) -> dict[str, Any]:
+    outcomes = Counter(result["outcome"])
+    reasons = Counter(result["reason"])
+    rows = len(result)
+    return {
+        "rows": rows, "verified": outcomes.get("accepted", 0),
+        "rejected": outcomes.get("rejected", 0), "infra_error": outcomes.get("infra_error", 0),
+        "reasons": dict(sorted(reasons.items())), "seconds": round(elapsed, 3),
+        "samples_per_s": round(rows / elapsed, 3) if elapsed > 0 else None,
+    }
+
+
+def _print(summary: dict[str, Any]) -> None:
+    table = Table(title="verigen verify")
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    for key in ("rows", "verified", "rejected", "infra_error"):
+        table.add_row(key, str(summary[key]))
+    for reason, count in summary["reasons"].items():
+        table.add_row(f"  reason: {reason}", str(count))
+    table.add_row("samples/s", str(summary["samples_per_s"]))
+    Console().print(table)

@@ -1,0 +1,112 @@
+"""Verify rows of an existing dataset: a ``Dataset.map(batched=True)`` callable.
+
+Each row is one problem with one solution: ``solution`` and ``tests`` (and optionally
+``entry_point``, ``io_cases``, ``reference``, ``signature``). Rows are independent — two rows
+with the same problem are not cross-checked against each other, because a dataset row's
+neighbours are not necessarily candidates for the same prompt. A batch's rows run in parallel on
+the verifier's sandboxes.
+
+Added columns (one Arrow type each, so mixed values go in as JSON text): ``verified`` (``True``,
+``False``, or ``None`` for an infra error — never ``False`` for a sample nobody could run),
+``outcome``, ``reason``, ``tests_passed``, ``tests_total``, ``mutation_score``,
+``verdict_details`` (JSON), ``verifier_version``.
+
+Picklable: ``datasets`` may fingerprint or ship the callable, so the verifier (and its pool) is
+built lazily in the process that first calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from verigen.records import Outcome, Verdict
+from verigen.verify.code.options import CodeOptions
+from verigen.verify.code.verifier import CodeVerifier
+
+VERDICT_COLUMNS = ("verified", "outcome", "reason", "tests_passed", "tests_total",
+                   "mutation_score", "verdict_details", "verifier_version")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each input lives; ``verigen verify`` remaps these from its flags."""
+
+    solution: str = "solution"
+    tests: str = "tests"
+    entry_point: str = "entry_point"
+    io_cases: str = "io_cases"
+    reference: str = "reference"
+    signature: str = "signature"
+
+
+class CodeBatchVerifier:
+    """``dataset.map(CodeBatchVerifier(options), batched=True)``."""
+
+    def __init__(self, options: CodeOptions | None = None, workers: int = 2,
+                 columns: Columns | None = None) -> None:
+        self.options, self.workers = options or CodeOptions(), workers
+        self.columns = columns or Columns()
+        self._verifier: CodeVerifier | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"options": self.options, "workers": self.workers, "columns": self.columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def verifier(self) -> CodeVerifier:
+        with self._lock:
+            if self._verifier is None:
+                self._verifier = CodeVerifier(self.options, self.workers)
+            return self._verifier
+
+    def close(self) -> None:
+        with self._lock:
+            if self._verifier is not None:
+                self._verifier.close()
+                self._verifier = None
+
+    def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        c = self.columns
+        size = len(batch[c.solution])
+
+        def col(name: str) -> list[Any]:
+            return batch.get(name) or [None] * size
+
+        tasks = [
+            {"solutions": [sol], "tests": tests, "entry_point": entry or "",
+             "io_cases": io or None, "reference": ref or None, "signature": sig or None}
+            for sol, tests, entry, io, ref, sig in zip(
+                batch[c.solution], col(c.tests), col(c.entry_point), col(c.io_cases),
+                col(c.reference), col(c.signature), strict=True)
+        ]
+        verdicts = [v[0] for v in self.verifier().verify_many(tasks)]
+        return verdict_columns(verdicts)
+
+
+def verdict_columns(verdicts: list[Verdict]) -> dict[str, list[Any]]:
+    """The added columns for these verdicts, in order."""
+    return {
+        "verified": [None if v.outcome is Outcome.INFRA_ERROR else v.accepted for v in verdicts],
+        "outcome": [v.outcome.value for v in verdicts],
+        "reason": [v.reason for v in verdicts],
+        "tests_passed": [_int(v.details.get("tests_passed")) for v in verdicts],
+        "tests_total": [_int(v.details.get("tests_total")) for v in verdicts],
+        "mutation_score": [_float(v.details.get("mutation_score")) for v in verdicts],
+        "verdict_details": [json.dumps(v.details, sort_keys=True, default=str)
+                            for v in verdicts],
+        "verifier_version": [v.verifier_version for v in verdicts],
+    }
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
