@@ -9,7 +9,7 @@ one function's source, so this is a small ``ast.NodeTransformer`` with their cla
 - ``off_by_one``: the stop of a ``range(...)``, or a subscript index, plus one;
 - ``constant_return``: every ``return`` of the entry point returns ``None``;
 - ``drop_branch``: an ``if`` loses its body (the ``else``, if any, stays);
-- ``swap_arith`` / ``swap_bool``: ``+`` ↔ ``-``, ``and`` ↔ ``or``.
+- ``swap_arith`` / ``swap_bool``: ``+`` ↔ ``-`` (``+=`` too), ``and`` ↔ ``or``.
 
 Each mutant applies exactly one change. Equivalent mutants (a change that alters nothing
 observable) exist and lower the score; that is why the weak-tests bar is "most mutants survive",
@@ -89,6 +89,12 @@ class _Mutator(ast.NodeTransformer):
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if type(node.op) in _ARITH and self._hit("swap_arith", node):
+            node.op = _ARITH[type(node.op)]()
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         self.generic_visit(node)
         if type(node.op) in _ARITH and self._hit("swap_arith", node):
             node.op = _ARITH[type(node.op)]()

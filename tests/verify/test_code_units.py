@@ -1,0 +1,182 @@
+"""The code verifier's pure parts, without a sandbox: test formats, trust, cross-check, mutants,
+strategies, options and the public surface."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given, settings
+
+import verigen.verify.code as code
+from verigen.errors import ConfigError, InputError
+from verigen.sandbox import TestOutcome
+from verigen.sandbox.harness.runner import plan
+from verigen.verify.code import CodeOptions, CodeVerifier, mutants, parse_tests, wrong_variant
+from verigen.verify.code.crosscheck import consensus, pass_matrix
+from verigen.verify.code.execute import Run
+from verigen.verify.code.strategies import Unsupported, arguments
+from verigen.verify.code.tests import same_output
+from verigen.verify.code.trust import by_consensus, by_reference
+
+CHECK = '''
+METADATA = {}
+
+def check(candidate):
+    import math
+    assert candidate(1) == 2
+    assert True, "nothing"
+    for i in range(3):
+        assert candidate(i) == i + 1
+    assert candidate(5) == 6
+'''
+
+
+def run(passed: set[str], failed: frozenset[str] = frozenset(), infra: str = "") -> Run:
+    outcomes = {i: TestOutcome(i, "passed") for i in passed}
+    outcomes |= {i: TestOutcome(i, "failed", "wrong") for i in failed}
+    return Run(outcomes, infra)
+
+
+def test_json_cases_get_stable_ids_and_one_harness_test_each() -> None:
+    p = parse_tests('[{"args": [1], "expected": 2}, {"args": [2], "kwargs": {}, "expected": 3}]',
+                    "f")
+    assert p.ids == ["case:0", "case:1"]
+    suites, ids = p.keep(["case:1"]).suites()
+    assert ids == [["case:1"]]
+    assert len(plan(suites[0].to_wire())) == 1
+
+
+def test_check_is_hoisted_one_test_per_assert_or_loop() -> None:
+    p = parse_tests(CHECK, "f")
+    assert p.ids == ["check:6", "check:8", "check:10"]  # ``assert True`` is not a test
+    suites, ids = p.suites()
+    assert len(plan(suites[0].to_wire())) == len(ids[0]) == 3
+
+
+def test_assert_code_and_test_functions() -> None:
+    p = parse_tests("x = 1\nassert f(x) == 2\ndef test_a():\n    assert f(0) == 1\n", "f")
+    assert p.ids == ["assert:2", "test_a"]
+    assert p.keep(["test_a"]).ids == ["test_a"]
+
+
+def test_io_cases_and_output_comparison() -> None:
+    p = parse_tests(None, "", io_cases=[{"input": "1 2\n", "output": "3\n"}])
+    assert p.ids == ["io:0"]
+    assert same_output("3  \n\n", "3", 0)
+    assert not same_output("4\n", "3", 0)
+    assert same_output("0.3333333333\n", "0.333333333333", 1e-6)
+    assert not same_output("0.3333333333\n", "0.333333333333", 0)
+
+
+@pytest.mark.parametrize("bad", ["def broken(:\n", [{"nothing": 1}], [1, 2], 42])
+def test_unusable_tests_raise_input_error(bad: object) -> None:
+    with pytest.raises(InputError):
+        parse_tests(bad, "f")
+
+
+def test_reference_drops_what_it_fails_and_says_why() -> None:
+    trust = by_reference(run({"a", "b"}, frozenset({"c"})), ["a", "b", "c"])
+    assert trust.kept == ("a", "b")
+    assert "failed" in trust.dropped["c"]
+
+
+def test_consensus_is_codet_dual_agreement() -> None:
+    c = frozenset({"c"})
+    runs = [run({"a", "b"}, c), run({"a", "b"}, c), run({"a", "b", "c"}),
+            run(set(), infra="engine gone")]
+    group = consensus(runs)
+    assert group is not None and group.members == (0, 1) and group.score == 4
+    assert pass_matrix(runs, ["a", "c"]) == [[1, 0], [1, 0], [1, 1], [None, None]]
+    trust = by_consensus(runs, ["a", "b", "c"], CodeOptions())
+    assert trust.anchor == "consensus" and trust.kept == ("a", "b")
+
+
+def test_one_solution_alone_never_drops_a_test() -> None:
+    trust = by_consensus([run({"a"}, frozenset({"b", "c"}))], ["a", "b", "c"], CodeOptions())
+    assert trust.kept == ("a", "b", "c") and not trust.dropped
+
+
+def test_consensus_contradicting_most_tests_is_not_trusted() -> None:
+    runs = [run({"a"}, frozenset({"b", "c"})), run({"a"}, frozenset({"b", "c"}))]
+    trust = by_consensus(runs, ["a", "b", "c"], CodeOptions())
+    assert trust.kept == ("a", "b", "c") and "not trusted" in trust.note
+
+
+SOURCE = '''
+def f(xs, k):
+    total = 0
+    for i in range(len(xs)):
+        if xs[i] < k and k != 0:
+            total += xs[i]
+    return total
+'''
+
+
+def test_mutants_cover_every_kind_and_are_distinct() -> None:
+    found = mutants(SOURCE, "f", 50)
+    kinds = {m.kind for m in found}
+    assert {"flip_compare", "off_by_one", "constant_return", "drop_branch",
+            "swap_arith", "swap_bool"} <= kinds
+    assert len({m.source for m in found}) == len(found)
+    assert all(m.source != SOURCE for m in found)
+    assert len(mutants(SOURCE, "f", 3)) == 3
+    assert mutants("def (", "f", 3) == []
+
+
+def test_wrong_variant_returns_none() -> None:
+    variant = wrong_variant(SOURCE, "f")
+    assert variant is not None and "return None" in variant
+
+
+@pytest.mark.parametrize(("signature", "ok"), [
+    ("def f(x: int, s: str, xs: list[int], m: dict[str, float]) -> int:", True),
+    ("def f(p: tuple[int, ...], q: Optional[List[int]], r: 'int | None') -> int:", True),
+    ("def f(x) -> int:", False),
+    ("def f(x: Callable[[int], int]) -> int:", False),
+    ("def f(*xs: int) -> int:", False),
+])
+def test_strategies_from_hints_without_eval(signature: str, ok: bool) -> None:
+    if not ok:
+        with pytest.raises(Unsupported):
+            arguments(signature, "f")
+        return
+    strategy = arguments(signature, "f")
+    drawn: list[tuple[object, ...]] = []
+
+    @settings(max_examples=5, database=None, deadline=None)
+    @given(strategy)
+    def collect(args: tuple[object, ...]) -> None:
+        drawn.append(args)
+
+    collect()
+    assert drawn and all(isinstance(a, tuple) and len(a) == 3 + ("x: int" in signature)
+                         for a in drawn)
+
+
+def test_options_are_validated_frozen_and_picklable() -> None:
+    with pytest.raises(ConfigError):
+        CodeOptions(timeout_s=0)
+    with pytest.raises(ConfigError):
+        CodeOptions(min_mutation_score=2)
+    opts = CodeOptions(min_tests=5)
+    assert pickle.loads(pickle.dumps(opts)) == opts
+
+
+def test_verifier_pickles_without_its_pool_and_no_code_needs_no_sandbox() -> None:
+    cv = CodeVerifier(CodeOptions(backend="bwrap"), workers=1)
+    clone = pickle.loads(pickle.dumps(cv))
+    assert clone.options == cv.options and clone._pool is None
+    verdicts = clone.verify([None, "  "], [{"args": [1], "expected": 1}], "f")
+    assert [v.reason for v in verdicts] == ["no_code", "no_code"]
+    assert clone._pool is None  # nothing was run, nothing was opened
+    bad = clone.verify(["def f(x): return x"], "def (", "f")
+    assert bad[0].reason == "invalid_tests"
+    clone.close()
+
+
+def test_public_exports_are_complete() -> None:
+    public = {n for n in dir(code) if (not n.startswith("_") and n[0].isupper()) or n in (
+        "load_humaneval", "mutants", "parse_tests", "wrong_variant", "VERIFIER_VERSION")}
+    assert public <= set(code.__all__)
+    assert code.VERIFIER_VERSION.startswith("code-")
