@@ -1,0 +1,146 @@
+"""The code verifier against the real sandbox: trust, cross-checks, differential testing, stdin/
+stdout cases, timeouts and the asyncio entry point. No part of the sandbox is mocked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from tests.verify.code_backends import require
+from verigen.records import Outcome
+from verigen.verify.code import CodeOptions, CodeVerifier
+
+pytestmark = pytest.mark.slow
+
+SIGNATURE = "def clamp_sum(xs: list[int], cap: int) -> int:"
+GOOD = SIGNATURE + "\n    return min(sum(xs), cap)\n"
+# Right on small sums, wrong as soon as the sum reaches 50: the weak tests below never get there.
+BAD = SIGNATURE + "\n    s = sum(xs)\n    return s if s < 50 else cap\n"
+LOOP = "def clamp_sum(xs, cap):\n    t = 0\n    for x in xs:\n        t += x\n" \
+       "    return t if t <= cap else cap\n"
+WEAK = [{"args": [[1, 2], 10], "expected": 3}, {"args": [[4], 9], "expected": 4},
+        {"args": [[], 3], "expected": 0}]
+WRONG_TEST = {"args": [[1], 0], "expected": 99}
+
+
+@pytest.fixture(scope="module")
+def cv() -> Iterator[CodeVerifier]:
+    require("bwrap")
+    with CodeVerifier(CodeOptions(backend="bwrap", mutants=4), workers=2) as verifier:
+        yield verifier
+
+
+def test_test_contradicting_the_reference_is_dropped_and_recorded(cv: CodeVerifier) -> None:
+    [verdict] = cv.verify([LOOP], [*WEAK, WRONG_TEST], "clamp_sum", SIGNATURE, reference=GOOD)
+    assert verdict.accepted, verdict.reason
+    dropped = verdict.details["dropped_tests"]
+    assert list(dropped) == ["case:3"]
+    assert dropped["case:3"]["test"]["expected"] == 99
+    assert "reference" in dropped["case:3"]["why"]
+    assert verdict.details["tests_total"] == 3
+    assert verdict.details["trust"]["anchor"] == "reference"
+
+
+def test_weak_tests_passed_but_hypothesis_finds_the_disagreement(cv: CodeVerifier) -> None:
+    bad, loop = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)
+    assert bad.details["tests_passed"] == bad.details["tests_total"] == 3  # its own tests pass
+    assert bad.outcome is Outcome.REJECTED and bad.reason == "disagrees_with_consensus"
+    assert loop.accepted, loop.reason
+    diff = bad.details["differential"]
+    assert diff["seed"] == 0 and diff["disagreeing_inputs"] >= 1
+    added = diff["new_tests"]
+    assert added and added[0]["id"].endswith("-shrunk")
+    assert bad.details["differential_tests"][added[0]["id"]] == "failed"
+    assert loop.details["differential_tests"][added[0]["id"]] == "passed"
+
+
+def test_without_reference_the_majority_decides(cv: CodeVerifier) -> None:
+    bad, loop, good = cv.verify([BAD, LOOP, GOOD], WEAK, "clamp_sum", SIGNATURE)
+    assert bad.reason == "disagrees_with_consensus"
+    assert loop.accepted and good.accepted
+    assert bad.details["trust"]["anchor"] == "consensus"
+    assert bad.details["pass_matrix"]["rows"] == [[1, 1, 1]] * 3
+
+
+def test_a_tie_is_unresolved_not_guessed(cv: CodeVerifier) -> None:
+    verdicts = cv.verify([BAD, GOOD], WEAK, "clamp_sum", SIGNATURE)
+    assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 2
+
+
+def test_same_seed_same_inputs(cv: CodeVerifier) -> None:
+    first = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
+    again = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
+    assert first.details["differential"]["new_tests"] == again.details["differential"]["new_tests"]
+
+
+def test_consensus_drops_a_wrong_test_and_rejects_the_odd_one_out(cv: CodeVerifier) -> None:
+    tests = [*WEAK, {"args": [[2, 2], 10], "expected": 4}, WRONG_TEST]
+    odd = SIGNATURE + "\n    return sum(xs) if sum(xs) < 4 else -1\n"
+    loop, good, wrong = cv.verify([LOOP, GOOD, odd], tests, "clamp_sum", SIGNATURE)
+    assert loop.accepted and good.accepted
+    assert wrong.reason == "tests_failed"
+    assert "case:4" in loop.details["dropped_tests"]
+    assert "consensus" in loop.details["dropped_tests"]["case:4"]["why"]
+
+
+def test_too_few_trusted_tests(cv: CodeVerifier) -> None:
+    [v] = cv.verify([GOOD], WEAK[:2], "clamp_sum", SIGNATURE)
+    assert v.reason == "too_few_trusted_tests"
+    [v] = cv.verify([GOOD], [*WEAK[:2], WRONG_TEST], "clamp_sum", SIGNATURE, reference=GOOD)
+    assert v.reason == "too_few_trusted_tests"
+
+
+def test_weak_suite_is_flagged_by_mutation() -> None:
+    require("bwrap")
+    source = "def grade(score: int) -> str:\n" + "".join(
+        f"    if score >= {bar}:\n        return {letter!r}\n"
+        for bar, letter in ((90, "A"), (80, "B"), (70, "C"))) + "    return 'F'\n"
+    only_a = [{"args": [s], "expected": "A"} for s in (95, 99, 100)]
+    every = [*only_a, {"args": [85], "expected": "B"}, {"args": [75], "expected": "C"},
+             {"args": [10], "expected": "F"}]
+    with CodeVerifier(CodeOptions(backend="bwrap", mutants=8, differential=False), 2) as cv:
+        [weak] = cv.verify([source], only_a, "grade")
+        [strong] = cv.verify([source], every, "grade")
+    assert weak.reason == "weak_tests"
+    assert weak.details["mutation_score"] < 0.5
+    assert weak.details["mutation"]["survivors"]
+    assert strong.accepted and strong.details["mutation_score"] >= 0.5
+
+
+def test_stdin_stdout_cases(cv: CodeVerifier) -> None:
+    program = "a, b = map(float, input().split())\nprint(a / b, '  ')\nprint()\n"
+    cases = [{"input": "1 3\n", "output": "0.333333333\n"}, {"input": "4 2", "output": "2.0"},
+             {"input": "9 3", "output": "3.0\n"}]
+    [v] = cv.verify([program], None, io_cases=cases)
+    assert v.accepted, v.details
+    [v] = cv.verify(["print('nope')\n"], None, io_cases=cases)
+    assert v.reason == "tests_failed"
+
+
+def test_a_hang_is_a_timeout_not_a_wrong_answer() -> None:
+    require("bwrap")
+    hang = "def f(x):\n    while x >= 0:\n        pass\n    return x\n"
+    tests = [{"args": [-1], "expected": -1}, {"args": [1], "expected": 1},
+             {"args": [-2], "expected": -2}]
+    with CodeVerifier(CodeOptions(backend="bwrap", timeout_s=3, mutants=0), 1) as cv:
+        [v] = cv.verify([hang], tests, "f")
+    assert v.reason == "timeout"
+
+
+def test_averify_from_asyncio(cv: CodeVerifier) -> None:
+    async def main() -> list[list[str]]:
+        runs = [cv.averify([GOOD, None], WEAK, "clamp_sum", SIGNATURE) for _ in range(3)]
+        return [[v.reason for v in vs] for vs in await asyncio.gather(*runs)]
+
+    assert asyncio.run(main()) == [["accepted", "no_code"]] * 3
+
+
+def test_verdict_details_carry_what_the_export_reads(cv: CodeVerifier) -> None:
+    [v] = cv.verify([GOOD], WEAK, "clamp_sum", SIGNATURE)
+    d = v.details
+    assert v.verifier == "code" and d["backend"] == "bwrap"
+    assert d["sandbox_version"].startswith("bwrap:")
+    assert set(d["limits"]) == {"timeout_s", "call_timeout_s", "memory_mb"}
+    assert [t["outcome"] for t in d["tests_run"]] == ["passed"] * 3
