@@ -43,7 +43,9 @@ def test_nothing_of_a_job_survives(sandbox: Pool) -> None:
         assert r.status is Status.OK, r
         seen = json.loads(r.stdout)
         assert seen["files"] == ["main.py"] and seen["shm"] == [] and not seen["env"]
-        assert len(seen["procs"]) == 1, seen["procs"]  # the fork server (PID 1) only
+        # the fork server (PID 1) and its zygote only, both the server's own command line
+        assert len(seen["procs"]) == 2, seen["procs"]
+        assert all("The fork server" in cmdline for cmdline in seen["procs"]), seen["procs"]
 
 
 def test_environment_is_clean_and_launcher_env_unreadable(sandbox: Pool) -> None:

@@ -30,8 +30,8 @@ from verigen.sandbox.transport import JobFacts, Shape, Transport, server_source
 
 NOBODY = 65534
 SANDBOX_UID = 1000
-SERVER_HEADROOM_PIDS = 2
-"""The bwrap monitor and the fork server live in the cgroup beside the job."""
+SERVER_HEADROOM_PIDS = 3
+"""The bwrap monitor, the fork server and its zygote live in the cgroup beside the job."""
 
 # Runs as root before bwrap: join the cgroup, drop to `nobody`, become bwrap. A separate process
 # (not preexec_fn) because the pool starts sandboxes from threads.

@@ -80,7 +80,7 @@ class DockerBackend:
         return api.create_host_config(
             network_mode="none", read_only=True, tmpfs={"/tmp": scratch},
             mem_limit=f"{shape.memory_mb}m", memswap_limit=f"{shape.memory_mb}m",
-            pids_limit=shape.pids + 1, nano_cpus=int(self.cpus * 1e9),
+            pids_limit=shape.pids + 2, nano_cpus=int(self.cpus * 1e9),
             cap_drop=["ALL"], security_opt=["no-new-privileges"],
             log_config=LogConfig(type="none"), auto_remove=True,
             shm_size=f"{min(shape.scratch_mb, 16)}m", ipc_mode="private", init=False,

@@ -22,6 +22,8 @@ from verigen.errors import SandboxError
 from verigen.sandbox.base import Limits
 
 MAX_FRAME = 64 << 20
+HARNESS_MODULES = ("codec", "solhost", "runner")
+"""Loaded, in this order, by the server's zygote from the init frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,13 @@ class JobFacts:
 def server_source() -> str:
     """The fork server's source, passed to ``python3 -c`` so no host path is mounted for it."""
     return resources.files("verigen.sandbox.harness").joinpath("server.py").read_text()
+
+
+@cache
+def harness_sources() -> dict[str, str]:
+    """The harness modules' sources, sent in the init frame (no host path is mounted for them)."""
+    pkg = resources.files("verigen.sandbox.harness")
+    return {name: pkg.joinpath(f"{name}.py").read_text() for name in HARNESS_MODULES}
 
 
 class Transport(ABC):
@@ -103,8 +112,9 @@ class Transport(ABC):
             self._buf += chunk
 
     def handshake(self, seccomp: bytes, timeout: float) -> dict[str, Any]:
-        """Send the init frame (the seccomp program) and wait until the server is ready."""
-        self.send({"seccomp": base64.b64encode(seccomp).decode()})
+        """Send the init frame (the seccomp program, the harness) and wait until the server and
+        its zygote are ready."""
+        self.send({"seccomp": base64.b64encode(seccomp).decode(), "harness": harness_sources()})
         try:
             ready = self.recv(time.monotonic() + timeout)
         except (EOFError, TimeoutError) as exc:

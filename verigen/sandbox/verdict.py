@@ -1,8 +1,9 @@
 """Run tests against a solution through the harness, and decide the verdict here, on the host.
 
-The job the sandbox runs is the harness runner (``harness/runner.py``): tests and a fresh nonce go
-in on its stdin, never into a file; the solution is ``solution.py`` in the scratch directory and is
-only ever called from another process through plain data. The runner answers with one JSON frame
+The job the sandbox runs is the harness runner (``harness/runner.py``, forked by the sandbox's
+zygote with the harness already imported): tests and a fresh nonce go in on its stdin, never into
+a file; the solution is ``solution.py`` in the scratch directory and is only ever called from
+another process through plain data. The runner answers with one JSON frame
 on stdout, a channel the solution cannot write (see the runner's docstring for why).
 
 The decision is made here, by rules a solution cannot reach: the job must end ``ok``; the frame
@@ -22,17 +23,15 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from verigen.sandbox.base import Job, Limits, Result, Status
 from verigen.sandbox.harness import codec
 from verigen.sandbox.harness.runner import plan
 
-HARNESS_DIR = "_verigen"
 SOLUTION_FILE = "solution.py"
-HARNESS_FILES = ("runner.py", "solhost.py", "codec.py")
+HARNESS_COMMAND = "verigen-harness"
+"""``argv[0]`` the fork server hands to its zygote (``harness/server.py``'s ``HARNESS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +118,14 @@ def suites_of(tests: Tests) -> list[TestSuite]:
     return list(tests)
 
 
-@cache
-def _harness_sources() -> dict[str, str]:
-    pkg = resources.files("verigen.sandbox.harness")
-    return {f"{HARNESS_DIR}/{name}": pkg.joinpath(name).read_text() for name in HARNESS_FILES}
-
-
 def tests_job(
     solution: str, suites: Sequence[TestSuite], limits: Limits, call_timeout: float, nonce: str
 ) -> Job:
     spec = {"nonce": nonce, "call_timeout": call_timeout,
             "suites": [s.to_wire() for s in suites]}
     return Job(
-        files={SOLUTION_FILE: solution, **_harness_sources()},
-        command=("python3", "-I", f"{HARNESS_DIR}/runner.py", SOLUTION_FILE),
+        files={SOLUTION_FILE: solution},
+        command=(HARNESS_COMMAND, SOLUTION_FILE),
         stdin=json.dumps(spec).encode(),
         limits=limits,
     )

@@ -1,7 +1,8 @@
 """The test side of the harness: runs the tests against a solution that lives in another process.
 
-Runs inside the sandbox as the job's main program (``python3 -I -S _verigen/runner.py``). Order
-matters and is the security argument:
+Runs inside the sandbox as a harness job's main process: forked, without an exec, from the fork
+server's zygote, which has this module imported (``server.py``); ``main`` is the entry point.
+Order matters and is the security argument:
 
 1. mark this process non-dumpable (a same-uid solution can then neither read its memory nor open
    its ``/proc/<pid>/fd``), move the verdict channel (fd 1) to a private fd and point fd 1 at
@@ -35,8 +36,7 @@ from typing import Any
 
 try:
     from . import codec, solhost
-except ImportError:  # run as a script inside the sandbox, where -I leaves this dir off sys.path
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+except ImportError:  # in the sandbox's zygote, which loads codec and solhost first
     import codec  # type: ignore[no-redef]
     import solhost  # type: ignore[no-redef]
 
@@ -324,12 +324,13 @@ def run_call(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
 SUITES = {"code": run_code, "check": run_check, "call": run_call}
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """Run the suites read from stdin against the solution file ``argv[0]`` (see above)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
     channel = os.dup(1)
     os.dup2(2, 1)
-    zygote = start_zygote(sys.argv[1])
+    zygote = start_zygote(argv[0])
     spec = json.loads(sys.stdin.buffer.read())
     solution = Solution(zygote, float(spec["call_timeout"]))
     results: list[list[dict[str, Any]]] = []  # one list per suite, in the order sent
@@ -345,7 +346,3 @@ def main() -> None:
     while frame:
         frame = frame[os.write(channel, frame):]
     solution.kill()
-
-
-if __name__ == "__main__":
-    main()

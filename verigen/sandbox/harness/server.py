@@ -1,4 +1,4 @@
-"""The fork server: PID 1 of every warm sandbox, one job at a time, each started fresh by fork+exec.
+"""The fork server: PID 1 of every warm sandbox, one job at a time, each started fresh by a fork.
 
 Runs *inside* the sandbox (``python3 -I -S -c <this file>``), standard library only. The host sends
 length-prefixed JSON frames on stdin and reads answers on stdout; no job ever holds those two fds.
@@ -15,19 +15,35 @@ stream. The seccomp filter and ``no_new_privs`` are installed on this process at
 inherited by everything it forks; it also marks itself non-dumpable, which keeps a job (same uid)
 from reading ``/proc/1/{environ,mem,fd}``. After the job: kill all, reap all, wipe every writable
 place (``/tmp``, ``/dev/shm``). The host decides the final status from the facts reported here.
+
+Two kinds of job main process. A command is forked from here and exec'd. A harness job (``argv[0]``
+is ``HARNESS``) is the test runner, forked by the *zygote* without an exec: a second interpreter,
+forked from this one after the seccomp filter and before any job frame was read, which has the
+harness modules (sent in the init frame) imported, holds no fd of the host's channel, and only ever
+receives from here a job's argv, limits, environment and three pipe ends. It double-forks the
+runner, so the runner is re-parented to PID 1 and reaped and measured like any job; the runner
+then forks its own per-job zygote for the solution before it reads the tests (``runner.py``), so
+no process a solution runs in has held a test, a nonce or anything of an earlier job. The
+zygote outlives jobs: ``kill_all`` freezes everything, kills all but the zygote, thaws it; a job
+that kills or damages it makes this sandbox report itself unclean, and the host restarts it.
 """
 
 import base64
+import contextlib
 import ctypes
+import gc
 import json
 import os
 import resource
 import select
 import signal
+import socket
 import stat
 import struct
 import sys
 import time
+import traceback
+import types
 from typing import Any
 
 SCRATCH_ROOT = "/tmp"
@@ -36,6 +52,11 @@ WIPE_DIRS = ("/tmp", "/dev/shm")
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
 CHUNK = 1 << 16
+HARNESS = "verigen-harness"
+"""``argv[0]`` of a harness job (``verdict.tests_job``): run by the zygote, not exec'd."""
+HARNESS_MODULES = ("codec", "solhost", "runner")
+ZYGOTE_TIMEOUT_S = 30.0
+KILL_ROUNDS = 200
 Reaped = tuple[int, int, Any]
 """(pid, wait status, resource usage) of a reaped child."""
 
@@ -116,8 +137,14 @@ def wipe(path: str) -> None:
 
 
 def kill_all() -> list[Reaped]:
-    """SIGKILL every process in the sandbox but this one; reap them all; return what was reaped."""
+    """SIGKILL every process in the sandbox but this one and the zygote; reap them all; return
+    what was reaped. A zygote that cannot be spared is killed too (the sandbox is then unclean)."""
     reaped: list[Reaped] = []
+    if ZYGOTE is not None and ZYGOTE.pid is not None:
+        done = _kill_all_but(ZYGOTE.pid, reaped)
+        if done:
+            return reaped
+        ZYGOTE.pid = None
     while True:
         try:
             os.kill(-1, signal.SIGKILL)
@@ -125,9 +152,41 @@ def kill_all() -> list[Reaped]:
             return reaped
         while True:
             try:
-                reaped.append(os.wait4(-1, 0))
+                reaped.append(_note(os.wait4(-1, 0)))
             except ChildProcessError:
                 break
+
+
+def _kill_all_but(spare: int, reaped: list[Reaped]) -> bool:
+    """Freeze every process (``kill(-1)`` reaches forks in flight too), SIGKILL all but ``spare``,
+    thaw it; again until none is left. Frozen processes cannot fork, so the list is complete."""
+    for _ in range(KILL_ROUNDS):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGSTOP)
+        victims = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, spare)]
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(spare, signal.SIGCONT)
+        if not victims:
+            return True
+        late = False
+        for pid in victims:
+            try:
+                reaped.append(os.wait4(pid, 0))
+            except ChildProcessError:  # not re-parented to us yet: its parent is still dying
+                late = True
+        if late:
+            time.sleep(0.001)
+    return False
+
+
+def _note(entry: Reaped) -> Reaped:
+    """Every reap goes through here: a reaped zygote is gone, and its pid must not be spared."""
+    if ZYGOTE is not None and entry[0] == ZYGOTE.pid:
+        ZYGOTE.pid = None
+    return entry
 
 
 def write_files(files: dict[str, str]) -> None:
@@ -141,45 +200,187 @@ def write_files(files: dict[str, str]) -> None:
             f.write(base64.b64decode(data))
 
 
+def enter_job(limits: dict[str, Any], fds: tuple[int, int, int]) -> None:
+    """Become a job's main process: new session, its pipes as fds 0-2 and no other fd, rlimits,
+    first in line for the OOM killer, the scratch directory as cwd."""
+    stdin_r, out_w, err_w = fds
+    os.setsid()
+    os.dup2(stdin_r, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.closerange(3, 65536)
+    mem = limits["memory_mb"] << 20
+    cpu = int(limits["cpu_s"] or limits["wall_s"]) + 1
+    for res, value in (
+        (resource.RLIMIT_AS, 2 * mem),
+        (resource.RLIMIT_NPROC, limits["pids"] + 1),  # + 1: the zygote has this uid too
+        (resource.RLIMIT_FSIZE, limits["scratch_mb"] << 20),
+        (resource.RLIMIT_NOFILE, 256),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_CPU, cpu),
+    ):
+        resource.setrlimit(res, (value, value))
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    os.chdir(JOB_DIR)
+    os.umask(0o077)
+
+
+def job_env(job: Any) -> dict[str, str]:
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
+           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update(job.get("env") or {})
+    return env
+
+
 def child(job: Any, fds: tuple[int, int, int]) -> None:
     """In the forked child: become the job. Never returns."""
     try:
-        stdin_r, out_w, err_w = fds
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(sig, signal.SIG_DFL)
-        os.setsid()
-        os.dup2(stdin_r, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        os.closerange(3, 65536)
-        lim = job["limits"]
-        mem = lim["memory_mb"] << 20
-        cpu = int(lim["cpu_s"] or lim["wall_s"]) + 1
-        for res, value in (
-            (resource.RLIMIT_AS, 2 * mem),
-            (resource.RLIMIT_NPROC, lim["pids"]),
-            (resource.RLIMIT_FSIZE, lim["scratch_mb"] << 20),
-            (resource.RLIMIT_NOFILE, 256),
-            (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_CPU, cpu),
-        ):
-            resource.setrlimit(res, (value, value))
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")
-        except OSError:
-            pass
-        os.chdir(JOB_DIR)
-        os.umask(0o077)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
-               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-        env.update(job.get("env") or {})
+        enter_job(job["limits"], fds)
         argv = job["argv"]
-        os.execvpe(argv[0], argv, env)
+        os.execvpe(argv[0], argv, job_env(job))
     except BaseException as exc:
         os.write(2, f"verigen sandbox: cannot start {job.get('argv')!r}: {exc}\n".encode())
     os._exit(127)
+
+
+# --- the zygote -------------------------------------------------------------------------------
+
+
+class Zygote:
+    """PID 1's end of the zygote (see the module docstring)."""
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid: int | None = pid
+        self.sock = sock
+
+    @classmethod
+    def start(cls, sources: dict[str, str]) -> "Zygote":
+        """Fork it (before any job frame is read: it must never have held one) and wait until
+        it has loaded the harness."""
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            os.close(ours.detach())
+            zygote_main(theirs, sources)
+        theirs.close()
+        ours.settimeout(ZYGOTE_TIMEOUT_S)
+        hello = ours.recv(4096)
+        if hello != b"R":
+            why = hello.decode(errors="replace") or "it exited"
+            raise RuntimeError(f"the harness zygote did not start: {why}")
+        return cls(pid, ours)
+
+    def spawn(self, job: Any, fds: tuple[int, int, int]) -> int:
+        """The pid of a new test runner for ``job`` (a child of PID 1 by the time it is known)."""
+        if self.pid is None:
+            raise RuntimeError("the harness zygote is gone")
+        request = json.dumps({k: job.get(k) for k in ("argv", "limits", "env")}).encode()
+        socket.send_fds(self.sock, [request], list(fds))
+        answer = self.sock.recv(32)
+        if not answer:
+            raise RuntimeError("the harness zygote is gone")
+        return int(answer)
+
+    def alive(self) -> bool:
+        if self.pid is not None:
+            try:
+                gone = os.waitpid(self.pid, os.WNOHANG)[0] != 0
+            except ChildProcessError:
+                gone = True
+            if gone:
+                self.pid = None
+        return self.pid is not None
+
+
+ZYGOTE: Zygote | None = None
+
+
+def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
+    """In the zygote: load the harness, then fork a test runner per request. Never returns."""
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)  # the host's channel (fds 0 and 1) is PID 1's alone
+        os.dup2(null, 1)
+        keep = sock.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 65536)
+        runner = load_harness(sources)
+        gc.freeze()  # the harness stays in shared pages: fewer copies per fork
+        sock.sendall(b"R")
+        while True:
+            request, fds, _, _ = socket.recv_fds(sock, CHUNK, 3)
+            if not request:
+                break
+            pid = fork_runner(json.loads(request), (fds[0], fds[1], fds[2]), sock, runner)
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(str(pid).encode())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            sock.sendall(traceback.format_exc()[-2000:].encode())
+    os._exit(0)
+
+
+def load_harness(sources: dict[str, str]) -> Any:
+    """The harness modules, compiled from the host's sources, and the site-packages directories
+    an exec'd ``python3 -I`` would see (not the scratch directory, nor any other writable one)."""
+    import site
+
+    site.main()
+    sys.path[:] = [p for p in sys.path if os.path.isabs(p) and not p.startswith(("/tmp", "/dev"))]
+    for name in HARNESS_MODULES:
+        module = types.ModuleType(name)
+        sys.modules[name] = module
+        exec(compile(sources[name], f"<verigen harness {name}>", "exec"), module.__dict__)
+    return sys.modules["runner"]
+
+
+def fork_runner(job: Any, fds: tuple[int, int, int], sock: socket.socket, runner: Any) -> int:
+    """Fork the test runner through a short-lived middle process, so that the runner is
+    re-parented to PID 1; answer its pid."""
+    pid_r, pid_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            pid = os.fork()
+            if pid == 0:
+                os.close(sock.detach())
+                run_runner(job, fds, runner)
+            os.write(pid_w, str(pid).encode())
+        finally:
+            os._exit(0)
+    os.close(pid_w)
+    os.waitpid(middle, 0)
+    with os.fdopen(pid_r, "rb") as f:
+        return int(f.read())
+
+
+def run_runner(job: Any, fds: tuple[int, int, int], runner: Any) -> None:
+    """In the test runner: become the job as ``child`` does, then run the harness. Never returns."""
+    code = 1
+    try:
+        enter_job(job["limits"], fds)
+        os.environ.clear()
+        os.environ.update(job_env(job))
+        sys.argv = list(job["argv"])
+        runner.main(sys.argv[1:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def reap_some() -> list[Reaped]:
@@ -192,7 +393,7 @@ def reap_some() -> list[Reaped]:
             return reaped
         if rpid == 0:
             return reaped
-        reaped.append((rpid, status, usage))
+        reaped.append(_note((rpid, status, usage)))
 
 
 def feed(fd: int, pending: bytes) -> bytes:
@@ -285,11 +486,18 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        child(job, (stdin_r, out_w, err_w))
-    for fd in (stdin_r, out_w, err_w):
-        os.close(fd)
+    try:
+        if job["argv"][:1] == [HARNESS]:
+            if ZYGOTE is None:
+                raise RuntimeError("no harness zygote in this sandbox")
+            pid = ZYGOTE.spawn(job, (stdin_r, out_w, err_w))
+        else:
+            pid = os.fork()
+            if pid == 0:
+                child(job, (stdin_r, out_w, err_w))
+    finally:
+        for fd in (stdin_r, out_w, err_w):
+            os.close(fd)
     cap = job["limits"]["output_bytes"]
     outs = [Collector(out_r, cap), Collector(err_r, cap)]
     reason, status, cpu, maxrss = supervise(job, pid, stdin_w, outs, wake_r)
@@ -313,15 +521,21 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
         "cpu_s": cpu,
         "maxrss_kb": maxrss,
         "oom_kills": None if oom0 is None or oom1 is None else oom1 - oom0,
-        "clean": not os.listdir(SCRATCH_ROOT),
+        "clean": not os.listdir(SCRATCH_ROOT) and ZYGOTE is not None and ZYGOTE.alive(),
     }
 
 
 def main() -> None:
+    global ZYGOTE
     init = read_frame()
     if init is None or os.getpid() != 1:
         return  # kill(-1) below would hit every process of this uid outside a sandbox
     harden(init["seccomp"])
+    try:
+        ZYGOTE = Zygote.start(init["harness"])
+    except Exception as exc:
+        write_frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)

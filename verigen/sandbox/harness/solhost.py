@@ -18,7 +18,7 @@ from typing import Any
 
 try:
     from . import codec
-except ImportError:  # run as a script inside the sandbox
+except ImportError:  # in the sandbox's zygote, which loads codec first
     import codec  # type: ignore[no-redef]
 
 
