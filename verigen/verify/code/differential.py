@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
+from verigen.errors import SandboxError
 from verigen.sandbox import Job, Limits, Pool, Status
 from verigen.sandbox.harness import codec
 from verigen.sandbox.verdict import new_nonce
@@ -162,11 +163,17 @@ class Differential:
                     "deadline_s": (budget - 2) / max(len(candidates), 1)}
             files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(candidates)}
             files.update(_driver_files())
-            result = self.pool().run(Job(files=files, command=("python3", "-I", "_vd/driver.py"),
-                                       stdin=json.dumps(spec).encode(),
-                                       limits=Limits(wall_s=budget,
-                                                     memory_mb=self.options.memory_mb)))
+            job = Job(files=files, command=("python3", "-I", "_vd/driver.py"),
+                      stdin=json.dumps(spec).encode(),
+                      limits=Limits(wall_s=budget, memory_mb=self.options.memory_mb))
             found.jobs += 1
+            try:
+                result = self.pool().run(job)
+            except SandboxError:
+                raise
+            except Exception as exc:  # the sandbox layer itself broke (the engine vanished)
+                found.infra_error = f"the sandbox raised {type(exc).__name__}: {exc}"[:500]
+                continue
             if result.status is Status.SANDBOX_ERROR:
                 found.infra_error = result.error or "sandbox error"
                 continue

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from verigen.errors import SandboxError
 from verigen.sandbox import Job, Limits, Pool, Result, Status, TestOutcome
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, outcomes_by_id, same_output
@@ -78,6 +79,16 @@ class Executor:
 
     def _once(self, sources: list[str], plan: TestPlan, call_timeout: float | None,
               wall_s: float | None) -> list[Run]:
+        try:
+            return self._submit(sources, plan, call_timeout, wall_s)
+        except SandboxError:
+            raise  # no backend at all (or the pool was closed): a set-up problem, not a sample's
+        except Exception as exc:  # the sandbox layer itself broke (e.g. the engine vanished)
+            why = f"the sandbox raised {type(exc).__name__}: {exc}"[:500]
+            return [Run(infra_error=why) for _ in sources]
+
+    def _submit(self, sources: list[str], plan: TestPlan, call_timeout: float | None,
+                wall_s: float | None) -> list[Run]:
         limits = self.limits(wall_s)
         suites, ids = plan.suites()
         io_futures = [[self.pool().submit(_io_job(src, case.input, limits)) for _, case in plan.io]

@@ -9,6 +9,7 @@ waits on a sandbox. Picklable: only the options and the worker count travel, so 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 from collections.abc import Sequence
@@ -74,7 +75,10 @@ class CodeVerifier:
         if threads is not None:
             threads.shutdown(wait=False, cancel_futures=True)
         if pool is not None:
-            pool.close()
+            # A pool whose engine vanished can raise while removing its containers; the
+            # verdicts are already out, and a failed clean-up must not hide them.
+            with contextlib.suppress(Exception):
+                pool.close()
 
     def verify(self, solutions: Sequence[str | None], tests: Any, entry_point: str = "",
                signature: str | None = None, reference: str | None = None,
