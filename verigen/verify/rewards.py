@@ -17,14 +17,18 @@ These objects are picklable (TRL and ``datasets`` may send them to other process
 workers): the worker pool is started lazily, in the process that first calls them, and is not
 pickled. Calls from several threads share one pool.
 
-Code rewards plug in here the same way once the code verifier exists (a ``CodeReward`` reading
-the ``tests``, ``entry_point`` and ``limits`` columns of the RL export); until then code rows get
-``None`` from ``MathReward`` and ``compute_score`` refuses ``verigen/code``.
+- ``CodeReward``: the same TRL shape for code rows: the completion's last fenced code block is
+  run against the row's ``tests`` (JSON cases or test code) and ``entry_point`` in the sandbox;
+  1.0 when it passes, 0.0 when it does not, ``None`` for rows of another domain. Code rows get
+  ``None`` from ``MathReward`` and math rows ``None`` from ``CodeReward``, so both can be listed;
+  ``compute_score`` still refuses ``verigen/code``.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -32,6 +36,7 @@ from typing import Any, Literal
 
 from verigen.errors import InfraError, InputError
 from verigen.records import Outcome, Verdict
+from verigen.verify.code import CodeOptions, CodeVerifier
 from verigen.verify.math import MathOptions, MathVerifier
 from verigen.verify.math import check as check_math
 
@@ -203,3 +208,99 @@ def _reward_or_none(verdict: Verdict) -> float | None:
     if verdict.outcome is Outcome.INFRA_ERROR:
         return None
     return 1.0 if verdict.accepted else 0.0
+
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+def code_of(completion: str) -> str | None:
+    """The last fenced code block of a completion, else the whole text if it parses as Python;
+    ``None`` when there is no code (rejected ``no_code``, a 0.0 reward)."""
+    blocks = _FENCE.findall(completion)
+    text = blocks[-1] if blocks else completion
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    return text if text.strip() else None
+
+
+class CodeReward:
+    """TRL GRPO reward for code rows: ``reward_funcs=[MathReward(), CodeReward()]``.
+
+    The row's tests were trusted when the dataset was made, so by default the reward only runs
+    them: no mutation score (a weak suite is the dataset's property, not the completion's fault),
+    no differential testing, and one test is enough. Infra errors raise ``InfraError`` or, with
+    ``on_infra_error="none"``, give ``None`` and count in ``infra_errors`` — never 0.0.
+    Picklable; the sandbox pool starts on first call in the calling process.
+    """
+
+    __name__ = "verigen_code"
+
+    def __init__(self, options: CodeOptions | None = None, workers: int = 2,
+                 on_infra_error: InfraPolicy = "raise", tests_column: str = "tests",
+                 entry_point_column: str = "entry_point") -> None:
+        self.options = options or CodeOptions(mutants=0, differential=False, min_tests=1)
+        self.workers = workers
+        self.on_infra_error = on_infra_error
+        self.tests_column, self.entry_point_column = tests_column, entry_point_column
+        self.infra_errors = 0
+        self._verifier: CodeVerifier | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_verifier"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def verifier(self) -> CodeVerifier:
+        with self._lock:
+            if self._verifier is None:
+                self._verifier = CodeVerifier(self.options, self.workers)
+                weakref.finalize(self, self._verifier.close)
+            return self._verifier
+
+    def close(self) -> None:
+        with self._lock:
+            if self._verifier is not None:
+                self._verifier.close()
+                self._verifier = None
+
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any
+    ) -> list[float | None]:
+        del prompts
+        tests = columns.get(self.tests_column)
+        if tests is None:
+            raise KeyError(f"CodeReward needs the {self.tests_column!r} column (RL export)")
+        entries = columns.get(self.entry_point_column) or [""] * len(completions)
+        domains = columns.get("domain") or ["code"] * len(completions)
+        todo = [i for i, d in enumerate(domains) if d == "code"]
+        rewards: list[float | None] = [None] * len(completions)
+        try:
+            verdicts = self.verifier().verify_many([
+                {"solutions": [code_of(completion_text(completions[i]))], "tests": tests[i],
+                 "entry_point": entries[i] or ""} for i in todo])
+        except InfraError:
+            if self.on_infra_error == "raise":
+                raise
+            self.infra_errors += len(todo)
+            return rewards
+        for i, verdict in zip(todo, verdicts, strict=True):
+            rewards[i] = self.score(verdict[0])
+        return rewards
+
+    def score(self, verdict: Verdict) -> float | None:
+        """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
+        if verdict.outcome is Outcome.INFRA_ERROR:
+            if self.on_infra_error == "raise":
+                raise InfraError(f"code verifier infra error: {verdict.reason} "
+                                 f"{verdict.details.get('infra_error') or ''}")
+            self.infra_errors += 1
+            return None
+        return 1.0 if verdict.accepted else 0.0

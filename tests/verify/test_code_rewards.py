@@ -1,0 +1,47 @@
+"""``CodeReward`` in the TRL GRPO shape, against the real sandbox."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+
+from tests.verify.code_backends import require
+from verigen.verify.code import CodeOptions
+from verigen.verify.rewards import CodeReward, code_of
+
+TESTS = json.dumps([{"args": [2], "expected": 4}, {"args": [3], "expected": 9}])
+
+
+def test_code_of_takes_the_last_fenced_block() -> None:
+    text = "try\n```python\ndef f(x): return 0\n```\nbetter:\n```py\ndef f(x): return x*x\n```"
+    assert code_of(text) == "def f(x): return x*x\n"
+    assert code_of("def f(x):\n    return x\n") is not None
+    assert code_of("no code here, sorry!") is None
+
+
+def test_reward_is_picklable_before_use() -> None:
+    reward = CodeReward(on_infra_error="none")
+    clone = pickle.loads(pickle.dumps(reward))
+    assert clone.on_infra_error == "none" and clone._verifier is None
+
+
+@pytest.mark.slow
+def test_rewards_per_row_and_none_for_other_domains() -> None:
+    require("bwrap")
+    reward = CodeReward(CodeOptions(backend="bwrap", mutants=0, differential=False,
+                                    min_tests=1), workers=2)
+    try:
+        got = reward(
+            ["p"] * 4,
+            ["```python\ndef sq(x):\n    return x * x\n```",
+             [{"role": "assistant", "content": "```python\ndef sq(x):\n    return x + x\n```"}],
+             "I cannot solve this.",
+             "\\boxed{4}"],
+            tests=[TESTS, TESTS, TESTS, ""], entry_point=["sq", "sq", "sq", ""],
+            domain=["code", "code", "code", "math"])
+    finally:
+        reward.close()
+    assert got == [1.0, 0.0, 0.0, None]
+    assert reward.infra_errors == 0
