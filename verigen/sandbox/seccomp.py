@@ -6,8 +6,10 @@ userfaultfd, keyrings, module and kexec loading, mounts and new namespaces (``un
 ``clone`` with namespace flags; ``clone3`` answers ENOSYS so libc falls back to ``clone``),
 ``ptrace`` and cross-process memory access, ``TIOCSTI`` terminal injection, clock and host
 changes, and SysV / POSIX message-queue IPC (which would otherwise outlive a job inside a warm
-sandbox). Everything else is allowed: this is a deny list on top of namespaces and an unprivileged
-uid, not a whitelist.
+sandbox). Two calls are allowed on the caller only: ``prlimit64`` and ``setpriority`` reach any
+process of the same uid, which in a warm sandbox includes the fork server and its zygote, so a
+job could otherwise lower their limits or priority for every later job. Everything else is
+allowed: this is a deny list on top of namespaces and an unprivileged uid, not a whitelist.
 
 Only x86_64 is described (a foreign architecture or the x32 ABI is refused by the filter itself,
 and ``program()`` raises on other machines) — syscall numbers differ per architecture.
@@ -28,6 +30,7 @@ _LD_W_ABS = 0x20
 _JEQ_K = 0x15
 _JGE_K = 0x35
 _JSET_K = 0x45
+_JGT_K = 0x25
 _RET_K = 0x06
 
 RET_ALLOW = 0x7FFF0000
@@ -59,7 +62,8 @@ DENIED_X86_64: dict[str, int] = {
     "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_getfd": 438, "process_madvise": 440,
     "mount_setattr": 442, "quotactl_fd": 443,
 }
-NR_CLONE, NR_CLONE3, NR_IOCTL = 56, 435, 16
+NR_CLONE, NR_CLONE3, NR_IOCTL, NR_PRLIMIT64, NR_SETPRIORITY = 56, 435, 16, 302, 141
+PRIO_PGRP = 1
 CLONE_NAMESPACE_FLAGS = (
     0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 )
@@ -108,6 +112,24 @@ def program() -> bytes:
         _insn(_LD_W_ABS, _arg_low(1)),
         _insn(_JEQ_K, TIOCSTI, 2, 0),
         _insn(_JEQ_K, TIOCLINUX, 1, 0),
+        _insn(_RET_K, RET_ALLOW),
+        _insn(_RET_K, eperm),
+    ]
+    # prlimit64: only on the caller (pid 0), as setrlimit does.
+    out += [
+        _insn(_JEQ_K, NR_PRLIMIT64, 0, 4),
+        _insn(_LD_W_ABS, _arg_low(0)),
+        _insn(_JEQ_K, 0, 0, 1),
+        _insn(_RET_K, RET_ALLOW),
+        _insn(_RET_K, eperm),
+    ]
+    # setpriority: only on the caller's own process or process group (who == 0), never a uid.
+    out += [
+        _insn(_JEQ_K, NR_SETPRIORITY, 0, 6),
+        _insn(_LD_W_ABS, _arg_low(0)),
+        _insn(_JGT_K, PRIO_PGRP, 3, 0),
+        _insn(_LD_W_ABS, _arg_low(1)),
+        _insn(_JEQ_K, 0, 0, 1),
         _insn(_RET_K, RET_ALLOW),
         _insn(_RET_K, eperm),
     ]

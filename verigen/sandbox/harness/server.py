@@ -264,7 +264,7 @@ class Zygote:
     def start(cls, sources: dict[str, str]) -> "Zygote":
         """Fork it (before any job frame is read: it must never have held one) and wait until
         it has loaded the harness."""
-        ours, theirs = socket.socketpair()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
             os.close(ours.detach())
@@ -289,14 +289,19 @@ class Zygote:
         return int(answer)
 
     def alive(self) -> bool:
-        if self.pid is not None:
-            try:
-                gone = os.waitpid(self.pid, os.WNOHANG)[0] != 0
-            except ChildProcessError:
-                gone = True
-            if gone:
-                self.pid = None
-        return self.pid is not None
+        """Whether it still answers. Exact after a job: a SIGKILL the job sent it is already
+        pending, so it can no longer answer; every other signal it blocks, and ``kill_all``
+        has continued it if it was stopped."""
+        if self.pid is None:
+            return False
+        try:
+            self.sock.sendall(b"?")
+            answered = self.sock.recv(32) == b"!"
+        except OSError:
+            answered = False
+        if not answered:
+            self.pid = None  # the host restarts this sandbox; the pid is reaped in kill_all
+        return answered
 
 
 ZYGOTE: Zygote | None = None
@@ -305,6 +310,8 @@ ZYGOTE: Zygote | None = None
 def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
     """In the zygote: load the harness, then fork a test runner per request. Never returns."""
     try:
+        # A job can signal us (same uid): what can be blocked is, and each runner unblocks it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)  # the host's channel (fds 0 and 1) is PID 1's alone
         os.dup2(null, 1)
@@ -318,6 +325,9 @@ def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
             request, fds, _, _ = socket.recv_fds(sock, CHUNK, 3)
             if not request:
                 break
+            if request == b"?":
+                sock.sendall(b"!")
+                continue
             pid = fork_runner(json.loads(request), (fds[0], fds[1], fds[2]), sock, runner)
             for fd in fds:
                 os.close(fd)
@@ -366,6 +376,7 @@ def run_runner(job: Any, fds: tuple[int, int, int], runner: Any) -> None:
     """In the test runner: become the job as ``child`` does, then run the harness. Never returns."""
     code = 1
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
         enter_job(job["limits"], fds)
         os.environ.clear()
         os.environ.update(job_env(job))
@@ -536,6 +547,10 @@ def main() -> None:
     except Exception as exc:
         write_frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
         return
+    # The kernel lets a job signal its namespace's init only where init handles the signal:
+    # SIGINT back to the default (Python's KeyboardInterrupt handler would let a job stop us);
+    # SIGCHLD only wakes the loop.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
