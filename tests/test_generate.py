@@ -87,10 +87,12 @@ def test_generate_writes_a_verified_dataset_with_provenance(tmp_path: Path) -> N
             Fault("429", retry_after=0.1),
         )
         report_path = tmp_path / "report.json"
+        config = _config(tmp_path, server)
+        config.write_text(config.read_text() + "export: {formats: [sft, dpo, rl]}\n")
         done = _run(
             "generate",
             "--config",
-            _config(tmp_path, server),
+            config,
             "--quiet",
             "--report-json",
             report_path,
@@ -111,6 +113,12 @@ def test_generate_writes_a_verified_dataset_with_provenance(tmp_path: Path) -> N
     assert sum(counts["verdicts"].values()) == counts["attempts"]
     assert counts["verdicts"]["accepted"] == len(rows)
     assert (tmp_path / "run" / "dataset.jsonl").is_file()
+    assert report["yield"]["model"].keys() == {"openai/solver-a", "openai/solver-b"}
+    for fmt in ("sft", "dpo", "rl"):
+        exported = datasets.load_from_disk(report["exports"][fmt]["path"])
+        assert len(exported) == report["exports"][fmt]["rows"]
+    assert len(datasets.load_from_disk(report["exports"]["sft"]["path"])) > 0
+    assert "## Yield per model" in (tmp_path / "run" / "report.md").read_text()
 
 
 @pytest.mark.slow

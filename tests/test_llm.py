@@ -39,6 +39,24 @@ def test_reply_text_tokens_and_unknown_cost(fake_llm: FakeLLM) -> None:
     assert client.spend.unknown_cost_calls == 1
 
 
+def test_models_in_litellms_price_table_are_priced_from_it(fake_llm: FakeLLM) -> None:
+    request = ChatRequest(
+        model="openai/gpt-4o-mini",
+        messages=(("user", "What is 1 plus 2?"),),
+        api_base=fake_llm.api_base,
+    )
+    reply = _complete(LLMClient(LLMConfig(**FAST)), request)
+    assert reply.usage.cost_usd is not None and 0 < reply.usage.cost_usd < 0.01
+
+
+def test_a_reply_without_choices_is_retried_then_counted_as_malformed(fake_llm: FakeLLM) -> None:
+    fake_llm.inject(Fault("empty"), Fault("empty"))
+    client = LLMClient(LLMConfig(max_retries=1, **FAST))
+    with pytest.raises(RequestFailed) as info:
+        _complete(client, _request(fake_llm))
+    assert info.value.reason == "malformed_reply"
+
+
 def test_retries_429_honouring_retry_after_then_succeeds(fake_llm: FakeLLM) -> None:
     fake_llm.inject(Fault("429", retry_after=0.2), Fault("500"), Fault("malformed"))
     client = LLMClient(LLMConfig(max_retries=4, **FAST))

@@ -153,6 +153,25 @@ class OutputConfig(_Section):
     """``arrow`` is ``save_to_disk`` (``datasets.load_from_disk`` reads it)."""
 
 
+class ExportConfig(_Section):
+    """Training sets curated and written at the end of every run (``run_dir/export/FORMAT``).
+
+    The same curation as ``verigen export``: dedup across all rounds, decontamination, an
+    optional difficulty band; then one ``datasets`` directory per format with its card.
+    """
+
+    formats: tuple[Literal["sft", "dpo", "rl"], ...] = ()
+    """None by default: the verified dataset is always written; these are extra shapes."""
+    decontaminate: tuple[str, ...] = ("humaneval",)
+    """Benchmarks to remove overlaps with: ``humaneval``, ``PATH`` or ``PATH:COLUMN``."""
+    ngram: int = Field(default=8, ge=3, le=50)
+    """Word n-gram length for decontamination (open-r1 uses 8, lm-eval 13)."""
+    near_dup_threshold: float = Field(default=0.9, gt=0, le=1)
+    """Similarity at or above which two problems (or solutions) count as near duplicates."""
+    difficulty_band: str | None = None
+    """Keep problems whose pass rate is in this band: ``0,1`` (open) or ``[0.2,1]``."""
+
+
 class RunConfig(_Section):
     name: str = Field(default="run", pattern=r"^[A-Za-z0-9_.-]+$")
     run_dir: Path = Path("runs/run")
@@ -168,6 +187,7 @@ class RunConfig(_Section):
     math: MathVerifyConfig = Field(default_factory=MathVerifyConfig)
     code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
 
     @field_validator("run_dir")
     @classmethod

@@ -17,11 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from verigen.curate import (
-    BenchmarkSpec,
     CurationOptions,
-    DecontamOptions,
-    DedupOptions,
-    DifficultyBand,
     curate,
 )
 from verigen.errors import ConfigError
@@ -74,22 +70,14 @@ def options(
     verifier_version: str | None,
 ) -> CurationOptions:
     """The flags as curation options (shared by both commands)."""
-    specs = [] if no_humaneval else [BenchmarkSpec("humaneval")]
-    specs += [BenchmarkSpec.parse(spec) for spec in decontaminate or []]
     if no_decontaminate and decontaminate:
         raise ConfigError("--no-decontaminate and --decontaminate contradict each other")
-    decontam = None if no_decontaminate or not specs else DecontamOptions(tuple(specs), ngram)
-    try:
-        dedup = DedupOptions(near_dup_threshold=near_dup_threshold)
-    except ValueError as exc:
-        raise ConfigError(f"--near-dup-threshold: {exc}") from None
-    return CurationOptions(
-        dedup=dedup,
-        decontam=decontam,
-        band=DifficultyBand.parse(difficulty_band) if difficulty_band else None,
-        drop_models=tuple(drop_model or ()),
+    benchmarks = [] if no_decontaminate or no_humaneval else ["humaneval"]
+    benchmarks += [] if no_decontaminate else list(decontaminate or [])
+    return CurationOptions.from_settings(
+        benchmarks, ngram, near_dup_threshold, difficulty_band, drop_model or (),
         verifier_version=verifier_version,
-    )
+    )  # fmt: skip
 
 
 def export_command(

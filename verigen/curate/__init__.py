@@ -16,7 +16,7 @@ surviving model's copy; the pass rates come from the selected models' attempts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from verigen.curate.decontam import (
@@ -30,6 +30,7 @@ from verigen.curate.dedup import DedupOptions, dedup
 from verigen.curate.difficulty import DifficultyBand, band_filter, pass_rates
 from verigen.curate.result import CurationResult, FunnelStage
 from verigen.curate.samples import Removal, Sample, load_samples, pick_verdicts
+from verigen.errors import ConfigError
 from verigen.records import Attempt, Problem, Verdict
 from verigen.store import Journal
 
@@ -60,6 +61,36 @@ class CurationOptions:
     """Everything these models contributed goes: their solutions and the problems they wrote."""
     verifier: str | None = None
     verifier_version: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        benchmarks: Sequence[str],
+        ngram: int = 8,
+        near_dup_threshold: float = 0.9,
+        difficulty_band: str | None = None,
+        drop_models: Sequence[str] = (),
+        verifier: str | None = None,
+        verifier_version: str | None = None,
+    ) -> CurationOptions:
+        """Options from the plain values a config file or the command line holds.
+
+        ``benchmarks`` are ``humaneval``, ``PATH`` or ``PATH:COLUMN``; none turns
+        decontamination off.
+        """
+        specs = tuple(BenchmarkSpec.parse(spec) for spec in benchmarks)
+        try:
+            dedup = DedupOptions(near_dup_threshold=near_dup_threshold)
+        except ValueError as exc:
+            raise ConfigError(f"near-dup threshold: {exc}") from None
+        return cls(
+            dedup=dedup,
+            decontam=DecontamOptions(specs, ngram) if specs else None,
+            band=DifficultyBand.parse(difficulty_band) if difficulty_band else None,
+            drop_models=tuple(drop_models),
+            verifier=verifier,
+            verifier_version=verifier_version,
+        )
 
 
 def curate(

@@ -45,7 +45,7 @@ def make_attempt(
     round_: int,
 ) -> Attempt:
     return Attempt(
-        id=content_id(problem.id, request.model, index, request.key(), prefix="a-"),
+        id=content_id(problem.id, request.model, index, request.key, prefix="a-"),
         problem_id=problem.id,
         sample_index=index,
         completion=response.text,

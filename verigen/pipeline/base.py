@@ -41,7 +41,7 @@ class Services:
         try:
             return await self.llm.complete(request)
         except RequestFailed as exc:
-            self.fail(stage, subject, exc.reason, exc.detail, request.key())
+            self.fail(stage, subject, exc.reason, exc.detail, request.key)
             return None
 
     async def ask(
@@ -55,7 +55,7 @@ class Services:
         parsed: Parsed[T] = await ask(send, request, parse, self.config.problems.reasks)
         if parsed.value is None and parsed.reason != "request_failed":
             text = parsed.response.text if parsed.response else ""
-            self.fail(stage, subject, parsed.reason or "unusable", text, request.key())
+            self.fail(stage, subject, parsed.reason or "unusable", text, request.key)
         return parsed.value
 
     def fail(self, stage: str, subject: str, reason: str, detail: str, key: str) -> None:

@@ -25,6 +25,7 @@ def finish_run(
     dataset_dir, rows = write_verified(
         cfg.run_dir, task.verifier, task.verifier_version, list(cfg.output.formats)
     )
+    exports = _export(services, task)
     counts = journal.counts()
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
     status = "stopped" if stop_reason else ("failures" if failed else "ok")
@@ -44,6 +45,7 @@ def finish_run(
         "seconds": round(time.time() - started, 3),
         "counts": counts,
         "yield": journal.yields(task.verifier, task.verifier_version),
+        "exports": exports,
         "spend": spend,
     }
     journal.set_meta("last_report", report)
@@ -51,6 +53,26 @@ def finish_run(
     (cfg.run_dir / "report.md").write_text(markdown(report))
     journal.close()
     return report
+
+
+def _export(services: Services, task: Task) -> dict[str, Any]:
+    """Curate every round in the journal and write the configured training shapes."""
+    cfg = services.config.export
+    if not cfg.formats:
+        return {}
+    from verigen.curate import CurationOptions, curate
+    from verigen.export.writer import ExportOptions, export
+
+    options = CurationOptions.from_settings(
+        cfg.decontaminate, cfg.ngram, cfg.near_dup_threshold, cfg.difficulty_band,
+        verifier=task.verifier, verifier_version=task.verifier_version,
+    )  # fmt: skip
+    result = curate(services.journal, options)
+    out: dict[str, Any] = {"funnel": [asdict(stage) for stage in result.funnel]}
+    for fmt in cfg.formats:
+        written = export(result, services.config.run_dir / "export" / fmt, ExportOptions(fmt))
+        out[fmt] = {"path": str(written.path), "rows": written.rows}
+    return out
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -95,6 +117,10 @@ def markdown(report: dict[str, Any]) -> str:
         for name, row in table.items():
             share = row["accepted"] / row["attempts"] if row["attempts"] else 0.0
             lines.append(f"| {name} | {row['attempts']} | {row['accepted']} | {share:.0%} |")
+    exports = {k: v for k, v in report["exports"].items() if k != "funnel"}
+    if exports:
+        lines += ["", "## Training exports", "", "| format | rows | path |", "|---|---:|---|"]
+        lines += [f"| {fmt} | {e['rows']} | `{e['path']}` |" for fmt, e in exports.items()]
     unknown = counts["calls_unknown_cost"]
     lines += [
         "",
