@@ -87,6 +87,33 @@ def math_responder(body: dict[str, Any]) -> str:
     return f"Sam starts with {numbers[:1]} and adds the rest.\nSo the total is \\boxed{{{answer}}}."
 
 
+def code_responder(body: dict[str, Any]) -> str:
+    """Problems ``add_k``; tests from the test writer (one wrong for some seeds, which the
+    cross-check must drop); solutions right for 3 of 4 seeds, off by one otherwise."""
+    text = last_user(body)
+    seed = body.get("seed", 0)
+    if "Write one new programming problem" in text:
+        k = 1 + _h(text, seed) % 50
+        return json.dumps(
+            {
+                "problem": f"Return x plus {k}. Example: add_{k}(1) == {1 + k}.",
+                "entry_point": f"add_{k}",
+                "signature": f"def add_{k}(x: int) -> int:",
+            }
+        )
+    k = int(m[1]) if (m := re.search(r"add_(\d+)", text)) else 0
+    if "test cases" in text:
+        cases = [{"args": [x], "expected": x + k} for x in (0, 1, -5, 7, 100)]
+        if _h(seed) % 3 == 0:
+            cases.append({"args": [2], "expected": 2 + k + 1})  # a wrong test
+        return "Here you go:\n```json\n" + json.dumps({"tests": cases}) + "\n```"
+    delta = 1 if _h(seed) % 4 == 3 else 0
+    return (
+        f"```python\ndef add_{k}(x: int) -> int:\n    return x + {k + delta}\n```\n"
+        f"Example:\n```python\nprint(add_{k}(1))\n```"
+    )
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 

@@ -8,3 +8,22 @@
 
 Columns of each format are documented in ``docs/export.md``.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def quiet_progress() -> Iterator[None]:
+    """datasets draws progress bars on stderr; a run's own display is the only one wanted."""
+    from datasets import utils as hf_utils
+
+    was_disabled = hf_utils.are_progress_bars_disabled()
+    hf_utils.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            hf_utils.enable_progress_bars()

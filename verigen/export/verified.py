@@ -13,13 +13,12 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, Features, Value
-from datasets import utils as hf_utils
 
+from verigen.export import quiet_progress
 from verigen.store import Journal
 
 FEATURES = Features(
@@ -84,7 +83,7 @@ def write_verified(
 ) -> tuple[Path, int]:
     """Write ``run_dir/dataset`` (and .parquet / .jsonl siblings if asked); return (dir, rows)."""
     target = run_dir / "dataset"
-    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp, _quiet_progress():
+    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp, quiet_progress():
         dataset = _build(run_dir, verifier, version, tmp)
         staged = Path(tmp) / "dataset"
         dataset.save_to_disk(str(staged))
@@ -119,15 +118,3 @@ def _build(run_dir: Path, verifier: str, version: str, cache_dir: str) -> Datase
     )
     assert isinstance(dataset, Dataset)
     return dataset
-
-
-@contextmanager
-def _quiet_progress() -> Iterator[None]:
-    """datasets draws progress bars on stderr; a run's own display is the only one wanted."""
-    was_disabled = hf_utils.are_progress_bars_disabled()
-    hf_utils.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if not was_disabled:
-            hf_utils.enable_progress_bars()

@@ -27,7 +27,7 @@ from datasets import Dataset, Features
 
 from verigen.curate import CurationResult, Removal
 from verigen.errors import InputError
-from verigen.export import card, dpo, rl, sft
+from verigen.export import card, dpo, quiet_progress, rl, sft
 
 Format = Literal["sft", "dpo", "rl"]
 FORMATS: tuple[Format, ...] = ("sft", "dpo", "rl")
@@ -78,7 +78,10 @@ def export(result: CurationResult, to: Path, options: ExportOptions | None = Non
     to.parent.mkdir(parents=True, exist_ok=True)
     dataset = build_dataset(result, opts)
     summary = result.summary()
-    with tempfile.TemporaryDirectory(dir=to.parent, prefix=f".{to.name}-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(dir=to.parent, prefix=f".{to.name}-") as tmp,
+        quiet_progress(),
+    ):
         staged = Path(tmp) / "export"
         # At least one shard: datasets writes none for an empty dataset and then cannot load it.
         dataset.save_to_disk(str(staged), num_shards=1 if len(dataset) == 0 else None)

@@ -1,0 +1,66 @@
+"""``verigen generate`` for code: problems, tests and solutions over HTTP, judged in the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+
+from tests.fakellm import FakeLLM, Fault, code_responder
+from tests.test_generate import _run
+from tests.verify.code_backends import require
+
+CONFIG = """\
+run_dir: {run_dir}
+llm: {{api_base: "{api_base}", max_concurrency: 4, backoff_base_s: 0.01, max_retries: 3}}
+problems:
+  domain: code
+  taxonomy: problems/code.yaml
+  topics: [{topics}]
+  per_topic: 2
+  writer: {{models: [openai/writer], temperature: 1.0, max_tokens: 400}}
+  test_writer: {{models: [openai/tester], max_tokens: 400}}
+  tests_per_problem: 5
+solver: {{models: [openai/coder-a, openai/coder-b], samples: 2, max_tokens: 400}}
+code: {{backend: bwrap, workers: 2, min_tests: 3}}
+export: {{formats: [rl], decontaminate: []}}
+"""
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_code_run_verifies_in_the_sandbox_and_keeps_only_passing_solutions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require("bwrap")
+    monkeypatch.chdir(REPO)
+    with FakeLLM(responder=code_responder) as server:
+        server.inject(
+            Fault("malformed", match="programming problem"), Fault("429", retry_after=0.1)
+        )
+        config = tmp_path / "code.yaml"
+        config.write_text(
+            CONFIG.format(
+                run_dir=tmp_path / "run", api_base=server.api_base, topics="strings, arrays"
+            )
+        )
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    counts = report["counts"]
+    assert report["verifier"] == "code" and counts["problems"] == 4
+    assert sum(counts["verdicts"].values()) == counts["attempts"] == 16
+    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    assert rows and len(rows) == counts["verdicts"]["accepted"]
+    for row in rows:
+        details = json.loads(row["verdict_details"])
+        k = int(row["problem"].split("plus ")[1].split(".")[0])
+        assert f"return x + {k}\n" in row["solution"], "only the correct solutions are kept"
+        assert details["tests_passed"] == details["tests_total"] >= 3
+    assert "tests_failed" in counts["rejection_reasons"] or (
+        "disagrees_with_consensus" in counts["rejection_reasons"]
+    )
+    rl = datasets.load_from_disk(report["exports"]["rl"]["path"])
+    assert len(rl) > 0 and "tests" in rl.column_names
