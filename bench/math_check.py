@@ -34,8 +34,13 @@ from verigen.verify.math.audit import (
 from verigen.verify.math.judge import judge_texts, warm_up
 from verigen.verify.math.worker import WorkerPool
 
-DEFAULT_CASES = Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / \
-    "math_verify_cases.jsonl"
+DEFAULT_CASES = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "conformance"
+    / "math_verify_cases.jsonl"
+)
 HOSTILE = [
     ("1", r"10^{5^{5^{5^5}}}"),
     ("1", "5^5^5^5^5"),
@@ -74,8 +79,14 @@ def timed_math_verify(gold: str, pred: str, config: dict[str, Any]) -> tuple[boo
     return equal, time.perf_counter() - start
 
 
-def run(name: str, task: Callable[..., tuple[bool, float]], warm: Callable[[], None],
-        cases: list[tuple[str, str, dict[str, Any]]], workers: int, limit: float) -> Run:
+def run(
+    name: str,
+    task: Callable[..., tuple[bool, float]],
+    warm: Callable[[], None],
+    cases: list[tuple[str, str, dict[str, Any]]],
+    workers: int,
+    limit: float,
+) -> Run:
     pool = WorkerPool(workers, warm=warm)
     try:
         for ready in [pool.submit(warm, (), 120.0) for _ in range(workers)]:
@@ -102,8 +113,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def report(runs: list[Run], expected: list[bool] | None) -> None:
-    header = f"{'checker':<12} {'accuracy':>9} {'false_acc':>9} {'false_rej':>9} " \
-             f"{'no_result':>9} {'cases/s':>8} {'median_ms':>9} {'p99_ms':>8} {'max_ms':>8}"
+    header = (
+        f"{'checker':<12} {'accuracy':>9} {'false_acc':>9} {'false_rej':>9} "
+        f"{'no_result':>9} {'cases/s':>8} {'median_ms':>9} {'p99_ms':>8} {'max_ms':>8}"
+    )
     print(header)
     stats: dict[str, dict[str, float]] = {}
     for r in runs:
@@ -113,17 +126,27 @@ def report(runs: list[Run], expected: list[bool] | None) -> None:
             fa = sum(got is True and not exp for got, exp in zip(r.results, expected, strict=True))
             fr = sum(got is not True and exp for got, exp in zip(r.results, expected, strict=True))
             right = sum(bool(got) is exp for got, exp in zip(r.results, expected, strict=True))
-        s = {"acc": right / n, "tput": n / r.wall_s, "med": statistics.median(r.latencies),
-             "p99": _pct(r.latencies, 0.99), "max": max(r.latencies)}
+        s = {
+            "acc": right / n,
+            "tput": n / r.wall_s,
+            "med": statistics.median(r.latencies),
+            "p99": _pct(r.latencies, 0.99),
+            "max": max(r.latencies),
+        }
         stats[r.name] = s
         accuracy = f"{right}/{n}" if expected is not None else "-"
-        print(f"{r.name:<12} {accuracy:>9} {fa:>9} {fr:>9} "
-              f"{sum(x is None for x in r.results):>9} {s['tput']:>8.1f} {s['med'] * 1e3:>9.1f} "
-              f"{s['p99'] * 1e3:>8.1f} {s['max'] * 1e3:>8.1f}")
+        print(
+            f"{r.name:<12} {accuracy:>9} {fa:>9} {fr:>9} "
+            f"{sum(x is None for x in r.results):>9} {s['tput']:>8.1f} {s['med'] * 1e3:>9.1f} "
+            f"{s['p99'] * 1e3:>8.1f} {s['max'] * 1e3:>8.1f}"
+        )
     ours, theirs = stats[runs[0].name], stats[runs[1].name]
-    parts = [f"throughput {ours['tput'] / theirs['tput']:.2f}x",
-             f"median {ours['med'] / theirs['med']:.2f}x",
-             f"p99 {ours['p99'] / theirs['p99']:.2f}x", f"max {ours['max'] / theirs['max']:.2f}x"]
+    parts = [
+        f"throughput {ours['tput'] / theirs['tput']:.2f}x",
+        f"median {ours['med'] / theirs['med']:.2f}x",
+        f"p99 {ours['p99'] / theirs['p99']:.2f}x",
+        f"max {ours['max'] / theirs['max']:.2f}x",
+    ]
     if expected is not None:
         parts.insert(0, f"accuracy {ours['acc'] / theirs['acc']:.3f}x")
     print(f"ratio verigen/math-verify: {', '.join(parts)}")
@@ -144,8 +167,10 @@ def main() -> None:
     scored = [r for r in rows if r["scored"]]
     cases = [(r["gold"], r["pred"], r["config"]) for r in scored]
     print(f"conformance: {len(cases)} scored cases, {args.workers} workers each")
-    runs = [run("verigen", timed_verigen, warm_up, cases, args.workers, VERIGEN_LIMIT_S),
-            run("math-verify", timed_math_verify, warm_math_verify, cases, args.workers, LIMIT_S)]
+    runs = [
+        run("verigen", timed_verigen, warm_up, cases, args.workers, VERIGEN_LIMIT_S),
+        run("math-verify", timed_math_verify, warm_math_verify, cases, args.workers, LIMIT_S),
+    ]
     report(runs, [bool(r["expected"]) for r in scored])
     hostile = [(g, p, {"mode": "default"}) for g, p in HOSTILE]
     print(f"\nhostile: {len(hostile)} inputs, all to be rejected (a kill at the limit rejects)")

@@ -57,8 +57,10 @@ def test_jsonl_bad_line_names_the_line(tmp_path: Path) -> None:
     assert "bad.jsonl:2" in str(result.exception)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("math_verify") is None,
-                    reason="math-verify (audit extra) not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("math_verify") is None,
+    reason="math-verify (audit extra) not installed",
+)
 def test_audit_reports_disagreements(tmp_path: Path) -> None:
     path = tmp_path / "pairs.jsonl"
     rows_in = [{"gold": "4", "pred": r"4\sqrt{2}"}, {"gold": "1/2", "pred": "0.5"}]

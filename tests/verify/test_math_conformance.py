@@ -18,8 +18,13 @@ import pytest
 from verigen.records import Outcome
 from verigen.verify.math import MathOptions, MathVerifier
 
-CASES = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / \
-    "math_verify_cases.jsonl"
+CASES = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "conformance"
+    / "math_verify_cases.jsonl"
+)
 
 DELIBERATE = {
     "tests/test_all.py::test_latex_notation[5]": "'Answer $\\n 9 \\n$' does answer 9",

@@ -20,8 +20,11 @@ from verigen.verify.math.normalize import normalize
         (r"$\boxed{1}$ and $\boxed{2}$", "1, 2", "boxed"),
         (r"\boxed{1} no no no no no \boxed{2}", "2", "boxed"),
         (r"$\boxed{28}$ pct", r"28\%", "boxed"),
-        (r"\boxed{200} then 255. Final Answer: The final answer is $10,455$. I hope", "10,455",
-         "final_answer_is"),
+        (
+            r"\boxed{200} then 255. Final Answer: The final answer is $10,455$. I hope",
+            "10,455",
+            "final_answer_is",
+        ),
         ("Final Answer: The largest $n$ is 34.", "34", "final_answer"),
         ("We get it. Answer: $\\frac{3}{4}$ indeed", "\\frac{3}{4}", "answer_anchor"),
         ("The answer is **73**.", "73", "answer_anchor"),

@@ -18,8 +18,13 @@ def verifier() -> Iterator[MathVerifier]:
 
 
 def test_majority_class_is_accepted(verifier: MathVerifier) -> None:
-    preds = [r"so \boxed{\frac{1}{2}}", "The answer is 0.5", r"\boxed{2/4}", r"\boxed{3}",
-             "I give up entirely on this one."]
+    preds = [
+        r"so \boxed{\frac{1}{2}}",
+        "The answer is 0.5",
+        r"\boxed{2/4}",
+        r"\boxed{3}",
+        "I give up entirely on this one.",
+    ]
     vote = verifier.vote(preds, min_share=0.5)
     assert vote.classes[0] == (0, 1, 2)
     assert vote.share == pytest.approx(0.6)

@@ -1,8 +1,8 @@
 """The self-audit: run Math-Verify (the optional ``audit`` extra) on the same pairs.
 
-Only the CLI's ``--audit`` flag and ``bench/math_check.py`` import this module, and Math-Verify itself
-is imported only inside worker processes, where its SIGALRM timeout works (each task runs on
-a worker's main thread) and where our own hard limit still applies on top of it.
+Only the CLI's ``--audit`` flag and ``bench/math_check.py`` import this module, and Math-Verify
+itself is imported only inside worker processes, where its SIGALRM timeout works (each task
+runs on a worker's main thread) and where our own hard limit still applies on top of it.
 """
 
 from __future__ import annotations
@@ -33,11 +33,15 @@ def math_verify_equal(gold: str, pred: str, config: dict[str, Any] | None = None
         LatexExtractionConfig(boxed_match_priority=0) if kind == "latex" else ExprExtractionConfig()
         for kind in config.get("match_types", ["latex", "expr"])
     ]
-    return bool(verify(
-        parse(gold, targets), parse(pred, targets),
-        float_rounding=config.get("precision", 6), strict=config.get("strict", True),
-        allow_set_relation_comp=config.get("allow_set_relation_comp", False),
-    ))
+    return bool(
+        verify(
+            parse(gold, targets),
+            parse(pred, targets),
+            float_rounding=config.get("precision", 6),
+            strict=config.get("strict", True),
+            allow_set_relation_comp=config.get("allow_set_relation_comp", False),
+        )
+    )
 
 
 def warm_math_verify() -> None:

@@ -116,8 +116,9 @@ def _rename_like(pred: sympy.Basic, gold: sympy.Basic) -> sympy.Basic:
 def _rename_functions(pred: sympy.Basic, gold: sympy.Basic) -> sympy.Basic:
     p_fns = sorted(pred.atoms(sympy.core.function.AppliedUndef), key=str)
     g_fns = sorted(gold.atoms(sympy.core.function.AppliedUndef), key=str)
-    if len(p_fns) == len(g_fns) and all(len(a.args) == len(b.args) for a, b in
-                                        zip(p_fns, g_fns, strict=True)):
+    if len(p_fns) == len(g_fns) and all(
+        len(a.args) == len(b.args) for a, b in zip(p_fns, g_fns, strict=True)
+    ):
         return pred.xreplace(dict(zip(p_fns, g_fns, strict=True)))
     return pred
 
@@ -183,10 +184,14 @@ def _relations(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bool:
     p_args = list(pred.args) if isinstance(pred, sympy.And) else [pred]
     if len(g_args) != len(p_args):
         return False
-    return any(
-        all(_one_relation(g, p, opts) for g, p in zip(g_args, perm, strict=True))
-        for perm in permutations(p_args)
-    ) if len(p_args) <= 4 else False
+    return (
+        any(
+            all(_one_relation(g, p, opts) for g, p in zip(g_args, perm, strict=True))
+            for perm in permutations(p_args)
+        )
+        if len(p_args) <= 4
+        else False
+    )
 
 
 def _one_relation(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bool:
@@ -249,8 +254,9 @@ def _unordered(gold: list[sympy.Basic], pred: list[sympy.Basic], opts: MathOptio
 
 def _sets(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bool:
     if isinstance(gold, sympy.Interval) and isinstance(pred, sympy.Interval):
-        return (gold.left_open, gold.right_open) == (pred.left_open, pred.right_open) and \
-            _ordered([gold.start, gold.end], [pred.start, pred.end], opts)
+        return (gold.left_open, gold.right_open) == (pred.left_open, pred.right_open) and _ordered(
+            [gold.start, gold.end], [pred.start, pred.end], opts
+        )
     if isinstance(gold, sympy.Union) and isinstance(pred, sympy.Union):
         g_args, p_args = list(gold.args), list(pred.args)
         if len(g_args) == len(p_args) and _unordered(g_args, p_args, opts):

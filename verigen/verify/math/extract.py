@@ -33,8 +33,13 @@ class Extraction:
 _PCT = r"(?:\\?%|\s?percent(?:age)?\b|\s?pct\b)"
 _NUM = r"(?:\d{1,3}(?: \d{3})+(?![\d,.])|\d+(?:[.,]\d+)*|\.\d+)"
 _PLAIN = re.compile(
-    r"(?<![\w.\\^_{])(?:\*\*)?[$€£¥₹]?\s?(?P<plain>-?\(?\s?" + _NUM
-    + r"(?:\s?[-+*/×÷^]\s?\(?\s?-?" + _NUM + r"\s?\)?){0,12}\)?)(?P<pct>\s?" + _PCT + r")?"
+    r"(?<![\w.\\^_{])(?:\*\*)?[$€£¥₹]?\s?(?P<plain>-?\(?\s?"
+    + _NUM
+    + r"(?:\s?[-+*/×÷^]\s?\(?\s?-?"
+    + _NUM
+    + r"\s?\)?){0,12}\)?)(?P<pct>\s?"
+    + _PCT
+    + r")?"
 )
 _ENV = re.compile(
     r"\$\$(?P<dd>(?:[^$]|\$(?!\$)){1,8000}?)\$\$"
@@ -75,8 +80,9 @@ def extract_answer(text: str, options: MathOptions | None = None) -> Extraction 
         if found is not None:
             return found
     if opts.fallback_last_expression and items:
-        return Extraction(_join_back(text, items, len(items) - 1), "last_expression",
-                          plain=items[-1][3])
+        return Extraction(
+            _join_back(text, items, len(items) - 1), "last_expression", plain=items[-1][3]
+        )
     return None
 
 

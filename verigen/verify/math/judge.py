@@ -23,11 +23,17 @@ class Judgement:
 
 
 _WARM_UP = (
-    ("\\frac{1}{2}+x", "0.5+x"), ("[0,1)", "(0,1]"), ("\\{1,2\\}", "1, 2"), ("(1,2,3)", "(3,2,1)"),
-    ("x \\geq 5", "-2 \\le x \\le 7"), ("x=1, y=2", "x \\in [1,2]"),
+    ("\\frac{1}{2}+x", "0.5+x"),
+    ("[0,1)", "(0,1]"),
+    ("\\{1,2\\}", "1, 2"),
+    ("(1,2,3)", "(3,2,1)"),
+    ("x \\geq 5", "-2 \\le x \\le 7"),
+    ("x=1, y=2", "x \\in [1,2]"),
     ("(-\\infty,1)\\cup(2,3]", "2"),
-    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\sqrt{2}\\pi"), ("\\text{Evelyn}", "f(x)=x^2"),
-    ("1\\pm\\sqrt{19}", "a_3 = 2, a_{37} = 19"), ("\\sin^2(y)+\\cos(y)", "\\frac{x}{7}-2i"),
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\sqrt{2}\\pi"),
+    ("\\text{Evelyn}", "f(x)=x^2"),
+    ("1\\pm\\sqrt{19}", "a_3 = 2, a_{37} = 19"),
+    ("\\sin^2(y)+\\cos(y)", "\\frac{x}{7}-2i"),
     ("p=5,q=2;p=7,q=2", "(5,2),(7,2)"),
 )
 """Representative answers: parsing them trains the grammar's prediction cache (per process),
@@ -55,9 +61,12 @@ def judge_answers(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judg
     """Compare two already-extracted answers."""
     g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
     details: dict[str, Any] = {
-        "gold_rule": gold.rule, "pred_rule": pred.rule,
-        "gold": gold.answer[:500], "pred": pred.answer[:500],
-        "gold_normalized": g_n.latex[:500], "pred_normalized": p_n.latex[:500],
+        "gold_rule": gold.rule,
+        "pred_rule": pred.rule,
+        "gold": gold.answer[:500],
+        "pred": pred.answer[:500],
+        "gold_normalized": g_n.latex[:500],
+        "pred_normalized": p_n.latex[:500],
     }
     try:
         equal, rule = _decide(g_n, p_n, opts, details)
@@ -69,12 +78,21 @@ def judge_answers(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judg
     return Judgement(False, rule if rule in _REASONS else "not_equivalent", details)
 
 
-_REASONS = frozenset({"answer_too_long", "unsafe_latex", "too_deep", "unparsable",
-                      "too_large_to_evaluate", "undefined"})
+_REASONS = frozenset(
+    {
+        "answer_too_long",
+        "unsafe_latex",
+        "too_deep",
+        "unparsable",
+        "too_large_to_evaluate",
+        "undefined",
+    }
+)
 
 
-def _decide(g_n: Normalized, p_n: Normalized, opts: MathOptions,
-            details: dict[str, Any]) -> tuple[bool, str]:
+def _decide(
+    g_n: Normalized, p_n: Normalized, opts: MathOptions, details: dict[str, Any]
+) -> tuple[bool, str]:
     if g_n.latex == p_n.latex and g_n.percent == p_n.percent and g_n.latex:
         return True, "identical"
     if g_n.text and g_n.text == p_n.text:
@@ -110,8 +128,9 @@ def _fast_numbers(g_n: Normalized, p_n: Normalized, opts: MathOptions) -> bool |
     return any(numbers_equal(gold, p, opts) for p in percent_readings(pred, opts))
 
 
-def _with_percent(gold: Any, g_pct: bool, pred: Any, p_pct: bool,
-                  opts: MathOptions) -> tuple[bool, str]:
+def _with_percent(
+    gold: Any, g_pct: bool, pred: Any, p_pct: bool, opts: MathOptions
+) -> tuple[bool, str]:
     """Apply the percent policy: which readings of ``28\\%`` a bare number may match."""
     import sympy
 

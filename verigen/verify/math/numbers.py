@@ -35,8 +35,9 @@ def simple_number(latex: str) -> tuple[Fraction, bool] | None:
     return sign * Fraction(int(num), int(den)), False
 
 
-def numbers_equal(gold: tuple[Fraction, bool], pred: tuple[Fraction, bool],
-                  opts: MathOptions) -> bool:
+def numbers_equal(
+    gold: tuple[Fraction, bool], pred: tuple[Fraction, bool], opts: MathOptions
+) -> bool:
     """Exact equality, or relative tolerance when either side was written as a decimal."""
     (g, g_approx), (p, p_approx) = gold, pred
     if not (g_approx or p_approx):

@@ -17,8 +17,10 @@ from functools import lru_cache
 import sympy
 from latex2sympy2_extended.latex2sympy2 import NormalizationConfig, latex2sympy
 
-_MACROS = re.compile(r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
-                     r"catcode|csname|expandafter|input|include|write|read|loop|repeat)\b")
+_MACROS = re.compile(
+    r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
+    r"catcode|csname|expandafter|input|include|write|read|loop|repeat)\b"
+)
 _NORMALIZATION = NormalizationConfig(
     basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="none"
 )

@@ -40,8 +40,12 @@ class MathVerifier:
     def __enter__(self) -> MathVerifier:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -82,10 +86,13 @@ class MathVerifier:
         rep = answers[classes[winner][0]] if winner is not None else None
         return Vote(
             answer=keys[classes[winner][0]] if winner is not None and rep else None,
-            share=share, classes=tuple(tuple(sorted(c)) for c in classes),
-            accepted_indices=accepted, min_share=min_share,
+            share=share,
+            classes=tuple(tuple(sorted(c)) for c in classes),
+            accepted_indices=accepted,
+            min_share=min_share,
             answers=tuple(a.answer if a else None for a in answers),
-            version=VERIFIER_VERSION, duration_s=time.perf_counter() - started,
+            version=VERIFIER_VERSION,
+            duration_s=time.perf_counter() - started,
         )
 
     async def avote(self, preds: Sequence[str], min_share: float = 0.5) -> Vote:
@@ -93,34 +100,47 @@ class MathVerifier:
         return await asyncio.to_thread(self.vote, preds, min_share)
 
     def _same(self, answer: Extraction, reps: list[Extraction]) -> list[bool]:
-        futures = [self._pool.submit(judge_answers, (rep, answer, self.options),
-                                     self.options.timeout_s) for rep in reps]
+        futures = [
+            self._pool.submit(judge_answers, (rep, answer, self.options), self.options.timeout_s)
+            for rep in reps
+        ]
         return [self._settle(f, time.perf_counter()).accepted for f in futures]
 
     def _submit(self, gold: str, pred: str) -> Future[Any]:
         limit = self.options.max_text_chars
-        return self._pool.submit(judge_texts, (gold[-limit:], pred[-limit:], self.options),
-                                 self.options.timeout_s)
+        return self._pool.submit(
+            judge_texts, (gold[-limit:], pred[-limit:], self.options), self.options.timeout_s
+        )
 
     def _settle(self, future: Future[Any], started: float) -> Verdict:
         """Turn a finished (or failed) worker future into a verdict: never raises."""
         try:
             judgement: Judgement = future.result()
         except FutureTimeout:
-            return self._verdict(Outcome.REJECTED, "timeout",
-                                 {"timeout_s": self.options.timeout_s}, started)
+            return self._verdict(
+                Outcome.REJECTED, "timeout", {"timeout_s": self.options.timeout_s}, started
+            )
         except ProcessExpired as exc:
-            return self._verdict(Outcome.INFRA_ERROR, "worker_crashed",
-                                 {"exitcode": exc.exitcode}, started)
+            return self._verdict(
+                Outcome.INFRA_ERROR, "worker_crashed", {"exitcode": exc.exitcode}, started
+            )
         except Exception as exc:  # a checker bug is not the sample's fault: retry later
-            return self._verdict(Outcome.INFRA_ERROR, "checker_error",
-                                 {"error": f"{type(exc).__name__}: {exc}"[:500]}, started)
+            return self._verdict(
+                Outcome.INFRA_ERROR,
+                "checker_error",
+                {"error": f"{type(exc).__name__}: {exc}"[:500]},
+                started,
+            )
         outcome = Outcome.ACCEPTED if judgement.equivalent else Outcome.REJECTED
         return self._verdict(outcome, judgement.reason, judgement.details, started)
 
     @staticmethod
-    def _verdict(outcome: Outcome, reason: str, details: dict[str, Any],
-                 started: float) -> Verdict:
-        return Verdict(outcome=outcome, reason=reason, details=details, verifier="math",
-                       verifier_version=VERIFIER_VERSION,
-                       duration_s=round(time.perf_counter() - started, 6))
+    def _verdict(outcome: Outcome, reason: str, details: dict[str, Any], started: float) -> Verdict:
+        return Verdict(
+            outcome=outcome,
+            reason=reason,
+            details=details,
+            verifier="math",
+            verifier_version=VERIFIER_VERSION,
+            duration_s=round(time.perf_counter() - started, 6),
+        )

@@ -39,8 +39,10 @@ class Vote:
     def verdict(self, index: int) -> Verdict:
         """Accepted if in the winning class; else why not (no answer, minority, no majority)."""
         details: dict[str, Any] = {
-            "vote_answer": self.answer, "vote_share": round(self.share, 4),
-            "min_share": self.min_share, "class_sizes": [len(c) for c in self.classes],
+            "vote_answer": self.answer,
+            "vote_share": round(self.share, 4),
+            "min_share": self.min_share,
+            "class_sizes": [len(c) for c in self.classes],
             "answer": self.answers[index],
         }
         if index in self.accepted_indices:
@@ -51,8 +53,14 @@ class Vote:
             outcome, reason = Outcome.REJECTED, "disagrees_with_majority"
         else:
             outcome, reason = Outcome.REJECTED, "no_majority"
-        return Verdict(outcome=outcome, reason=reason, details=details, verifier="math",
-                       verifier_version=self.version, duration_s=self.duration_s)
+        return Verdict(
+            outcome=outcome,
+            reason=reason,
+            details=details,
+            verifier="math",
+            verifier_version=self.version,
+            duration_s=self.duration_s,
+        )
 
 
 def cluster(answers: list[Extraction | None], keys: list[str], same: Same) -> list[list[int]]:

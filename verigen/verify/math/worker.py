@@ -39,8 +39,9 @@ def _ready() -> None:
 class WorkerPool:
     """One long-lived pool (pebble#126: pools are expensive to create, keep one)."""
 
-    def __init__(self, workers: int, memory_mb: int = 3072,
-                 warm: Callable[[], None] = warm_up) -> None:
+    def __init__(
+        self, workers: int, memory_mb: int = 3072, warm: Callable[[], None] = warm_up
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self._pool = ProcessPool(
