@@ -87,7 +87,7 @@ def test_scratch_files_cannot_shadow_the_runners_imports(lone: Pool) -> None:
 # Looks for secret-shaped strings everywhere a solution can look: its own memory, every other
 # process's memory, environment and command line, and every file it can reach. (The pattern
 # itself does not match the pattern, so a search never finds its own needle.)
-LEAKS = r'''
+LEAKS = r"""
 import ctypes
 import os
 import re
@@ -135,7 +135,7 @@ def _elsewhere():
 
 def leaks():
     return sorted(s.decode() for s in _own_memory() | _elsewhere())
-'''
+"""
 
 
 def _secret() -> str:
@@ -223,34 +223,44 @@ for p in [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.ge
         allowed.append(f"renice {p}")
     except PermissionError:
         pass
+    try:
+        os.sched_setaffinity(p, {min(os.sched_getaffinity(0))})
+        allowed.append(f"affinity {p}")
+    except PermissionError:
+        pass
+    try:
+        os.sched_setscheduler(p, os.SCHED_IDLE, os.sched_param(0))
+        allowed.append(f"policy {p}")
+    except PermissionError:
+        pass
 try:
     os.setpriority(os.PRIO_USER, 0, 19)
     allowed.append("renice uid")
 except PermissionError:
     pass
-os.nice(1)  # its own priority and limits stay its own business
+os.nice(1)  # its own priority, limits and scheduling stay its own business
 resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+os.sched_setaffinity(0, os.sched_getaffinity(0))
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 print(allowed)
 """
 PRIORITY_AND_LIMITS = (
     "import os, resource\n"
-    "print(os.getpriority(os.PRIO_PROCESS, 0), resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+    "print(os.getpriority(os.PRIO_PROCESS, 0), resource.getrlimit(resource.RLIMIT_NOFILE),\n"
+    "      os.sched_getscheduler(0) == os.SCHED_OTHER)\n"
 )
 
 
-def test_limits_and_priority_of_other_processes_are_out_of_reach(lone: Pool) -> None:
+def test_limits_and_scheduling_of_other_processes_are_out_of_reach(lone: Pool) -> None:
     r = lone.run(_py(LIMIT_OTHERS))
     assert r.status is Status.OK and r.stdout == "[]\n", r
-    assert lone.run(_py(PRIORITY_AND_LIMITS)).stdout == "0 (256, 256)\n"
+    assert lone.run(_py(PRIORITY_AND_LIMITS)).stdout == "0 (256, 256) True\n"
     _graded_as_before(lone)
 
 
 def test_harness_runner_environment_is_the_jobs(lone: Pool) -> None:
     names = ["HOME", "LANG", "PATH", "PYTHONDONTWRITEBYTECODE", "TMPDIR"]
-    tests = (
-        f"import os\nassert sorted(os.environ) == {names!r}\n"
-        "assert os.getcwd() == '/tmp/job'\n"
-    )
+    tests = f"import os\nassert sorted(os.environ) == {names!r}\nassert os.getcwd() == '/tmp/job'\n"
     report = lone.run_tests(CORRECT_ADD, tests, limits=ATTACK_LIMITS)
     assert report.passed, report
 

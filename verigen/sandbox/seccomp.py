@@ -6,9 +6,11 @@ userfaultfd, keyrings, module and kexec loading, mounts and new namespaces (``un
 ``clone`` with namespace flags; ``clone3`` answers ENOSYS so libc falls back to ``clone``),
 ``ptrace`` and cross-process memory access, ``TIOCSTI`` terminal injection, clock and host
 changes, and SysV / POSIX message-queue IPC (which would otherwise outlive a job inside a warm
-sandbox). Two calls are allowed on the caller only: ``prlimit64`` and ``setpriority`` reach any
-process of the same uid, which in a warm sandbox includes the fork server and its zygote, so a
-job could otherwise lower their limits or priority for every later job. Everything else is
+sandbox). Some calls are allowed on the caller only (pid 0): ``prlimit64``, ``setpriority``,
+``sched_setaffinity``, ``sched_setscheduler``, ``sched_setparam`` and ``sched_setattr`` reach any
+process of the same uid, which in a warm sandbox includes the fork server and its zygote, so a job
+could otherwise lower their limits, priority or CPU share for every later job (a library that
+pins its own threads by thread id gets EPERM). Everything else is
 allowed: this is a deny list on top of namespaces and an unprivileged uid, not a whitelist.
 
 Only x86_64 is described (a foreign architecture or the x32 ABI is refused by the filter itself,
@@ -46,23 +48,81 @@ def _arg_low(i: int) -> int:
 
 
 DENIED_X86_64: dict[str, int] = {
-    "shmget": 29, "semget": 64, "msgget": 68, "ptrace": 101, "syslog": 103, "uselib": 134,
-    "personality": 135, "ustat": 136, "sysfs": 139, "vhangup": 153, "pivot_root": 155,
-    "_sysctl": 156, "adjtimex": 159, "chroot": 161, "acct": 163, "settimeofday": 164,
-    "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168, "reboot": 169,
-    "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173, "create_module": 174,
-    "init_module": 175, "delete_module": 176, "query_module": 178, "quotactl": 179,
-    "nfsservctl": 180, "lookup_dcookie": 212, "clock_settime": 227, "mq_open": 240,
-    "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
-    "perf_event_open": 298, "fanotify_init": 300, "name_to_handle_at": 303,
-    "open_by_handle_at": 304, "clock_adjtime": 305, "setns": 308, "process_vm_readv": 310,
-    "process_vm_writev": 311, "kcmp": 312, "finit_module": 313, "kexec_file_load": 320,
-    "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
-    "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430,
-    "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_getfd": 438, "process_madvise": 440,
-    "mount_setattr": 442, "quotactl_fd": 443,
+    "shmget": 29,
+    "semget": 64,
+    "msgget": 68,
+    "ptrace": 101,
+    "syslog": 103,
+    "uselib": 134,
+    "personality": 135,
+    "ustat": 136,
+    "sysfs": 139,
+    "vhangup": 153,
+    "pivot_root": 155,
+    "_sysctl": 156,
+    "adjtimex": 159,
+    "chroot": 161,
+    "acct": 163,
+    "settimeofday": 164,
+    "mount": 165,
+    "umount2": 166,
+    "swapon": 167,
+    "swapoff": 168,
+    "reboot": 169,
+    "sethostname": 170,
+    "setdomainname": 171,
+    "iopl": 172,
+    "ioperm": 173,
+    "create_module": 174,
+    "init_module": 175,
+    "delete_module": 176,
+    "query_module": 178,
+    "quotactl": 179,
+    "nfsservctl": 180,
+    "lookup_dcookie": 212,
+    "clock_settime": 227,
+    "mq_open": 240,
+    "kexec_load": 246,
+    "add_key": 248,
+    "request_key": 249,
+    "keyctl": 250,
+    "unshare": 272,
+    "perf_event_open": 298,
+    "fanotify_init": 300,
+    "name_to_handle_at": 303,
+    "open_by_handle_at": 304,
+    "clock_adjtime": 305,
+    "setns": 308,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "kcmp": 312,
+    "finit_module": 313,
+    "kexec_file_load": 320,
+    "bpf": 321,
+    "userfaultfd": 323,
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "pidfd_getfd": 438,
+    "process_madvise": 440,
+    "mount_setattr": 442,
+    "quotactl_fd": 443,
 }
-NR_CLONE, NR_CLONE3, NR_IOCTL, NR_PRLIMIT64, NR_SETPRIORITY = 56, 435, 16, 302, 141
+NR_CLONE, NR_CLONE3, NR_IOCTL, NR_SETPRIORITY = 56, 435, 16, 141
+SELF_ONLY_X86_64: dict[str, int] = {
+    "prlimit64": 302,
+    "sched_setaffinity": 203,
+    "sched_setscheduler": 144,
+    "sched_setparam": 142,
+    "sched_setattr": 314,
+}
+"""Allowed only with 0 (the caller) as first argument."""
 PRIO_PGRP = 1
 CLONE_NAMESPACE_FLAGS = (
     0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
@@ -115,14 +175,15 @@ def program() -> bytes:
         _insn(_RET_K, RET_ALLOW),
         _insn(_RET_K, eperm),
     ]
-    # prlimit64: only on the caller (pid 0), as setrlimit does.
-    out += [
-        _insn(_JEQ_K, NR_PRLIMIT64, 0, 4),
-        _insn(_LD_W_ABS, _arg_low(0)),
-        _insn(_JEQ_K, 0, 0, 1),
-        _insn(_RET_K, RET_ALLOW),
-        _insn(_RET_K, eperm),
-    ]
+    # limits and scheduling: only of the caller (pid 0), as setrlimit and os.sched_* use them.
+    for nr in sorted(SELF_ONLY_X86_64.values()):
+        out += [
+            _insn(_JEQ_K, nr, 0, 4),
+            _insn(_LD_W_ABS, _arg_low(0)),
+            _insn(_JEQ_K, 0, 0, 1),
+            _insn(_RET_K, RET_ALLOW),
+            _insn(_RET_K, eperm),
+        ]
     # setpriority: only on the caller's own process or process group (who == 0), never a uid.
     out += [
         _insn(_JEQ_K, NR_SETPRIORITY, 0, 6),
