@@ -95,14 +95,18 @@ def _serve(listener: socket.socket, token: bytes, stop: threading.Event) -> None
 @pytest.fixture(scope="session")
 def canaries() -> Iterator[Canaries]:
     """Plant every canary the attack README names (root-only ones only when root)."""
-    tokens = {name: f"verigen-canary-{name}-{secrets.token_hex(8)}"
-              for name in ("etc", "root", "cwd", "tcp", "abstract", "env")}
+    tokens = {
+        name: f"verigen-canary-{name}-{secrets.token_hex(8)}"
+        for name in ("etc", "root", "cwd", "tcp", "abstract", "env")
+    }
     files: list[Path] = []
     cwd_canary = Path.cwd() / f"verigen_cwd_canary_{secrets.token_hex(4)}"
     plants = [(cwd_canary, tokens["cwd"], 0o644)]
     if os.geteuid() == 0:
-        plants += [(Path("/etc/verigen_canary"), tokens["etc"], 0o644),
-                   (Path("/root/verigen_canary_secret"), tokens["root"], 0o600)]
+        plants += [
+            (Path("/etc/verigen_canary"), tokens["etc"], 0o644),
+            (Path("/root/verigen_canary_secret"), tokens["root"], 0o600),
+        ]
     for path, token, mode in plants:
         path.write_text(token + "\n")
         path.chmod(mode)
@@ -110,8 +114,10 @@ def canaries() -> Iterator[Canaries]:
     os.environ["VERIGEN_CANARY_ENV"] = tokens["env"]
     stop = threading.Event()
     listeners = []
-    for family, address, name in ((socket.AF_INET, ("127.0.0.1", 47123), "tcp"),
-                                  (socket.AF_UNIX, "\0verigen_canary_abstract", "abstract")):
+    for family, address, name in (
+        (socket.AF_INET, ("127.0.0.1", 47123), "tcp"),
+        (socket.AF_UNIX, "\0verigen_canary_abstract", "abstract"),
+    ):
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             if family == socket.AF_INET:
@@ -122,8 +128,9 @@ def canaries() -> Iterator[Canaries]:
             sock.close()
             continue
         listeners.append(sock)
-        threading.Thread(target=_serve, args=(sock, tokens[name].encode(), stop),
-                         daemon=True).start()
+        threading.Thread(
+            target=_serve, args=(sock, tokens[name].encode(), stop), daemon=True
+        ).start()
     try:
         yield Canaries(tokens, files)
     finally:

@@ -31,8 +31,19 @@ class TestAdd(unittest.TestCase):
         self.assertEqual(add(-4, 4), 0)
 """
 CORRECT_ADD = "def add(a, b):\n    return a + b\n"
-PWNED_DIRS = ["/", "/etc", "/usr", "/usr/lib", "/root", "/srv", "/var/tmp", "/home", "/opt",
-              "/dev/shm", "/tmp"]
+PWNED_DIRS = [
+    "/",
+    "/etc",
+    "/usr",
+    "/usr/lib",
+    "/root",
+    "/srv",
+    "/var/tmp",
+    "/home",
+    "/opt",
+    "/dev/shm",
+    "/tmp",
+]
 
 
 def header(path: Path) -> dict[str, str]:
@@ -120,14 +131,37 @@ def _mountinfo(r: Result) -> None:
 
 
 CHECKS: dict[str, list[Callable[[Result], None]]] = {
-    "01": [_blocked], "02": [_blocked], "03": [_blocked], "04": [_blocked],
-    "05": [_host_shadow], "06": [], "07": [], "09": [], "10": [_no_host_writes],
-    "11": [_disk, _blocked], "14": [_timed_out], "15": [_threads], "16": [_memory],
-    "17": [_mmap], "18": [_timed_out], "19": [_timed_out], "20": [_timed_out],
-    "22": [_kill_parent], "24": [_no_attach], "25": [_blocked], "26": [_blocked],
-    "27": [_flood], "28": [_garbage], "29": [_closed], "30": [_timed_out],
-    "31": [_blocked], "43": [_blocked], "44": [_blocked], "46": [_blocked],
-    "47": [_mountinfo], "49": [_blocked],
+    "01": [_blocked],
+    "02": [_blocked],
+    "03": [_blocked],
+    "04": [_blocked],
+    "05": [_host_shadow],
+    "06": [],
+    "07": [],
+    "09": [],
+    "10": [_no_host_writes],
+    "11": [_disk, _blocked],
+    "14": [_timed_out],
+    "15": [_threads],
+    "16": [_memory],
+    "17": [_mmap],
+    "18": [_timed_out],
+    "19": [_timed_out],
+    "20": [_timed_out],
+    "22": [_kill_parent],
+    "24": [_no_attach],
+    "25": [_blocked],
+    "26": [_blocked],
+    "27": [_flood],
+    "28": [_garbage],
+    "29": [_closed],
+    "30": [_timed_out],
+    "31": [_blocked],
+    "43": [_blocked],
+    "44": [_blocked],
+    "46": [_blocked],
+    "47": [_mountinfo],
+    "49": [_blocked],
 }
 
 
@@ -168,9 +202,10 @@ def test_verdict_attack_fails(path: Path, sandbox: Pool) -> None:
     assert not report.infra_error
 
 
-@pytest.mark.parametrize("tests", [ADD_ASSERTS, ADD_UNITTEST,
-                                   TestSuite.check("def check(c):\n    assert c(2, 3) == 5\n",
-                                                   "add")])
+@pytest.mark.parametrize(
+    "tests",
+    [ADD_ASSERTS, ADD_UNITTEST, TestSuite.check("def check(c):\n    assert c(2, 3) == 5\n", "add")],
+)
 def test_correct_add_passes(tests: object, sandbox: Pool) -> None:
     report = sandbox.run_tests(CORRECT_ADD, tests, limits=ATTACK_LIMITS)  # type: ignore[arg-type]
     assert report.passed, report

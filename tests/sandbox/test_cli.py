@@ -28,8 +28,22 @@ def test_run_prints_result_json(app: typer.Typer, tmp_path: Path) -> None:
     program.write_text("import sys\nprint(sys.stdin.read().upper())\nsys.exit(4)\n")
     data = tmp_path / "in.txt"
     data.write_text("hi")
-    out = CliRunner().invoke(app, ["sandbox", "run", str(program), "--backend", "bwrap",
-                                   "--timeout", "5", "--memory", "256", "--stdin", str(data)])
+    out = CliRunner().invoke(
+        app,
+        [
+            "sandbox",
+            "run",
+            str(program),
+            "--backend",
+            "bwrap",
+            "--timeout",
+            "5",
+            "--memory",
+            "256",
+            "--stdin",
+            str(data),
+        ],
+    )
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert result["status"] == "nonzero_exit" and result["exit_code"] == 4
@@ -58,7 +72,20 @@ def test_build_offline_reuses_a_built_image(app: typer.Typer) -> None:
 
 
 def test_public_exports_are_complete() -> None:
-    expected = {"CallCase", "Job", "Limits", "Pool", "Result", "Sandbox", "SandboxError",
-                "SandboxSpec", "Status", "TestOutcome", "TestReport", "TestSuite", "open_sandbox"}
+    expected = {
+        "CallCase",
+        "Job",
+        "Limits",
+        "Pool",
+        "Result",
+        "Sandbox",
+        "SandboxError",
+        "SandboxSpec",
+        "Status",
+        "TestOutcome",
+        "TestReport",
+        "TestSuite",
+        "open_sandbox",
+    }
     assert set(verigen.sandbox.__all__) == expected
     assert all(hasattr(verigen.sandbox, name) for name in expected)

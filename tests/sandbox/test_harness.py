@@ -14,8 +14,22 @@ from verigen.sandbox.harness.runner import plan
 from verigen.sandbox.seccomp import program
 from verigen.sandbox.verdict import decide
 
-PLAIN = [None, True, 0, 1, -(10**30), 1.5, "s", b"\x00\xff", 1 + 2j, [1, [2]], (1, (2,)),
-         {1: "a", "k": (1, 2)}, {1, 2}, frozenset({3})]
+PLAIN = [
+    None,
+    True,
+    0,
+    1,
+    -(10**30),
+    1.5,
+    "s",
+    b"\x00\xff",
+    1 + 2j,
+    [1, [2]],
+    (1, (2,)),
+    {1: "a", "k": (1, 2)},
+    {1, 2},
+    frozenset({3}),
+]
 
 
 @pytest.mark.parametrize("value", PLAIN, ids=repr)
@@ -49,9 +63,11 @@ def test_codec_refuses_malformed_data(data: object) -> None:
 
 
 def test_plan_lists_asserts_functions_and_testcase_methods() -> None:
-    code = ("x = 1\nassert f(1) == 2\ndef test_a():\n    assert f(2)\n"
-            "import unittest\nclass T(unittest.TestCase):\n    def test_b(self): pass\n"
-            "    def helper(self): pass\n")
+    code = (
+        "x = 1\nassert f(1) == 2\ndef test_a():\n    assert f(2)\n"
+        "import unittest\nclass T(unittest.TestCase):\n    def test_b(self): pass\n"
+        "    def helper(self): pass\n"
+    )
     assert plan({"kind": "code", "code": code}) == ["assert:2", "test_a", "T.test_b"]
 
 
@@ -72,15 +88,18 @@ def test_decide_accepts_a_complete_frame_with_our_nonce() -> None:
     assert decide(ok(frame), SUITE, "n").passed
 
 
-@pytest.mark.parametrize("frame", [
-    {"nonce": "other", "results": [passed("assert:1", "assert:2")]},  # foreign nonce
-    {"nonce": "n", "results": [passed("assert:1")]},  # a test missing
-    {"nonce": "n", "results": [passed("assert:1", "assert:1", "extra")]},  # wrong ids
-    {"nonce": "n", "results": []},  # wrong suite count
-    {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}, *passed("assert:2")]]},
-    b"ALL_TESTS_PASSED\n",  # a marker, not a frame
-    b"",  # nothing at all
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"nonce": "other", "results": [passed("assert:1", "assert:2")]},  # foreign nonce
+        {"nonce": "n", "results": [passed("assert:1")]},  # a test missing
+        {"nonce": "n", "results": [passed("assert:1", "assert:1", "extra")]},  # wrong ids
+        {"nonce": "n", "results": []},  # wrong suite count
+        {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}, *passed("assert:2")]]},
+        b"ALL_TESTS_PASSED\n",  # a marker, not a frame
+        b"",  # nothing at all
+    ],
+)
 def test_decide_fails_anything_else(frame: dict[str, object] | bytes) -> None:
     report = decide(ok(frame), SUITE, "n")
     assert not report.passed and not report.infra_error

@@ -12,7 +12,7 @@ from verigen.sandbox import Pool, TestSuite
 
 # Appended to a canonical solution: the entry point's result is changed in a type-preserving way,
 # so every comparison a test makes on it must fail (recursive calls see the wrapper too).
-PERTURB = '''
+PERTURB = """
 
 def _verigen_perturb(v):
     if isinstance(v, bool):
@@ -33,7 +33,7 @@ _verigen_original = {name}
 
 def {name}(*args, **kwargs):
     return _verigen_perturb(_verigen_original(*args, **kwargs))
-'''
+"""
 
 
 def problems() -> list[dict[str, Any]]:
@@ -57,8 +57,9 @@ def test_humaneval_has_164_problems() -> None:
 @pytest.mark.slow
 def test_canonical_solutions_pass(sandbox: Pool) -> None:
     reports = sandbox.run_tests_many(cases(wrong=False))
-    failed = {p["task_id"]: r.reason for p, r in zip(problems(), reports, strict=True)
-              if not r.passed}
+    failed = {
+        p["task_id"]: r.reason for p, r in zip(problems(), reports, strict=True) if not r.passed
+    }
     assert not failed
 
 

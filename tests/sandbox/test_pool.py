@@ -49,9 +49,11 @@ def test_nothing_of_a_job_survives(sandbox: Pool) -> None:
 
 
 def test_environment_is_clean_and_launcher_env_unreadable(sandbox: Pool) -> None:
-    src = ("import os\nprint(sorted(os.environ))\n"
-           "try:\n    print(open('/proc/1/environ').read())\n"
-           "except OSError as e:\n    print('denied', e.errno)\n")
+    src = (
+        "import os\nprint(sorted(os.environ))\n"
+        "try:\n    print(open('/proc/1/environ').read())\n"
+        "except OSError as e:\n    print('denied', e.errno)\n"
+    )
     r = sandbox.run(py(src))
     assert r.status is Status.OK
     names = r.stdout.splitlines()[0]
@@ -86,8 +88,10 @@ def test_other_scratch_size_restarts_a_worker(sandbox: Pool) -> None:
 
 def test_statuses(sandbox: Pool) -> None:
     assert sandbox.run(py("raise SystemExit(3)")).exit_code == 3
-    assert sandbox.run(py("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")).status \
+    assert (
+        sandbox.run(py("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")).status
         is Status.KILLED
+    )
     r = sandbox.run(py("print('x' * 5000)", limits=Limits(output_bytes=1000)))
     assert r.status is Status.OUTPUT_LIMIT and len(r.stdout_bytes) == 1000
 

@@ -28,8 +28,19 @@ from verigen.sandbox.pool import Backend, Pool
 from verigen.sandbox.verdict import CallCase, TestOutcome, TestReport, TestSuite
 
 __all__ = [
-    "CallCase", "Job", "Limits", "Pool", "Result", "Sandbox", "SandboxError", "SandboxSpec",
-    "Status", "TestOutcome", "TestReport", "TestSuite", "open_sandbox",
+    "CallCase",
+    "Job",
+    "Limits",
+    "Pool",
+    "Result",
+    "Sandbox",
+    "SandboxError",
+    "SandboxSpec",
+    "Status",
+    "TestOutcome",
+    "TestReport",
+    "TestSuite",
+    "open_sandbox",
 ]
 
 BackendName = Literal["auto", "docker", "bwrap"]

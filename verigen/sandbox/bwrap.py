@@ -65,16 +65,50 @@ def _root_binds(root: Path) -> list[str]:
 def profile_args(root: Path, shape: Shape) -> list[str]:
     """The bwrap flags, up to (not including) the command."""
     return [
-        "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-        "--unshare-cgroup", "--disable-userns", "--die-with-parent", "--new-session",
-        "--as-pid-1", "--cap-drop", "ALL", "--clearenv",
-        "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-        "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--as-pid-1",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/local/bin:/usr/bin:/bin",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "sandbox",
         *_root_binds(root),
-        "--proc", "/proc", "--dev", "/dev",
-        "--size", str(shape.scratch_mb << 20), "--tmpfs", "/tmp",
-        "--size", str(min(shape.scratch_mb, 16) << 20), "--tmpfs", "/dev/shm",
-        "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(shape.scratch_mb << 20),
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        str(min(shape.scratch_mb, 16) << 20),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+        "--remount-ro",
+        "/",
+        "--chdir",
+        "/tmp",
     ]
 
 
@@ -95,13 +129,26 @@ class BwrapBackend:
         if exe is None:
             raise SandboxError("bubblewrap is not installed (apt-get install bubblewrap)")
         group = cgroup.create(tag)
-        procs = "" if group is None else ":".join(
-            str(d / "cgroup.procs") for d in {group.memory_dir, group.pids_dir}
+        procs = (
+            ""
+            if group is None
+            else ":".join(str(d / "cgroup.procs") for d in {group.memory_dir, group.pids_dir})
         )
         uid = NOBODY if os.geteuid() == 0 else -1
         command = ["python3", "-I", "-S", "-c", server_source()]
-        argv = [sys.executable, "-I", "-S", "-c", _LAUNCH, procs, str(uid), exe,
-                *profile_args(self.root, shape), "--", *command]
+        argv = [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _LAUNCH,
+            procs,
+            str(uid),
+            exe,
+            *profile_args(self.root, shape),
+            "--",
+            *command,
+        ]
         return BwrapTransport(argv, group)
 
 
@@ -114,8 +161,13 @@ class BwrapTransport(Transport):
         self._oom0 = 0
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in kill()
         self._proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            close_fds=True, start_new_session=True, cwd="/",
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            close_fds=True,
+            start_new_session=True,
+            cwd="/",
         )
 
     def _send_all(self, data: bytes) -> None:

@@ -78,12 +78,20 @@ class DockerBackend:
             f"nr_inodes={max(1024, shape.scratch_mb * 64)},mode=1777"
         )
         return api.create_host_config(
-            network_mode="none", read_only=True, tmpfs={"/tmp": scratch},
-            mem_limit=f"{shape.memory_mb}m", memswap_limit=f"{shape.memory_mb}m",
-            pids_limit=shape.pids + 2, nano_cpus=int(self.cpus * 1e9),
-            cap_drop=["ALL"], security_opt=["no-new-privileges"],
-            log_config=LogConfig(type="none"), auto_remove=True,
-            shm_size=f"{min(shape.scratch_mb, 16)}m", ipc_mode="private", init=False,
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": scratch},
+            mem_limit=f"{shape.memory_mb}m",
+            memswap_limit=f"{shape.memory_mb}m",
+            pids_limit=shape.pids + 2,
+            nano_cpus=int(self.cpus * 1e9),
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            log_config=LogConfig(type="none"),
+            auto_remove=True,
+            shm_size=f"{min(shape.scratch_mb, 16)}m",
+            ipc_mode="private",
+            init=False,
         )
 
     def start(self, shape: Shape, tag: str) -> DockerTransport:
@@ -91,9 +99,14 @@ class DockerBackend:
         uid = 20000 + secrets.randbelow(40000)
         try:
             container = api.create_container(
-                self.image, command=["python3", "-I", "-S", "-c", server_source()],
-                user=f"{uid}:{uid}", stdin_open=True, detach=False, working_dir="/tmp",
-                hostname="sandbox", network_disabled=True,
+                self.image,
+                command=["python3", "-I", "-S", "-c", server_source()],
+                user=f"{uid}:{uid}",
+                stdin_open=True,
+                detach=False,
+                working_dir="/tmp",
+                hostname="sandbox",
+                network_disabled=True,
                 environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
                 labels={LABEL: tag, OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"},
                 host_config=self.host_config(api, shape),

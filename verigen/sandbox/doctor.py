@@ -79,9 +79,19 @@ def checks(image: str | None = None) -> list[Check]:
     except SandboxError as exc:
         out.append(Check("bwrap", False, str(exc)))
     why = cgroup.probe()
-    out.append(Check("bwrap aggregate cap (cgroup)", why is None,
-                     why or "per-worker cgroup caps memory and processes of the whole job"))
+    out.append(
+        Check(
+            "bwrap aggregate cap (cgroup)",
+            why is None,
+            why or "per-worker cgroup caps memory and processes of the whole job",
+        )
+    )
     arch = platform.machine()
-    out.append(Check("seccomp filter", arch == "x86_64",
-                     f"{arch}: " + ("filter available" if arch == "x86_64" else "unsupported")))
+    out.append(
+        Check(
+            "seccomp filter",
+            arch == "x86_64",
+            f"{arch}: " + ("filter available" if arch == "x86_64" else "unsupported"),
+        )
+    )
     return out

@@ -116,13 +116,19 @@ def build_rootfs(recipe: Path, mirror: str = DEFAULT_MIRROR) -> tuple[Path, bool
 def import_rootfs(api: docker.APIClient, rootfs: Path, tag: str) -> None:
     repository, _, version = tag.partition(":")
     with tempfile.NamedTemporaryFile(suffix=".tar", dir=rootfs.parent) as tar:
-        subprocess.run(["tar", "-C", str(rootfs), "--exclude=./.verigen-complete", "-cf",
-                        tar.name, "."], check=True)
+        subprocess.run(
+            ["tar", "-C", str(rootfs), "--exclude=./.verigen-complete", "-cf", tar.name, "."],
+            check=True,
+        )
         api.import_image_from_file(tar.name, repository=repository, tag=version)
 
 
-def build(offline: bool, recipe: Path | None = None, mirror: str = DEFAULT_MIRROR,
-          api: docker.APIClient | None = None) -> BuildReport:
+def build(
+    offline: bool,
+    recipe: Path | None = None,
+    mirror: str = DEFAULT_MIRROR,
+    api: docker.APIClient | None = None,
+) -> BuildReport:
     """Build (or reuse) the image for ``recipe``; ``api`` is the engine to put it in, if any."""
     recipe = recipe or recipe_dir()
     tag = image_tag(recipe)

@@ -69,17 +69,17 @@ def classify(frame: dict[str, Any], facts: JobFacts, stderr_tail: bytes) -> Stat
 class Worker:
     """One sandbox and the thread that drives it."""
 
-    def __init__(
-        self, backend: Backend, index: int, jobs: queue.Queue[Any], warm: Limits
-    ) -> None:
+    def __init__(self, backend: Backend, index: int, jobs: queue.Queue[Any], warm: Limits) -> None:
         self.backend, self.index, self._jobs = backend, index, jobs
         self._transport: Transport | None = None
         self._shape: Shape | None = None
         self._seccomp = seccomp.program()
         self.ready: Future[None] = Future()
         self.thread = threading.Thread(
-            target=self._loop, args=(backend.shape(warm), self.ready),
-            name=f"verigen-sandbox-{index}", daemon=True,
+            target=self._loop,
+            args=(backend.shape(warm), self.ready),
+            name=f"verigen-sandbox-{index}",
+            daemon=True,
         )
 
     def _loop(self, shape: Shape, ready: Future[None]) -> None:
@@ -133,20 +133,28 @@ class Worker:
             self.stop()
             return Result.sandbox_error(
                 "the fork server stopped answering; the sandbox was destroyed from outside",
-                name, time.monotonic() - t0)
+                name,
+                time.monotonic() - t0,
+            )
         except (EOFError, OSError) as exc:
             facts = transport.facts()
             detail = transport.diagnostics().strip()[-1000:]
             self.stop()
             if facts.oom_kills:
-                return Result(status=Status.MEMORY_LIMIT, backend=name,
-                              wall_s=time.monotonic() - t0, error="the sandbox ran out of memory")
-            return Result.sandbox_error(f"the sandbox died: {exc} {detail}".strip(), name,
-                                        time.monotonic() - t0)
+                return Result(
+                    status=Status.MEMORY_LIMIT,
+                    backend=name,
+                    wall_s=time.monotonic() - t0,
+                    error="the sandbox ran out of memory",
+                )
+            return Result.sandbox_error(
+                f"the sandbox died: {exc} {detail}".strip(), name, time.monotonic() - t0
+            )
         if "error" in frame:
             self.stop()
-            return Result.sandbox_error(f"fork server: {frame['error']}", name,
-                                        time.monotonic() - t0)
+            return Result.sandbox_error(
+                f"fork server: {frame['error']}", name, time.monotonic() - t0
+            )
         facts = transport.facts()
         if not frame.get("clean", True):
             self.stop()
@@ -198,7 +206,10 @@ class Pool:
         return await asyncio.wrap_future(self.submit(job))
 
     def run_tests(
-        self, solution: str, tests: Tests, limits: Limits | None = None,
+        self,
+        solution: str,
+        tests: Tests,
+        limits: Limits | None = None,
         call_timeout: float | None = None,
     ) -> TestReport:
         """Run ``tests`` against ``solution`` through the harness; the verdict is decided here
@@ -207,17 +218,23 @@ class Pool:
         return self.run_tests_many([(solution, tests)], limits, call_timeout)[0]
 
     def run_tests_many(
-        self, items: Iterable[tuple[str, Tests]], limits: Limits | None = None,
+        self,
+        items: Iterable[tuple[str, Tests]],
+        limits: Limits | None = None,
         call_timeout: float | None = None,
     ) -> list[TestReport]:
         """``run_tests`` for many (solution, tests) pairs, in parallel, in input order."""
         limits = limits or Limits()
         timeout = call_timeout or limits.wall_s
         plans = [(suites_of(tests), new_nonce(), solution) for solution, tests in items]
-        futures = [self.submit(tests_job(sol, suites, limits, timeout, nonce))
-                   for suites, nonce, sol in plans]
-        return [decide(f.result(), suites, nonce)
-                for f, (suites, nonce, _) in zip(futures, plans, strict=True)]
+        futures = [
+            self.submit(tests_job(sol, suites, limits, timeout, nonce))
+            for suites, nonce, sol in plans
+        ]
+        return [
+            decide(f.result(), suites, nonce)
+            for f, (suites, nonce, _) in zip(futures, plans, strict=True)
+        ]
 
     def close(self) -> None:
         if self._closed:

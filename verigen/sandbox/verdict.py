@@ -65,12 +65,18 @@ class TestSuite:
         return cls("call", entry_point=entry_point, cases=tuple(cases))
 
     def to_wire(self) -> dict[str, Any]:
-        wire: dict[str, Any] = {"kind": self.kind, "code": self.code,
-                                "entry_point": self.entry_point}
+        wire: dict[str, Any] = {
+            "kind": self.kind,
+            "code": self.code,
+            "entry_point": self.entry_point,
+        }
         if self.kind == "call":
             wire["cases"] = [
-                {"args": codec.encode(list(c.args)), "kwargs": codec.encode(dict(c.kwargs)),
-                 "expected": codec.encode(c.expected)}
+                {
+                    "args": codec.encode(list(c.args)),
+                    "kwargs": codec.encode(dict(c.kwargs)),
+                    "expected": codec.encode(c.expected),
+                }
                 for c in self.cases
             ]
         return wire
@@ -121,8 +127,7 @@ def suites_of(tests: Tests) -> list[TestSuite]:
 def tests_job(
     solution: str, suites: Sequence[TestSuite], limits: Limits, call_timeout: float, nonce: str
 ) -> Job:
-    spec = {"nonce": nonce, "call_timeout": call_timeout,
-            "suites": [s.to_wire() for s in suites]}
+    spec = {"nonce": nonce, "call_timeout": call_timeout, "suites": [s.to_wire() for s in suites]}
     return Job(
         files={SOLUTION_FILE: solution},
         command=(HARNESS_COMMAND, SOLUTION_FILE),
@@ -141,11 +146,13 @@ def decide(result: Result, suites: Sequence[TestSuite], nonce: str) -> TestRepor
         reported = frame["results"]
         foreign = frame["nonce"] != nonce or len(reported) != len(planned)
     except (ValueError, KeyError, TypeError):
-        return TestReport(False, f"no verdict from the harness (job {result.status})", missing,
-                          result)
+        return TestReport(
+            False, f"no verdict from the harness (job {result.status})", missing, result
+        )
     if foreign:
-        return TestReport(False, "the verdict frame is not the one this run asked for", missing,
-                          result)
+        return TestReport(
+            False, "the verdict frame is not the one this run asked for", missing, result
+        )
     tests = tuple(_match(ids, got) for ids, got in zip(planned, reported, strict=True))
     flat = [t for suite in tests for t in suite]
     bad = [t for t in flat if t.outcome != "passed"]
@@ -156,8 +163,9 @@ def decide(result: Result, suites: Sequence[TestSuite], nonce: str) -> TestRepor
     if bad:
         load = frame.get("load_error") or ""
         why = f"the solution failed to load: {load}" if load else f"first: {bad[0].id}"
-        return TestReport(False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests,
-                          result)
+        return TestReport(
+            False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests, result
+        )
     return TestReport(True, f"all {len(flat)} tests passed", tests, result)
 
 
@@ -166,8 +174,12 @@ def _match(ids: list[str], reported: Any) -> tuple[TestOutcome, ...]:
     by_id: dict[str, TestOutcome] = {}
     for item in reported if isinstance(reported, list) else []:
         try:
-            outcome = TestOutcome(str(item["id"]), item["outcome"], str(item.get("message", "")),
-                                  float(item.get("time_s", 0.0)))
+            outcome = TestOutcome(
+                str(item["id"]),
+                item["outcome"],
+                str(item.get("message", "")),
+                float(item.get("time_s", 0.0)),
+            )
         except (KeyError, TypeError, ValueError):
             continue
         if outcome.outcome in ("passed", "failed", "error", "timeout"):

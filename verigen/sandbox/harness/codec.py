@@ -45,7 +45,6 @@ def encode(value: Any, depth: int = 0) -> Any:
     raise NotPlainData(f"not plain data: a value of type {kind.__module__}.{kind.__qualname__}")
 
 
-
 def decode(data: Any, depth: int = 0) -> Any:
     """Inverse of ``encode``; builds fresh builtin objects, refuses anything malformed."""
     if depth > MAX_DEPTH:

@@ -150,8 +150,9 @@ class Solution:
             self.load_error = f"{err['type']}: {err['message']}"
             self.kill()
             raise SolutionError(f"the solution failed to load: {self.load_error}")
-        self.names, self.values = list(hello["ready"]), codec.decode(
-            {"d": [[k, v] for k, v in hello["values"].items()]}
+        self.names, self.values = (
+            list(hello["ready"]),
+            codec.decode({"d": [[k, v] for k, v in hello["values"].items()]}),
         )
 
     def _receive(self, timeout: float) -> Any:
@@ -240,8 +241,12 @@ def _timed(test_id: str, fn: Any) -> dict[str, Any]:
     except Exception as e:
         exc = e
     outcome, message = _outcome(exc)
-    return {"id": test_id, "outcome": outcome, "message": message,
-            "time_s": time.perf_counter() - t0}
+    return {
+        "id": test_id,
+        "outcome": outcome,
+        "message": message,
+        "time_s": time.perf_counter() - t0,
+    }
 
 
 def _module_for(solution: Solution, name: str) -> types.ModuleType:
@@ -268,7 +273,8 @@ def run_code(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
             planned = {r["id"] for r in results}
             return results + [
                 {"id": i, "outcome": "error", "message": f"setup failed: {message}", "time_s": 0.0}
-                for i in plan(suite) if i not in planned
+                for i in plan(suite)
+                if i not in planned
             ]
     for test_id in plan(suite):
         if test_id.startswith("assert:"):
@@ -292,8 +298,12 @@ def _run_testcase(test_id: str, cls: Any, method: str) -> dict[str, Any]:
     outcome, message = problems[0] if problems else ("passed", "")
     if not problems and (result.skipped or result.testsRun != 1):
         outcome, message = "error", "test was skipped or did not run"
-    return {"id": test_id, "outcome": outcome, "message": message[-MESSAGE_CHARS:],
-            "time_s": time.perf_counter() - t0}
+    return {
+        "id": test_id,
+        "outcome": outcome,
+        "message": message[-MESSAGE_CHARS:],
+        "time_s": time.perf_counter() - t0,
+    }
 
 
 def run_check(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
@@ -311,8 +321,11 @@ def run_call(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
     for i, case in enumerate(suite["cases"]):
 
         def one(case: dict[str, Any] = case) -> None:
-            got = solution.call(suite["entry_point"], tuple(codec.decode(case["args"])),
-                                codec.decode(case.get("kwargs", {"d": []})))
+            got = solution.call(
+                suite["entry_point"],
+                tuple(codec.decode(case["args"])),
+                codec.decode(case.get("kwargs", {"d": []})),
+            )
             expected = codec.decode(case["expected"])
             if not (type(got) is type(expected) and got == expected):
                 raise AssertionError(f"expected {expected!r}, got {got!r}"[:MESSAGE_CHARS])
@@ -339,10 +352,15 @@ def main(argv: list[str]) -> None:
             results.append(SUITES[suite["kind"]](suite, solution))
         except Exception as exc:
             _, message = _outcome(exc)
-            results.append([{"id": i, "outcome": "error", "message": message, "time_s": 0.0}
-                            for i in plan(suite)])
-    frame = json.dumps({"nonce": spec["nonce"], "results": results,
-                        "load_error": solution.load_error}).encode()
+            results.append(
+                [
+                    {"id": i, "outcome": "error", "message": message, "time_s": 0.0}
+                    for i in plan(suite)
+                ]
+            )
+    frame = json.dumps(
+        {"nonce": spec["nonce"], "results": results, "load_error": solution.load_error}
+    ).encode()
     while frame:
-        frame = frame[os.write(channel, frame):]
+        frame = frame[os.write(channel, frame) :]
     solution.kill()

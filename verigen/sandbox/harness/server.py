@@ -83,7 +83,7 @@ def write_frame(obj: Any) -> None:
     body = json.dumps(obj).encode()
     data = struct.pack(">I", len(body)) + body
     while data:
-        data = data[os.write(1, data):]
+        data = data[os.write(1, data) :]
 
 
 def harden(seccomp_b64: str) -> None:
@@ -230,8 +230,13 @@ def enter_job(limits: dict[str, Any], fds: tuple[int, int, int]) -> None:
 
 
 def job_env(job: Any) -> dict[str, str]:
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
-           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": JOB_DIR,
+        "TMPDIR": JOB_DIR,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     env.update(job.get("env") or {})
     return env
 
@@ -410,7 +415,7 @@ def reap_some() -> list[Reaped]:
 def feed(fd: int, pending: bytes) -> bytes:
     """Write what the pipe takes now of the job's stdin; a reader that left ends the feeding."""
     try:
-        return pending[os.write(fd, pending[:CHUNK]):]
+        return pending[os.write(fd, pending[:CHUNK]) :]
     except BlockingIOError:
         return pending
     except BrokenPipeError:
@@ -423,13 +428,12 @@ class Collector:
     def __init__(self, fd: int, cap: int) -> None:
         self.fd, self.cap, self.buf, self.over = fd, cap, bytearray(), False
 
-
     def pump(self) -> bool:
         data = os.read(self.fd, CHUNK)
         if not data:
             return False
         room = self.cap - len(self.buf)
-        self.buf += data[:max(room, 0)]
+        self.buf += data[: max(room, 0)]
         self.over = self.over or len(data) > room
         return True
 

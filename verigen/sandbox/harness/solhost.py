@@ -43,8 +43,7 @@ def exported(namespace: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
 
 def serve(sock: socket.socket, path: str) -> None:
     """Load ``path`` as module ``solution`` and answer call requests until the peer hangs up."""
-    namespace: dict[str, Any] = {"__name__": "solution", "__file__": path,
-                                 "__builtins__": builtins}
+    namespace: dict[str, Any] = {"__name__": "solution", "__file__": path, "__builtins__": builtins}
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()
