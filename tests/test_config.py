@@ -51,7 +51,10 @@ def test_overrides_are_typed_and_change_the_fingerprint(tmp_path: Path) -> None:
         (("samples: 3", "samples: lots"), r"c\.yaml:9: solver\.samples: .*integer.*'lots'"),
         (("samples: 3", "samples: 0"), r"c\.yaml:9: solver\.samples: .*greater than or equal"),
         (("per_topic: 2", "per_topic: 2\n  colour: red"), r"c\.yaml:6: problems\.colour: Extra"),
-        (("  topics: [addition]\n", ""), r"c\.yaml:3: problems: .*set problems\.topics or .*taxonomy$"),
+        (
+            ("  topics: [addition]\n", ""),
+            r"c\.yaml:3: problems: .*set problems\.topics or .*taxonomy$",
+        ),
     ],
 )
 def test_bad_values_name_key_value_and_line(

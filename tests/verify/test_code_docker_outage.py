@@ -38,8 +38,12 @@ def _restart_engine() -> None:
     """The set-up script, until the engine answers (a dockerd still exiting, or its containerd,
     can make the first start fail)."""
     for _ in range(4):
-        subprocess.run(["bash", str(ROOT / "scripts" / "setup-system.sh")], check=False,
-                       capture_output=True, timeout=180)
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "setup-system.sh")],
+            check=False,
+            capture_output=True,
+            timeout=180,
+        )
         if docker_problem() is None:
             return
         time.sleep(5)
@@ -54,10 +58,27 @@ def test_engine_stopped_mid_run_is_never_a_wrong_answer(tmp_path: Path) -> None:
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     summary = tmp_path / "summary.json"
     run = subprocess.Popen(
-        [sys.executable, "-m", "verigen", "verify", str(source), "--out", str(tmp_path / "out"),
-         "--backend", "docker", "--workers", "2", "--min-tests", "1",
-         "--summary-json", str(summary)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "verigen",
+            "verify",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+            "--backend",
+            "docker",
+            "--workers",
+            "2",
+            "--min-tests",
+            "1",
+            "--summary-json",
+            str(summary),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         time.sleep(6)  # let the pool open and verdicts start flowing
         assert run.poll() is None, "the run ended before the engine could be stopped"

@@ -32,16 +32,31 @@ def test_canonical_verified_and_wrong_variants_rejected(backend: str) -> None:
     problems = load_humaneval()
     options = CodeOptions(backend=backend, min_tests=1)  # type: ignore[arg-type]
     with CodeVerifier(options, workers=2) as cv:
-        right = cv.verify_many([{"solutions": [p.solution], "tests": p.test,
-                                 "entry_point": p.entry_point} for p in problems])
-        wrong = cv.verify_many([{"solutions": [wrong_variant(p.solution, p.entry_point)],
-                                 "tests": p.test, "entry_point": p.entry_point}
-                                for p in problems])
-    not_verified = {p.task_id: v[0].reason for p, v in zip(problems, right, strict=True)
-                    if not v[0].accepted}
+        right = cv.verify_many(
+            [
+                {"solutions": [p.solution], "tests": p.test, "entry_point": p.entry_point}
+                for p in problems
+            ]
+        )
+        wrong = cv.verify_many(
+            [
+                {
+                    "solutions": [wrong_variant(p.solution, p.entry_point)],
+                    "tests": p.test,
+                    "entry_point": p.entry_point,
+                }
+                for p in problems
+            ]
+        )
+    not_verified = {
+        p.task_id: v[0].reason for p, v in zip(problems, right, strict=True) if not v[0].accepted
+    }
     assert not not_verified
-    slipped = [p.task_id for p, v in zip(problems, wrong, strict=True) if v[0].reason in (
-        "accepted", "sandbox_error")]
+    slipped = [
+        p.task_id
+        for p, v in zip(problems, wrong, strict=True)
+        if v[0].reason in ("accepted", "sandbox_error")
+    ]
     assert not slipped
 
 
@@ -50,23 +65,51 @@ def test_cli_summary_counts_match(tmp_path: Path) -> None:
     rows = []
     for p in load_humaneval():
         rows.append(p.row())
-        rows.append({**p.row(), "id": f"{p.task_id}/wrong",
-                     "solution": wrong_variant(p.solution, p.entry_point)})
+        rows.append(
+            {
+                **p.row(),
+                "id": f"{p.task_id}/wrong",
+                "solution": wrong_variant(p.solution, p.entry_point),
+            }
+        )
     source = tmp_path / "humaneval.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     summary = tmp_path / "summary.json"
     done = subprocess.run(
-        [sys.executable, "-m", "verigen", "verify", str(source), "--out", str(tmp_path / "out"),
-         "--backend", "bwrap", "--workers", "2", "--min-tests", "1", "--mutants", "2",
-         "--summary-json", str(summary)], capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "verigen",
+            "verify",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+            "--backend",
+            "bwrap",
+            "--workers",
+            "2",
+            "--min-tests",
+            "1",
+            "--mutants",
+            "2",
+            "--summary-json",
+            str(summary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     counts = json.loads(summary.read_text())
     assert (counts["rows"], counts["verified"], counts["rejected"], counts["infra_error"]) == (
-        328, 164, 164, 0)
+        328,
+        164,
+        164,
+        0,
+    )
     import datasets
 
     out = datasets.load_from_disk(str(tmp_path / "out"))
     assert out.column_names[:4] == ["id", "solution", "tests", "entry_point"]
     verified = dict(zip(out["id"], out["verified"], strict=True))
-    assert all(verified[p.task_id] and not verified[f"{p.task_id}/wrong"]
-               for p in load_humaneval())
+    assert all(verified[p.task_id] and not verified[f"{p.task_id}/wrong"] for p in load_humaneval())

@@ -30,17 +30,22 @@ def test_reward_is_picklable_before_use() -> None:
 @pytest.mark.slow
 def test_rewards_per_row_and_none_for_other_domains() -> None:
     require("bwrap")
-    reward = CodeReward(CodeOptions(backend="bwrap", mutants=0, differential=False,
-                                    min_tests=1), workers=2)
+    reward = CodeReward(
+        CodeOptions(backend="bwrap", mutants=0, differential=False, min_tests=1), workers=2
+    )
     try:
         got = reward(
             ["p"] * 4,
-            ["```python\ndef sq(x):\n    return x * x\n```",
-             [{"role": "assistant", "content": "```python\ndef sq(x):\n    return x + x\n```"}],
-             "I cannot solve this.",
-             "\\boxed{4}"],
-            tests=[TESTS, TESTS, TESTS, ""], entry_point=["sq", "sq", "sq", ""],
-            domain=["code", "code", "code", "math"])
+            [
+                "```python\ndef sq(x):\n    return x * x\n```",
+                [{"role": "assistant", "content": "```python\ndef sq(x):\n    return x + x\n```"}],
+                "I cannot solve this.",
+                "\\boxed{4}",
+            ],
+            tests=[TESTS, TESTS, TESTS, ""],
+            entry_point=["sq", "sq", "sq", ""],
+            domain=["code", "code", "code", "math"],
+        )
     finally:
         reward.close()
     assert got == [1.0, 0.0, 0.0, None]

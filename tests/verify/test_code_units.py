@@ -19,7 +19,7 @@ from verigen.verify.code.strategies import Unsupported, arguments
 from verigen.verify.code.tests import same_output
 from verigen.verify.code.trust import by_consensus, by_reference
 
-CHECK = '''
+CHECK = """
 METADATA = {}
 
 def check(candidate):
@@ -29,7 +29,7 @@ def check(candidate):
     for i in range(3):
         assert candidate(i) == i + 1
     assert candidate(5) == 6
-'''
+"""
 
 
 def run(passed: set[str], failed: frozenset[str] = frozenset(), infra: str = "") -> Run:
@@ -39,8 +39,9 @@ def run(passed: set[str], failed: frozenset[str] = frozenset(), infra: str = "")
 
 
 def test_json_cases_get_stable_ids_and_one_harness_test_each() -> None:
-    p = parse_tests('[{"args": [1], "expected": 2}, {"args": [2], "kwargs": {}, "expected": 3}]',
-                    "f")
+    p = parse_tests(
+        '[{"args": [1], "expected": 2}, {"args": [2], "kwargs": {}, "expected": 3}]', "f"
+    )
     assert p.ids == ["case:0", "case:1"]
     suites, ids = p.keep(["case:1"]).suites()
     assert ids == [["case:1"]]
@@ -83,8 +84,12 @@ def test_reference_drops_what_it_fails_and_says_why() -> None:
 
 def test_consensus_is_codet_dual_agreement() -> None:
     c = frozenset({"c"})
-    runs = [run({"a", "b"}, c), run({"a", "b"}, c), run({"a", "b", "c"}),
-            run(set(), infra="engine gone")]
+    runs = [
+        run({"a", "b"}, c),
+        run({"a", "b"}, c),
+        run({"a", "b", "c"}),
+        run(set(), infra="engine gone"),
+    ]
     group = consensus(runs)
     assert group is not None and group.members == (0, 1) and group.score == 4
     assert pass_matrix(runs, ["a", "c"]) == [[1, 0], [1, 0], [1, 1], [None, None]]
@@ -103,21 +108,27 @@ def test_consensus_contradicting_most_tests_is_not_trusted() -> None:
     assert trust.kept == ("a", "b", "c") and "not trusted" in trust.note
 
 
-SOURCE = '''
+SOURCE = """
 def f(xs, k):
     total = 0
     for i in range(len(xs)):
         if xs[i] < k and k != 0:
             total += xs[i]
     return total
-'''
+"""
 
 
 def test_mutants_cover_every_kind_and_are_distinct() -> None:
     found = mutants(SOURCE, "f", 50)
     kinds = {m.kind for m in found}
-    assert {"flip_compare", "off_by_one", "constant_return", "drop_branch",
-            "swap_arith", "swap_bool"} <= kinds
+    assert {
+        "flip_compare",
+        "off_by_one",
+        "constant_return",
+        "drop_branch",
+        "swap_arith",
+        "swap_bool",
+    } <= kinds
     assert len({m.source for m in found}) == len(found)
     assert all(m.source != SOURCE for m in found)
     assert len(mutants(SOURCE, "f", 3)) == 3
@@ -129,13 +140,16 @@ def test_wrong_variant_returns_none() -> None:
     assert variant is not None and "return None" in variant
 
 
-@pytest.mark.parametrize(("signature", "ok"), [
-    ("def f(x: int, s: str, xs: list[int], m: dict[str, float]) -> int:", True),
-    ("def f(p: tuple[int, ...], q: Optional[List[int]], r: 'int | None') -> int:", True),
-    ("def f(x) -> int:", False),
-    ("def f(x: Callable[[int], int]) -> int:", False),
-    ("def f(*xs: int) -> int:", False),
-])
+@pytest.mark.parametrize(
+    ("signature", "ok"),
+    [
+        ("def f(x: int, s: str, xs: list[int], m: dict[str, float]) -> int:", True),
+        ("def f(p: tuple[int, ...], q: Optional[List[int]], r: 'int | None') -> int:", True),
+        ("def f(x) -> int:", False),
+        ("def f(x: Callable[[int], int]) -> int:", False),
+        ("def f(*xs: int) -> int:", False),
+    ],
+)
 def test_strategies_from_hints_without_eval(signature: str, ok: bool) -> None:
     if not ok:
         with pytest.raises(Unsupported):
@@ -150,8 +164,9 @@ def test_strategies_from_hints_without_eval(signature: str, ok: bool) -> None:
         drawn.append(args)
 
     collect()
-    assert drawn and all(isinstance(a, tuple) and len(a) == 3 + ("x: int" in signature)
-                         for a in drawn)
+    assert drawn and all(
+        isinstance(a, tuple) and len(a) == 3 + ("x: int" in signature) for a in drawn
+    )
 
 
 def test_options_are_validated_frozen_and_picklable() -> None:
@@ -176,7 +191,11 @@ def test_verifier_pickles_without_its_pool_and_no_code_needs_no_sandbox() -> Non
 
 
 def test_public_exports_are_complete() -> None:
-    public = {n for n in dir(code) if (not n.startswith("_") and n[0].isupper()) or n in (
-        "load_humaneval", "mutants", "parse_tests", "wrong_variant", "VERIFIER_VERSION")}
+    public = {
+        n
+        for n in dir(code)
+        if (not n.startswith("_") and n[0].isupper())
+        or n in ("load_humaneval", "mutants", "parse_tests", "wrong_variant", "VERIFIER_VERSION")
+    }
     assert public <= set(code.__all__)
     assert code.VERIFIER_VERSION.startswith("code-")

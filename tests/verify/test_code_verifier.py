@@ -18,10 +18,15 @@ SIGNATURE = "def clamp_sum(xs: list[int], cap: int) -> int:"
 GOOD = SIGNATURE + "\n    return min(sum(xs), cap)\n"
 # Right on small sums, wrong as soon as the sum reaches 50: the weak tests below never get there.
 BAD = SIGNATURE + "\n    s = sum(xs)\n    return s if s < 50 else cap\n"
-LOOP = "def clamp_sum(xs, cap):\n    t = 0\n    for x in xs:\n        t += x\n" \
-       "    return t if t <= cap else cap\n"
-WEAK = [{"args": [[1, 2], 10], "expected": 3}, {"args": [[4], 9], "expected": 4},
-        {"args": [[], 3], "expected": 0}]
+LOOP = (
+    "def clamp_sum(xs, cap):\n    t = 0\n    for x in xs:\n        t += x\n"
+    "    return t if t <= cap else cap\n"
+)
+WEAK = [
+    {"args": [[1, 2], 10], "expected": 3},
+    {"args": [[4], 9], "expected": 4},
+    {"args": [[], 3], "expected": 0},
+]
 WRONG_TEST = {"args": [[1], 0], "expected": 99}
 
 
@@ -94,12 +99,21 @@ def test_too_few_trusted_tests(cv: CodeVerifier) -> None:
 
 def test_weak_suite_is_flagged_by_mutation() -> None:
     require("bwrap")
-    source = "def grade(score: int) -> str:\n" + "".join(
-        f"    if score >= {bar}:\n        return {letter!r}\n"
-        for bar, letter in ((90, "A"), (80, "B"), (70, "C"))) + "    return 'F'\n"
+    source = (
+        "def grade(score: int) -> str:\n"
+        + "".join(
+            f"    if score >= {bar}:\n        return {letter!r}\n"
+            for bar, letter in ((90, "A"), (80, "B"), (70, "C"))
+        )
+        + "    return 'F'\n"
+    )
     only_a = [{"args": [s], "expected": "A"} for s in (95, 99, 100)]
-    every = [*only_a, {"args": [85], "expected": "B"}, {"args": [75], "expected": "C"},
-             {"args": [10], "expected": "F"}]
+    every = [
+        *only_a,
+        {"args": [85], "expected": "B"},
+        {"args": [75], "expected": "C"},
+        {"args": [10], "expected": "F"},
+    ]
     with CodeVerifier(CodeOptions(backend="bwrap", mutants=8, differential=False), 2) as cv:
         [weak] = cv.verify([source], only_a, "grade")
         [strong] = cv.verify([source], every, "grade")
@@ -111,8 +125,11 @@ def test_weak_suite_is_flagged_by_mutation() -> None:
 
 def test_stdin_stdout_cases(cv: CodeVerifier) -> None:
     program = "a, b = map(float, input().split())\nprint(a / b, '  ')\nprint()\n"
-    cases = [{"input": "1 3\n", "output": "0.333333333\n"}, {"input": "4 2", "output": "2.0"},
-             {"input": "9 3", "output": "3.0\n"}]
+    cases = [
+        {"input": "1 3\n", "output": "0.333333333\n"},
+        {"input": "4 2", "output": "2.0"},
+        {"input": "9 3", "output": "3.0\n"},
+    ]
     [v] = cv.verify([program], None, io_cases=cases)
     assert v.accepted, v.details
     [v] = cv.verify(["print('nope')\n"], None, io_cases=cases)
@@ -122,8 +139,11 @@ def test_stdin_stdout_cases(cv: CodeVerifier) -> None:
 def test_a_hang_is_a_timeout_not_a_wrong_answer() -> None:
     require("bwrap")
     hang = "def f(x):\n    while x >= 0:\n        pass\n    return x\n"
-    tests = [{"args": [-1], "expected": -1}, {"args": [1], "expected": 1},
-             {"args": [-2], "expected": -2}]
+    tests = [
+        {"args": [-1], "expected": -1},
+        {"args": [1], "expected": 1},
+        {"args": [-2], "expected": -2},
+    ]
     with CodeVerifier(CodeOptions(backend="bwrap", timeout_s=3, mutants=0), 1) as cv:
         [v] = cv.verify([hang], tests, "f")
     assert v.reason == "timeout"

@@ -28,16 +28,21 @@ def register(app: typer.Typer) -> None:
 def check_math(
     gold: Annotated[str | None, typer.Argument(help="Reference answer or solution text.")] = None,
     pred: Annotated[str | None, typer.Argument(help="Answer or solution text to judge.")] = None,
-    jsonl: Annotated[Path | None, typer.Option(
-        "--jsonl", help="File of JSON lines with 'gold' and 'pred' fields.")] = None,
-    workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=64, help="Worker processes.")] = 2,
-    audit: Annotated[bool, typer.Option(
-        "--audit", help="Also run math-verify on each pair and report disagreements.")] = False,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the full verdict as JSON.")] = False,
-    timeout_s: Annotated[float, typer.Option(
-        "--timeout", min=0.1, max=600, help="Seconds per check.")] = 2.0,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option("--jsonl", help="File of JSON lines with 'gold' and 'pred' fields."),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 2,
+    audit: Annotated[
+        bool,
+        typer.Option("--audit", help="Also run math-verify on each pair and report disagreements."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full verdict as JSON.")
+    ] = False,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=600, help="Seconds per check.")
+    ] = 2.0,
 ) -> None:
     """Decide whether PRED's final answer equals GOLD's (symbolically, never hanging)."""
     options = MathOptions(timeout_s=timeout_s)
@@ -93,14 +98,17 @@ def _check_file(path: Path, options: MathOptions, workers: int, audit: bool) -> 
 
 def _row(verdict: Verdict) -> dict[str, Any]:
     return {
-        "equivalent": verdict.accepted, "reason": verdict.reason,
+        "equivalent": verdict.accepted,
+        "reason": verdict.reason,
         "outcome": verdict.outcome.value,
-        "gold_answer": verdict.details.get("gold"), "pred_answer": verdict.details.get("pred"),
+        "gold_answer": verdict.details.get("gold"),
+        "pred_answer": verdict.details.get("pred"),
     }
 
 
-def _add_audit(rows: list[dict[str, Any]], pairs: list[tuple[str, str]], workers: int,
-               timeout_s: float) -> None:
+def _add_audit(
+    rows: list[dict[str, Any]], pairs: list[tuple[str, str]], workers: int, timeout_s: float
+) -> None:
     """Run math-verify on the same pairs (its own killable pool) and mark disagreements."""
     from verigen.verify.math.audit import math_verify_equal, require_math_verify, warm_math_verify
     from verigen.verify.math.worker import WorkerPool
@@ -120,5 +128,4 @@ def _add_audit(rows: list[dict[str, Any]], pairs: list[tuple[str, str]], workers
             disagreements += not row["agree"]
     finally:
         pool.close()
-    print(f"audit: {disagreements} of {len(rows)} pairs disagree with math-verify",
-          file=sys.stderr)
+    print(f"audit: {disagreements} of {len(rows)} pairs disagree with math-verify", file=sys.stderr)

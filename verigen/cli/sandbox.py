@@ -18,8 +18,10 @@ BACKENDS = ("auto", "docker", "bwrap")
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Run programs in the sandbox, build its image, check the machine.",
-                      no_args_is_help=True)
+    sub = typer.Typer(
+        help="Run programs in the sandbox, build its image, check the machine.",
+        no_args_is_help=True,
+    )
     sub.command("run")(run)
     sub.command("build")(build)
     sub.command("doctor")(doctor)
@@ -45,8 +47,11 @@ def run(
         raise InputError(f"cannot read {exc.filename}: {exc.strerror}") from exc
     limits = Limits(wall_s=timeout, memory_mb=memory)
     with open_sandbox(backend, workers=1, warm=limits) as sb:  # type: ignore[arg-type]
-        result = sb.run(Job(files={"main.py": source}, command=("python3", "main.py"),
-                            stdin=data, limits=limits))
+        result = sb.run(
+            Job(
+                files={"main.py": source}, command=("python3", "main.py"), stdin=data, limits=limits
+            )
+        )
     typer.echo(json.dumps(result.to_json_dict(), indent=2))
 
 

@@ -55,23 +55,37 @@ def verify(
     if backend not in ("auto", "docker", "bwrap"):
         raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
     data = _load(input_path)
-    needed = [solution_column, tests_column] if domain == "code" else [solution_column,
-                                                                      answer_column]
+    needed = (
+        [solution_column, tests_column] if domain == "code" else [solution_column, answer_column]
+    )
     missing = [c for c in needed if c not in data.column_names]
     if missing:
         raise InputError(f"{input_path}: no column {missing} (has {data.column_names})")
     started = time.perf_counter()
     if domain == "code":
-        options = CodeOptions(backend=backend, timeout_s=timeout_s,  # type: ignore[arg-type]
-                              memory_mb=memory_mb, min_tests=min_tests, mutants=mutants,
-                              seed=seed)
-        fn: Any = CodeBatchVerifier(options, workers, Columns(
-            solution=solution_column, tests=tests_column, entry_point=entry_point_column))
+        options = CodeOptions(
+            backend=backend,  # type: ignore[arg-type]  # checked against the literals above
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+            min_tests=min_tests,
+            mutants=mutants,
+            seed=seed,
+        )
+        fn: Any = CodeBatchVerifier(
+            options,
+            workers,
+            Columns(solution=solution_column, tests=tests_column, entry_point=entry_point_column),
+        )
     else:
         fn = _MathRows(workers, solution_column, answer_column)
     try:
-        result = data.map(fn, batched=True, batch_size=max(16, 8 * workers),
-                          load_from_cache_file=False, desc="verifying")
+        result = data.map(
+            fn,
+            batched=True,
+            batch_size=max(16, 8 * workers),
+            load_from_cache_file=False,
+            desc="verifying",
+        )
     finally:
         fn.close()
     elapsed = time.perf_counter() - started
@@ -90,16 +104,19 @@ class _MathRows:
     def __init__(self, workers: int, solution_column: str, answer_column: str) -> None:
         from verigen.verify.rewards import MathBatchVerifier
 
-        self._inner = MathBatchVerifier(workers=workers, completion_column=solution_column,
-                                        answer_column=answer_column)
+        self._inner = MathBatchVerifier(
+            workers=workers, completion_column=solution_column, answer_column=answer_column
+        )
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         got = self._inner(batch)
         outcome = got["verdict_outcome"]
         return {
             "verified": [None if o == "infra_error" else o == "accepted" for o in outcome],
-            "outcome": outcome, "reason": got["verdict_reason"],
-            "verdict_details": got["verdict_details"], "verifier_version": got["verifier_version"],
+            "outcome": outcome,
+            "reason": got["verdict_reason"],
+            "verdict_details": got["verdict_details"],
+            "verifier_version": got["verifier_version"],
         }
 
     def close(self) -> None:
@@ -134,8 +151,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
         if not isinstance(row, dict):
             raise InputError(f"{path}:{number}: expected a JSON object")
-        rows.append({k: json.dumps(v) if isinstance(v, list | dict) else v
-                     for k, v in row.items()})
+        rows.append({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     if not rows:
         raise InputError(f"{path}: no rows")
     return rows
@@ -146,9 +162,12 @@ def _summary(result: Any, elapsed: float) -> dict[str, Any]:
     reasons = Counter(result["reason"])
     rows = len(result)
     return {
-        "rows": rows, "verified": outcomes.get("accepted", 0),
-        "rejected": outcomes.get("rejected", 0), "infra_error": outcomes.get("infra_error", 0),
-        "reasons": dict(sorted(reasons.items())), "seconds": round(elapsed, 3),
+        "rows": rows,
+        "verified": outcomes.get("accepted", 0),
+        "rejected": outcomes.get("rejected", 0),
+        "infra_error": outcomes.get("infra_error", 0),
+        "reasons": dict(sorted(reasons.items())),
+        "seconds": round(elapsed, 3),
         "samples_per_s": round(rows / elapsed, 3) if elapsed > 0 else None,
     }
 

@@ -237,9 +237,14 @@ class CodeReward:
 
     __name__ = "verigen_code"
 
-    def __init__(self, options: CodeOptions | None = None, workers: int = 2,
-                 on_infra_error: InfraPolicy = "raise", tests_column: str = "tests",
-                 entry_point_column: str = "entry_point") -> None:
+    def __init__(
+        self,
+        options: CodeOptions | None = None,
+        workers: int = 2,
+        on_infra_error: InfraPolicy = "raise",
+        tests_column: str = "tests",
+        entry_point_column: str = "entry_point",
+    ) -> None:
         self.options = options or CodeOptions(mutants=0, differential=False, min_tests=1)
         self.workers = workers
         self.on_infra_error = on_infra_error
@@ -283,9 +288,16 @@ class CodeReward:
         todo = [i for i, d in enumerate(domains) if d == "code"]
         rewards: list[float | None] = [None] * len(completions)
         try:
-            verdicts = self.verifier().verify_many([
-                {"solutions": [code_of(completion_text(completions[i]))], "tests": tests[i],
-                 "entry_point": entries[i] or ""} for i in todo])
+            verdicts = self.verifier().verify_many(
+                [
+                    {
+                        "solutions": [code_of(completion_text(completions[i]))],
+                        "tests": tests[i],
+                        "entry_point": entries[i] or "",
+                    }
+                    for i in todo
+                ]
+            )
         except InfraError:
             if self.on_infra_error == "raise":
                 raise
@@ -299,8 +311,10 @@ class CodeReward:
         """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
         if verdict.outcome is Outcome.INFRA_ERROR:
             if self.on_infra_error == "raise":
-                raise InfraError(f"code verifier infra error: {verdict.reason} "
-                                 f"{verdict.details.get('infra_error') or ''}")
+                raise InfraError(
+                    f"code verifier infra error: {verdict.reason} "
+                    f"{verdict.details.get('infra_error') or ''}"
+                )
             self.infra_errors += 1
             return None
         return 1.0 if verdict.accepted else 0.0

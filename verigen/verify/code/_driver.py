@@ -62,8 +62,9 @@ def _child(path: str, entry: str, inputs: list[Any], timeout: float, out: int) -
     os._exit(0)
 
 
-def _collect(path: str, entry: str, inputs: list[Any], timeout: float, budget: float,
-             channel: int) -> list[Any]:
+def _collect(
+    path: str, entry: str, inputs: list[Any], timeout: float, budget: float, channel: int
+) -> list[Any]:
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -100,12 +101,20 @@ def main() -> None:
     channel = os.dup(1)
     os.dup2(2, 1)
     spec = json.loads(sys.stdin.read())
-    outputs = [_collect(path, spec["entry_point"], spec["inputs"], spec["call_timeout"],
-                        spec["deadline_s"], channel)
-               for path in spec["candidates"]]
+    outputs = [
+        _collect(
+            path,
+            spec["entry_point"],
+            spec["inputs"],
+            spec["call_timeout"],
+            spec["deadline_s"],
+            channel,
+        )
+        for path in spec["candidates"]
+    ]
     frame = json.dumps({"nonce": spec["nonce"], "outputs": outputs}).encode()
     while frame:
-        frame = frame[os.write(channel, frame):]
+        frame = frame[os.write(channel, frame) :]
 
 
 if __name__ == "__main__":

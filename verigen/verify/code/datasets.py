@@ -26,8 +26,16 @@ from verigen.records import Outcome, Verdict
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.verifier import CodeVerifier
 
-VERDICT_COLUMNS = ("verified", "outcome", "reason", "tests_passed", "tests_total",
-                   "mutation_score", "verdict_details", "verifier_version")
+VERDICT_COLUMNS = (
+    "verified",
+    "outcome",
+    "reason",
+    "tests_passed",
+    "tests_total",
+    "mutation_score",
+    "verdict_details",
+    "verifier_version",
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,9 @@ class Columns:
 class CodeBatchVerifier:
     """``dataset.map(CodeBatchVerifier(options), batched=True)``."""
 
-    def __init__(self, options: CodeOptions | None = None, workers: int = 2,
-                 columns: Columns | None = None) -> None:
+    def __init__(
+        self, options: CodeOptions | None = None, workers: int = 2, columns: Columns | None = None
+    ) -> None:
         self.options, self.workers = options or CodeOptions(), workers
         self.columns = columns or Columns()
         self._verifier: CodeVerifier | None = None
@@ -78,11 +87,23 @@ class CodeBatchVerifier:
             return batch.get(name) or [None] * size
 
         tasks = [
-            {"solutions": [sol], "tests": tests, "entry_point": entry or "",
-             "io_cases": io or None, "reference": ref or None, "signature": sig or None}
+            {
+                "solutions": [sol],
+                "tests": tests,
+                "entry_point": entry or "",
+                "io_cases": io or None,
+                "reference": ref or None,
+                "signature": sig or None,
+            }
             for sol, tests, entry, io, ref, sig in zip(
-                batch[c.solution], col(c.tests), col(c.entry_point), col(c.io_cases),
-                col(c.reference), col(c.signature), strict=True)
+                batch[c.solution],
+                col(c.tests),
+                col(c.entry_point),
+                col(c.io_cases),
+                col(c.reference),
+                col(c.signature),
+                strict=True,
+            )
         ]
         verdicts = [v[0] for v in self.verifier().verify_many(tasks)]
         return verdict_columns(verdicts)
@@ -97,8 +118,7 @@ def verdict_columns(verdicts: list[Verdict]) -> dict[str, list[Any]]:
         "tests_passed": [_int(v.details.get("tests_passed")) for v in verdicts],
         "tests_total": [_int(v.details.get("tests_total")) for v in verdicts],
         "mutation_score": [_float(v.details.get("mutation_score")) for v in verdicts],
-        "verdict_details": [json.dumps(v.details, sort_keys=True, default=str)
-                            for v in verdicts],
+        "verdict_details": [json.dumps(v.details, sort_keys=True, default=str) for v in verdicts],
         "verifier_version": [v.verifier_version for v in verdicts],
     }
 
@@ -108,5 +128,4 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -66,11 +66,17 @@ class Finding:
 
     def details(self) -> dict[str, Any]:
         return {
-            "seed": self.seed, "strategy": self.strategy, "examples": self.examples,
-            "jobs": self.jobs, "skipped": self.skipped, "disagreeing_inputs": self.disagreeing,
+            "seed": self.seed,
+            "strategy": self.strategy,
+            "examples": self.examples,
+            "jobs": self.jobs,
+            "skipped": self.skipped,
+            "disagreeing_inputs": self.disagreeing,
             "disagreements": self.disagreements,
-            "new_tests": [{"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]}
-                          for i, a, e in self.new_tests],
+            "new_tests": [
+                {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]}
+                for i, a, e in self.new_tests
+            ],
         }
 
 
@@ -87,9 +93,15 @@ class Differential:
     def __init__(self, pool: Callable[[], Pool], options: CodeOptions) -> None:
         self.pool, self.options = pool, options
 
-    def run(self, candidates: Sequence[str], weights: Sequence[int], anchor: int | None,
-            entry_point: str, strategy: SearchStrategy[tuple[Any, ...]], call_timeout: float
-            ) -> Finding:
+    def run(
+        self,
+        candidates: Sequence[str],
+        weights: Sequence[int],
+        anchor: int | None,
+        entry_point: str,
+        strategy: SearchStrategy[tuple[Any, ...]],
+        call_timeout: float,
+    ) -> Finding:
         found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
         inputs = _draw(strategy, self.options.examples, self.options.seed)
         found.examples = len(inputs)
@@ -97,18 +109,26 @@ class Differential:
         if outputs is None:
             return found
         cache = {_key(a): [o[j] for o in outputs] for j, a in enumerate(inputs)}
-        judged = [_judge([o[j] for o in outputs], weights, anchor, self.options.float_rel_tol)
-                  for j in range(len(inputs))]
+        judged = [
+            _judge([o[j] for o in outputs], weights, anchor, self.options.float_rel_tol)
+            for j in range(len(inputs))
+        ]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
         for j, verdict in enumerate(judged):
             found.disagreeing += bool(verdict.bad)
             if verdict.unresolved:
                 found.unresolved.update(verdict.bad)
             if verdict.bad and len(found.disagreements) < MAX_RECORDED:
-                found.disagreements.append({
-                    "input": _show(inputs[j]), "candidates": list(verdict.bad),
-                    "expected": None if verdict.expected is None else _show_out(verdict.expected),
-                    "got": [_show_out(o[j]) for o in outputs]})
+                found.disagreements.append(
+                    {
+                        "input": _show(inputs[j]),
+                        "candidates": list(verdict.bad),
+                        "expected": None
+                        if verdict.expected is None
+                        else _show_out(verdict.expected),
+                        "got": [_show_out(o[j]) for o in outputs],
+                    }
+                )
         if not hits:
             return found
         runs = 0
@@ -132,9 +152,15 @@ class Differential:
         self._add_tests(found, ordered, cache, weights, anchor, shrunk)
         return found
 
-    def _add_tests(self, found: Finding, ordered: list[tuple[Any, ...]],
-                   cache: dict[str, list[Outcome]], weights: Sequence[int], anchor: int | None,
-                   shrunk: tuple[Any, ...] | None) -> None:
+    def _add_tests(
+        self,
+        found: Finding,
+        ordered: list[tuple[Any, ...]],
+        cache: dict[str, list[Outcome]],
+        weights: Sequence[int],
+        anchor: int | None,
+        shrunk: tuple[Any, ...] | None,
+    ) -> None:
         seen: set[str] = set()
         for args in ordered:
             key = _key(args)
@@ -148,8 +174,14 @@ class Differential:
                 test_id = f"diff:{len(found.new_tests)}{'-shrunk' if args is shrunk else ''}"
                 found.new_tests.append((test_id, tuple(args), value))
 
-    def _outputs(self, candidates: Sequence[str], entry_point: str, inputs: list[Any],
-                 call_timeout: float, found: Finding) -> list[list[Outcome]] | None:
+    def _outputs(
+        self,
+        candidates: Sequence[str],
+        entry_point: str,
+        inputs: list[Any],
+        call_timeout: float,
+        found: Finding,
+    ) -> list[list[Outcome]] | None:
         """Outcomes per candidate per input from one job (retried on sandbox errors); None,
         with ``skipped`` or ``infra_error`` set on ``found``, when there are none."""
         budget = min(self.options.timeout_s * 3, 60.0)
@@ -157,15 +189,22 @@ class Differential:
             if attempt:
                 time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
             nonce = new_nonce()
-            spec = {"nonce": nonce, "entry_point": entry_point, "call_timeout": call_timeout,
-                    "candidates": [f"cand_{i}.py" for i in range(len(candidates))],
-                    "inputs": [codec.encode(list(a)) for a in inputs],
-                    "deadline_s": (budget - 2) / max(len(candidates), 1)}
+            spec = {
+                "nonce": nonce,
+                "entry_point": entry_point,
+                "call_timeout": call_timeout,
+                "candidates": [f"cand_{i}.py" for i in range(len(candidates))],
+                "inputs": [codec.encode(list(a)) for a in inputs],
+                "deadline_s": (budget - 2) / max(len(candidates), 1),
+            }
             files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(candidates)}
             files.update(_driver_files())
-            job = Job(files=files, command=("python3", "-I", "_vd/driver.py"),
-                      stdin=json.dumps(spec).encode(),
-                      limits=Limits(wall_s=budget, memory_mb=self.options.memory_mb))
+            job = Job(
+                files=files,
+                command=("python3", "-I", "_vd/driver.py"),
+                stdin=json.dumps(spec).encode(),
+                limits=Limits(wall_s=budget, memory_mb=self.options.memory_mb),
+            )
             found.jobs += 1
             try:
                 result = self.pool().run(job)
@@ -181,12 +220,16 @@ class Differential:
             try:
                 frame = json.loads(result.stdout_bytes)
                 outputs = frame["outputs"]
-                if frame["nonce"] != nonce or len(outputs) != len(candidates) or any(
-                        len(o) != len(inputs) for o in outputs):
+                if (
+                    frame["nonce"] != nonce
+                    or len(outputs) != len(candidates)
+                    or any(len(o) != len(inputs) for o in outputs)
+                ):
                     raise ValueError("foreign or incomplete frame")
             except (ValueError, KeyError, TypeError) as exc:
-                found.skipped = f"the differential job gave no usable frame ({result.status}: " \
-                                f"{exc})"
+                found.skipped = (
+                    f"the differential job gave no usable frame ({result.status}: {exc})"
+                )
                 return None
             return [list(o) for o in outputs]
         return None
@@ -200,13 +243,21 @@ def _driver_files() -> dict[str, str]:
 
 
 def _settings(examples: int, phases: list[Phase]) -> settings:
-    return settings(database=None, deadline=None, max_examples=max(examples, 1), phases=phases,
-                    suppress_health_check=list(HealthCheck), derandomize=False,
-                    verbosity=Verbosity.quiet, print_blob=False)
+    return settings(
+        database=None,
+        deadline=None,
+        max_examples=max(examples, 1),
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
 
 
-def _draw(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int
-          ) -> list[tuple[Any, ...]]:
+def _draw(
+    strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int
+) -> list[tuple[Any, ...]]:
     """``examples`` distinct inputs, in the order Hypothesis generates them for ``seed``."""
     drawn: dict[str, tuple[Any, ...]] = {}
 
@@ -218,8 +269,12 @@ def _draw(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int
     return list(drawn.values())
 
 
-def _shrink(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int,
-            disagree: Callable[[tuple[Any, ...]], bool]) -> tuple[Any, ...] | None:
+def _shrink(
+    strategy: SearchStrategy[tuple[Any, ...]],
+    examples: int,
+    seed: int,
+    disagree: Callable[[tuple[Any, ...]], bool],
+) -> tuple[Any, ...] | None:
     """Replay generation with the same seed until the first disagreement, then let Hypothesis
     shrink it; the last failing call is its minimal example (it replays that one last)."""
     last: list[tuple[Any, ...]] = []
@@ -232,12 +287,13 @@ def _shrink(strategy: SearchStrategy[tuple[Any, ...]], examples: int, seed: int,
     test = given(strategy)(check)
     # the run raises the disagreement we asked Hypothesis to find and shrink
     with _HYPOTHESIS, contextlib.suppress(Exception):
-            hypothesis_seed(seed)(_settings(examples, [Phase.generate, Phase.shrink])(test))()
+        hypothesis_seed(seed)(_settings(examples, [Phase.generate, Phase.shrink])(test))()
     return last[-1] if last else None
 
 
-def _judge(outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, tol: float
-           ) -> _Judged:
+def _judge(
+    outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, tol: float
+) -> _Judged:
     expected: Outcome | None = outs[anchor] if anchor is not None else None
     if anchor is None:
         groups: list[tuple[Outcome, int]] = []
@@ -253,8 +309,9 @@ def _judge(outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, 
             return _Judged(None, tuple(range(len(outs))) if len(groups) > 1 else (), True)
     if expected is None or "v" not in expected:
         return _Judged(None, (), False)  # the anchor raised or hung: outside the contract
-    return _Judged(expected, tuple(c for c, o in enumerate(outs) if not _same(o, expected, tol)),
-                   False)
+    return _Judged(
+        expected, tuple(c for c, o in enumerate(outs) if not _same(o, expected, tol)), False
+    )
 
 
 def _same(a: Outcome, b: Outcome, tol: float) -> bool:

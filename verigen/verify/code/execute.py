@@ -46,8 +46,11 @@ class Run:
     def timed_out(self) -> bool:
         """Every failure is a timeout (a hang, not a wrong answer)."""
         bad = [t for t in self.outcomes.values() if t.outcome != "passed"]
-        return bool(bad) and all(t.outcome in ("timeout", "missing") for t in bad) and (
-            any(t.outcome == "timeout" for t in bad) or "timeout" in self.note)
+        return (
+            bool(bad)
+            and all(t.outcome in ("timeout", "missing") for t in bad)
+            and (any(t.outcome == "timeout" for t in bad) or "timeout" in self.note)
+        )
 
 
 class Executor:
@@ -60,8 +63,13 @@ class Executor:
     def limits(self, wall_s: float | None = None) -> Limits:
         return Limits(wall_s=wall_s or self.options.timeout_s, memory_mb=self.options.memory_mb)
 
-    def run(self, sources: Sequence[str], plan: TestPlan, call_timeout: float | None = None,
-            wall_s: float | None = None) -> list[Run]:
+    def run(
+        self,
+        sources: Sequence[str],
+        plan: TestPlan,
+        call_timeout: float | None = None,
+        wall_s: float | None = None,
+    ) -> list[Run]:
         """Each source against the whole plan, in input order (identical sources run once)."""
         unique = list(dict.fromkeys(sources))
         runs: dict[int, Run] = {}
@@ -77,8 +85,9 @@ class Executor:
         by_source = {src: runs[i] for i, src in enumerate(unique)}
         return [by_source[s] for s in sources]
 
-    def _once(self, sources: list[str], plan: TestPlan, call_timeout: float | None,
-              wall_s: float | None) -> list[Run]:
+    def _once(
+        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+    ) -> list[Run]:
         try:
             return self._submit(sources, plan, call_timeout, wall_s)
         except SandboxError:
@@ -87,14 +96,20 @@ class Executor:
             why = f"the sandbox raised {type(exc).__name__}: {exc}"[:500]
             return [Run(infra_error=why) for _ in sources]
 
-    def _submit(self, sources: list[str], plan: TestPlan, call_timeout: float | None,
-                wall_s: float | None) -> list[Run]:
+    def _submit(
+        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+    ) -> list[Run]:
         limits = self.limits(wall_s)
         suites, ids = plan.suites()
-        io_futures = [[self.pool().submit(_io_job(src, case.input, limits)) for _, case in plan.io]
-                      for src in sources]
-        reports = (self.pool().run_tests_many([(s, suites) for s in sources], limits, call_timeout)
-                   if suites else [None] * len(sources))
+        io_futures = [
+            [self.pool().submit(_io_job(src, case.input, limits)) for _, case in plan.io]
+            for src in sources
+        ]
+        reports = (
+            self.pool().run_tests_many([(s, suites) for s in sources], limits, call_timeout)
+            if suites
+            else [None] * len(sources)
+        )
         runs = []
         for report, futures in zip(reports, io_futures, strict=True):
             outcomes: dict[str, TestOutcome] = {}
@@ -104,8 +119,9 @@ class Executor:
                 note, wall = ("" if report.passed else report.reason), report.result.wall_s
                 infra = report.result.error if report.infra_error else ""
             for (test_id, case), future in zip(plan.io, futures, strict=True):
-                outcome, error = _io_outcome(test_id, future, case.output,
-                                             self.options.float_rel_tol)
+                outcome, error = _io_outcome(
+                    test_id, future, case.output, self.options.float_rel_tol
+                )
                 outcomes[test_id] = outcome
                 infra = infra or error
                 wall += outcome.time_s
@@ -114,12 +130,17 @@ class Executor:
 
 
 def _io_job(source: str, stdin: str, limits: Limits) -> Job:
-    return Job(files={SOLUTION_FILE: source}, command=("python3", "-I", SOLUTION_FILE),
-               stdin=stdin.encode(), limits=limits)
+    return Job(
+        files={SOLUTION_FILE: source},
+        command=("python3", "-I", SOLUTION_FILE),
+        stdin=stdin.encode(),
+        limits=limits,
+    )
 
 
-def _io_outcome(test_id: str, future: Future[Result], expected: str, rel_tol: float
-                ) -> tuple[TestOutcome, str]:
+def _io_outcome(
+    test_id: str, future: Future[Result], expected: str, rel_tol: float
+) -> tuple[TestOutcome, str]:
     result = future.result()
     if result.status is Status.SANDBOX_ERROR:
         return TestOutcome(test_id, "missing", result.error), result.error or "sandbox error"
@@ -130,6 +151,7 @@ def _io_outcome(test_id: str, future: Future[Result], expected: str, rel_tol: fl
         return TestOutcome(test_id, "error", f"{result.status}: {tail}", result.wall_s), ""
     if result.stdout_truncated or not same_output(result.stdout, expected, rel_tol):
         got = result.stdout[:200]
-        return TestOutcome(test_id, "failed", f"expected {expected[:200]!r}, got {got!r}",
-                           result.wall_s), ""
+        return TestOutcome(
+            test_id, "failed", f"expected {expected[:200]!r}, got {got!r}", result.wall_s
+        ), ""
     return TestOutcome(test_id, "passed", "", result.wall_s), ""

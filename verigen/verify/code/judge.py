@@ -78,20 +78,38 @@ class _State:
         out = []
         for i in range(len(self.task.solutions)):
             outcome, reason, extra = self.verdicts.get(i, (Outcome.ACCEPTED, "accepted", {}))
-            details = {**self.shared, **self.common, **per_solution.get(i, {}), **extra,
-                       "solution_index": i, "timings": {"problem_s": round(elapsed, 4)}}
-            out.append(Verdict(outcome=outcome, reason=reason, details=details, verifier="code",
-                               verifier_version=VERIFIER_VERSION, duration_s=elapsed))
+            details = {
+                **self.shared,
+                **self.common,
+                **per_solution.get(i, {}),
+                **extra,
+                "solution_index": i,
+                "timings": {"problem_s": round(elapsed, 4)},
+            }
+            out.append(
+                Verdict(
+                    outcome=outcome,
+                    reason=reason,
+                    details=details,
+                    verifier="code",
+                    verifier_version=VERIFIER_VERSION,
+                    duration_s=elapsed,
+                )
+            )
         return out
 
 
-def judge(task: Task, options: CodeOptions, ex: Executor, diff: Differential,
-          common: dict[str, Any]) -> list[Verdict]:
+def judge(
+    task: Task, options: CodeOptions, ex: Executor, diff: Differential, common: dict[str, Any]
+) -> list[Verdict]:
     """Verdicts for every solution of ``task``; ``common`` (backend, sandbox version) is read
     after the first run, when the pool is open."""
     state = _State(task, options, common)
-    state.settle([i for i, s in enumerate(task.solutions) if s is None or not s.strip()],
-                 Outcome.REJECTED, "no_code")
+    state.settle(
+        [i for i, s in enumerate(task.solutions) if s is None or not s.strip()],
+        Outcome.REJECTED,
+        "no_code",
+    )
     if not state.open():
         return state.build({})
     try:
@@ -100,8 +118,9 @@ def judge(task: Task, options: CodeOptions, ex: Executor, diff: Differential,
         state.settle(state.open(), Outcome.REJECTED, "invalid_tests", error=str(exc))
         return state.build({})
     if len(plan.ids) < options.min_tests:
-        state.settle(state.open(), Outcome.REJECTED, "too_few_trusted_tests",
-                     tests_total=len(plan.ids))
+        state.settle(
+            state.open(), Outcome.REJECTED, "too_few_trusted_tests", tests_total=len(plan.ids)
+        )
         return state.build({})
     return _run(state, plan, ex, diff)
 
@@ -143,8 +162,14 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
     return state.build(per)
 
 
-def _differential(state: _State, plan: TestPlan, diff: Differential, ex: Executor,
-                  call_timeout: float, per: dict[int, dict[str, Any]]) -> TestPlan:
+def _differential(
+    state: _State,
+    plan: TestPlan,
+    diff: Differential,
+    ex: Executor,
+    call_timeout: float,
+    per: dict[int, dict[str, Any]],
+) -> TestPlan:
     task, options = state.task, state.options
     survivors = state.open()
     distinct = list(dict.fromkeys(str(task.solutions[i]) for i in survivors))
@@ -153,25 +178,37 @@ def _differential(state: _State, plan: TestPlan, diff: Differential, ex: Executo
         return plan
     try:
         strategy = task.strategy or strategies.arguments(
-            task.signature or task.reference or distinct[0], task.entry_point)
+            task.signature or task.reference or distinct[0], task.entry_point
+        )
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
         return plan
     weights = [sum(str(task.solutions[i]) == s for i in survivors) for s in distinct]
     anchor = len(distinct) if task.reference else None
-    found = diff.run(candidates, weights + ([1] if task.reference else []), anchor,
-                     task.entry_point, strategy, min(call_timeout, options.timeout_s))
+    found = diff.run(
+        candidates,
+        weights + ([1] if task.reference else []),
+        anchor,
+        task.entry_point,
+        strategy,
+        min(call_timeout, options.timeout_s),
+    )
     state.common["differential"] = found.details()
     if found.infra_error:
         state.settle(survivors, Outcome.INFRA_ERROR, "sandbox_error", error=found.infra_error)
         return plan
     lost = {distinct[c] for c in found.unresolved if c < len(distinct)}
-    state.settle([i for i in survivors if task.solutions[i] in lost], Outcome.REJECTED,
-                 "unresolved_disagreement")
+    state.settle(
+        [i for i in survivors if task.solutions[i] in lost],
+        Outcome.REJECTED,
+        "unresolved_disagreement",
+    )
     if not found.new_tests:
         return plan
-    shown = {t[0]: {"args": repr(t[1])[:300], "expected": repr(t[2])[:300], "from": "hypothesis"}
-             for t in found.new_tests}
+    shown = {
+        t[0]: {"args": repr(t[1])[:300], "expected": repr(t[2])[:300], "from": "hypothesis"}
+        for t in found.new_tests
+    }
     grown = plan.with_exact(found.new_tests, options.float_rel_tol, shown)
     new_ids = [t[0] for t in found.new_tests]
     state.common["tests_added"] = new_ids
@@ -179,7 +216,8 @@ def _differential(state: _State, plan: TestPlan, diff: Differential, ex: Executo
     reruns = ex.run([str(task.solutions[i]) for i in checked], grown.keep(new_ids), call_timeout)
     for i, run in zip(checked, reruns, strict=True):
         per.setdefault(i, {})["differential_tests"] = {
-            k: v.outcome for k, v in run.outcomes.items()}
+            k: v.outcome for k, v in run.outcomes.items()
+        }
         if run.infra_error:
             state.settle([i], Outcome.INFRA_ERROR, "sandbox_error", error=run.infra_error)
         elif not run.passes_all():
@@ -198,8 +236,9 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
     if not found:
         state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
         return
-    runs = ex.run([m.source for m in found], plan, per_test_limit(anchor, options),
-                  job_limit(anchor, options))
+    runs = ex.run(
+        [m.source for m in found], plan, per_test_limit(anchor, options), job_limit(anchor, options)
+    )
     broken = next((r.infra_error for r in runs if r.infra_error), "")
     if broken:
         state.settle(accepted, Outcome.INFRA_ERROR, "sandbox_error", error=broken)
@@ -208,27 +247,47 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
     score = sum(killed) / len(found)
     state.common["mutation_score"] = round(score, 4)
     state.common["mutation"] = {
-        "score": round(score, 4), "killed": sum(killed), "total": len(found),
-        "survivors": [{"kind": m.kind, "line": m.line}
-                      for m, k in zip(found, killed, strict=True) if not k],
+        "score": round(score, 4),
+        "killed": sum(killed),
+        "total": len(found),
+        "survivors": [
+            {"kind": m.kind, "line": m.line} for m, k in zip(found, killed, strict=True) if not k
+        ],
     }
     if score < options.min_mutation_score:
         state.settle(accepted, Outcome.REJECTED, "weak_tests")
 
 
-def _trust_details(plan: TestPlan, trust: Trust, runs: Sequence[Run], todo: Sequence[int],
-                   call_timeout: float, options: CodeOptions) -> dict[str, Any]:
+def _trust_details(
+    plan: TestPlan,
+    trust: Trust,
+    runs: Sequence[Run],
+    todo: Sequence[int],
+    call_timeout: float,
+    options: CodeOptions,
+) -> dict[str, Any]:
     return {
-        "trust": {"anchor": trust.anchor, "note": trust.note,
-                  "consensus": None if trust.agreement is None else
-                  [todo[m] for m in trust.agreement.members]},
+        "trust": {
+            "anchor": trust.anchor,
+            "note": trust.note,
+            "consensus": None
+            if trust.agreement is None
+            else [todo[m] for m in trust.agreement.members],
+        },
         "tests_trusted": list(trust.kept),
-        "dropped_tests": {i: {"why": why, "test": plan.shown.get(i)}
-                          for i, why in trust.dropped.items()},
-        "pass_matrix": {"tests": plan.ids, "solutions": list(todo),
-                        "rows": pass_matrix(runs, plan.ids)},
-        "limits": {"timeout_s": options.timeout_s, "call_timeout_s": round(call_timeout, 4),
-                   "memory_mb": options.memory_mb},
+        "dropped_tests": {
+            i: {"why": why, "test": plan.shown.get(i)} for i, why in trust.dropped.items()
+        },
+        "pass_matrix": {
+            "tests": plan.ids,
+            "solutions": list(todo),
+            "rows": pass_matrix(runs, plan.ids),
+        },
+        "limits": {
+            "timeout_s": options.timeout_s,
+            "call_timeout_s": round(call_timeout, 4),
+            "memory_mb": options.memory_mb,
+        },
     }
 
 
@@ -237,7 +296,15 @@ def _run_details(run: Run, kept: Sequence[str]) -> dict[str, Any]:
     return {
         "tests_passed": sum(t.outcome == "passed" for t in trusted),
         "tests_total": len(kept),
-        "tests_run": [{"id": i, "outcome": t.outcome, "message": t.message[:300],
-                       "time_s": round(t.time_s, 5)} for i, t in run.outcomes.items()],
-        "run_note": run.note[:300], "infra_error": run.infra_error,
+        "tests_run": [
+            {
+                "id": i,
+                "outcome": t.outcome,
+                "message": t.message[:300],
+                "time_s": round(t.time_s, 5),
+            }
+            for i, t in run.outcomes.items()
+        ],
+        "run_note": run.note[:300],
+        "infra_error": run.infra_error,
     }

@@ -24,9 +24,16 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.LtE: ast.Gt, ast.Gt: ast.LtE,
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
-    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.LtE: ast.Gt,
+    ast.Gt: ast.LtE,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
 }
 _ARITH: dict[type[ast.operator], type[ast.operator]] = {ast.Add: ast.Sub, ast.Sub: ast.Add}
 
@@ -67,8 +74,12 @@ class _Mutator(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        if (isinstance(node.func, ast.Name) and node.func.id == "range" and node.args
-                and self._hit("off_by_one", node)):
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "range"
+            and node.args
+            and self._hit("off_by_one", node)
+        ):
             stop = 0 if len(node.args) == 1 else 1
             node.args[stop] = _plus_one(node.args[stop])
         return node
@@ -76,9 +87,12 @@ class _Mutator(ast.NodeTransformer):
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         self.generic_visit(node)
         index = node.slice
-        if (isinstance(node.ctx, ast.Load) and not isinstance(index, ast.Slice | ast.Tuple)
-                and not (isinstance(index, ast.Constant) and isinstance(index.value, str))
-                and self._hit("off_by_one", node)):
+        if (
+            isinstance(node.ctx, ast.Load)
+            and not isinstance(index, ast.Slice | ast.Tuple)
+            and not (isinstance(index, ast.Constant) and isinstance(index.value, str))
+            and self._hit("off_by_one", node)
+        ):
             node.slice = _plus_one(node.slice)
         return node
 

@@ -45,8 +45,10 @@ def arguments(source: str, entry_point: str) -> SearchStrategy[tuple[object, ...
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise Unsupported(f"signature does not parse: {exc}") from exc
-    fn = next((n for n in ast.walk(tree)
-               if isinstance(n, ast.FunctionDef) and n.name == entry_point), None)
+    fn = next(
+        (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == entry_point),
+        None,
+    )
     if fn is None:
         raise Unsupported(f"no def {entry_point}(...) found")
     a = fn.args

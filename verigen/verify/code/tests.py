@@ -36,7 +36,7 @@ from verigen.sandbox import TestOutcome, TestSuite
 from verigen.sandbox.harness.runner import plan
 
 # Set-up for JSON cases: runs in the harness's test process, on plain data the proxy returned.
-_JSON_PRELUDE = '''
+_JSON_PRELUDE = """
 import json as _verigen_json
 import math as _verigen_math
 
@@ -78,7 +78,7 @@ def _verigen_expect(got, exp, tol, exact=False):
     if not (_verigen_exact if exact else _verigen_same)(got, exp, tol):
         raise AssertionError(f"expected {exp!r}, got {got!r}"[:500])
     return True
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -128,16 +128,25 @@ class TestPlan:
             check=self.check if "check" in kept else "",
         )
 
-    def with_exact(self, cases: Sequence[tuple[str, tuple[Any, ...], Any]], rel_tol: float,
-                   shown: Mapping[str, Any]) -> TestPlan:
+    def with_exact(
+        self,
+        cases: Sequence[tuple[str, tuple[Any, ...], Any]],
+        rel_tol: float,
+        shown: Mapping[str, Any],
+    ) -> TestPlan:
         """Add ``(id, args, expected)`` cases compared type for type; args and expected must be
         plain literals (``ast.literal_eval`` gives them back), which the caller checks."""
         nodes = list(self.nodes)
         if not any(n.source == _JSON_PRELUDE for n in nodes):
             nodes.insert(0, Node(_JSON_PRELUDE))
         for test_id, args, expected in cases:
-            nodes.append(Node(f"assert _verigen_expect({self.entry_point}(*{args!r}), "
-                              f"{expected!r}, {rel_tol!r}, exact=True)", (test_id,)))
+            nodes.append(
+                Node(
+                    f"assert _verigen_expect({self.entry_point}(*{args!r}), "
+                    f"{expected!r}, {rel_tol!r}, exact=True)",
+                    (test_id,),
+                )
+            )
         return replace(self, nodes=tuple(nodes), shown={**self.shown, **shown})
 
     def suites(self) -> tuple[list[TestSuite], list[list[str]]]:
@@ -157,15 +166,20 @@ class TestPlan:
         return suites, ids
 
 
-def outcomes_by_id(ids: list[list[str]], tests: tuple[tuple[TestOutcome, ...], ...]
-                   ) -> dict[str, TestOutcome]:
+def outcomes_by_id(
+    ids: list[list[str]], tests: tuple[tuple[TestOutcome, ...], ...]
+) -> dict[str, TestOutcome]:
     """The harness's per-suite outcomes keyed by our ids (positions match ``suites()``)."""
-    return {i: t for suite_ids, suite in zip(ids, tests, strict=True)
-            for i, t in zip(suite_ids, suite, strict=True)}
+    return {
+        i: t
+        for suite_ids, suite in zip(ids, tests, strict=True)
+        for i, t in zip(suite_ids, suite, strict=True)
+    }
 
 
-def parse_tests(tests: Any, entry_point: str, io_cases: Any = None,
-                float_rel_tol: float = 1e-9) -> TestPlan:
+def parse_tests(
+    tests: Any, entry_point: str, io_cases: Any = None, float_rel_tol: float = 1e-9
+) -> TestPlan:
     """Any accepted format (see the module docstring) → a ``TestPlan``; ``InputError`` when the
     tests cannot be understood (the caller turns that into rejected ``invalid_tests``)."""
     plan_ = TestPlan(entry_point=entry_point)
@@ -200,9 +214,11 @@ def _from_cases(cases: list[Any], entry_point: str, tol: float) -> TestPlan:
             if not isinstance(args, list) or not isinstance(kwargs, Mapping):
                 raise InputError(f"test case {i}: args must be a list and kwargs an object")
             data = [json.dumps(v) for v in (args, dict(kwargs), case.get("expected"))]
-            source = (f"assert _verigen_expect({entry_point}(*_verigen_json.loads({data[0]!r}), "
-                      f"**_verigen_json.loads({data[1]!r})), _verigen_json.loads({data[2]!r}), "
-                      f"{tol!r})")
+            source = (
+                f"assert _verigen_expect({entry_point}(*_verigen_json.loads({data[0]!r}), "
+                f"**_verigen_json.loads({data[1]!r})), _verigen_json.loads({data[2]!r}), "
+                f"{tol!r})"
+            )
             nodes.append(Node(source, (f"case:{i}",)))
             shown[f"case:{i}"] = dict(case)
         elif "input" in case and "output" in case:
@@ -220,11 +236,18 @@ def _from_code(code: str, entry_point: str) -> TestPlan:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise InputError(f"test code does not parse: {exc}") from exc
-    check = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "check"
-                  and n.args.args), None)
+    check = next(
+        (
+            n
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef) and n.name == "check" and n.args.args
+        ),
+        None,
+    )
     if check is not None and entry_point:
-        return _hoist_check(tree, check, entry_point) or TestPlan(entry_point, check=code,
-                                                                   shown={"check": code})
+        return _hoist_check(tree, check, entry_point) or TestPlan(
+            entry_point, check=code, shown={"check": code}
+        )
     nodes = [Node(ast.unparse(n), _ids_of(n)) for n in tree.body]
     shown = {i: n.source for n in nodes for i in n.ids}
     return TestPlan(entry_point=entry_point, nodes=tuple(nodes), shown=shown)
@@ -239,15 +262,17 @@ def _ids_of(node: ast.stmt) -> tuple[str, ...]:
     if isinstance(node, ast.ClassDef) and any(
         ast.unparse(b).endswith("TestCase") for b in node.bases
     ):
-        return tuple(f"{node.name}.{m.name}" for m in node.body
-                     if isinstance(m, ast.FunctionDef) and m.name.startswith("test"))
+        return tuple(
+            f"{node.name}.{m.name}"
+            for m in node.body
+            if isinstance(m, ast.FunctionDef) and m.name.startswith("test")
+        )
     return ()
 
 
 def _hoist_check(tree: ast.Module, check: ast.FunctionDef, entry_point: str) -> TestPlan | None:
     """``def check(candidate): ...`` → top-level tests calling ``entry_point`` directly."""
-    nodes = [Node(ast.unparse(n)) for n in tree.body
-             if n is not check and not _calls_check(n)]
+    nodes = [Node(ast.unparse(n)) for n in tree.body if n is not check and not _calls_check(n)]
     nodes.append(Node(f"{check.args.args[0].arg} = {entry_point}"))
     for stmt in check.body:
         if isinstance(stmt, ast.Assert):
@@ -258,8 +283,9 @@ def _hoist_check(tree: ast.Module, check: ast.FunctionDef, entry_point: str) -> 
             return None
         elif any(isinstance(n, ast.Assert) for n in ast.walk(stmt)):
             body = ast.unparse(stmt).replace("\n", "\n    ")
-            nodes.append(Node(f"def test_check_{stmt.lineno}():\n    {body}",
-                              (f"check:{stmt.lineno}",)))
+            nodes.append(
+                Node(f"def test_check_{stmt.lineno}():\n    {body}", (f"check:{stmt.lineno}",))
+            )
         else:
             nodes.append(Node(ast.unparse(stmt)))
     if not any(n.ids for n in nodes):
@@ -269,8 +295,12 @@ def _hoist_check(tree: ast.Module, check: ast.FunctionDef, entry_point: str) -> 
 
 
 def _calls_check(node: ast.stmt) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name) and node.value.func.id == "check")
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "check"
+    )
 
 
 def _keep_node(node: Node, kept: set[str]) -> Node | None:
@@ -280,9 +310,15 @@ def _keep_node(node: Node, kept: set[str]) -> Node | None:
         return None
     cls = ast.parse(node.source).body[0]  # a TestCase class losing some of its methods
     assert isinstance(cls, ast.ClassDef)
-    cls.body = [m for m in cls.body if not (isinstance(m, ast.FunctionDef)
-                                            and f"{cls.name}.{m.name}" in node.ids
-                                            and f"{cls.name}.{m.name}" not in kept)]
+    cls.body = [
+        m
+        for m in cls.body
+        if not (
+            isinstance(m, ast.FunctionDef)
+            and f"{cls.name}.{m.name}" in node.ids
+            and f"{cls.name}.{m.name}" not in kept
+        )
+    ]
     return Node(ast.unparse(cls), tuple(i for i in node.ids if i in kept))
 
 

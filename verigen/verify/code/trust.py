@@ -50,13 +50,22 @@ def by_consensus(runs: Sequence[Run], ids: Sequence[str], options: CodeOptions) 
     if group is None:
         return Trust(tuple(ids), note="no solution passes any test")
     if len(group.members) < options.min_consensus:
-        return Trust(tuple(ids), note=f"largest agreement: {len(group.members)} solution(s), "
-                                      f"below min_consensus={options.min_consensus}",
-                     agreement=group)
-    dropped = {i: f"contradicts the consensus of {len(group.members)} solutions"
-               for i in ids if i not in group.passed}
+        return Trust(
+            tuple(ids),
+            note=f"largest agreement: {len(group.members)} solution(s), "
+            f"below min_consensus={options.min_consensus}",
+            agreement=group,
+        )
+    dropped = {
+        i: f"contradicts the consensus of {len(group.members)} solutions"
+        for i in ids
+        if i not in group.passed
+    }
     if len(dropped) > options.max_dropped_fraction * len(ids):
-        return Trust(tuple(ids), note=f"the consensus would drop {len(dropped)} of {len(ids)} "
-                                      "tests: not trusted to overrule them", agreement=group)
-    return Trust(tuple(i for i in ids if i not in dropped), dropped, "consensus",
-                 agreement=group)
+        return Trust(
+            tuple(ids),
+            note=f"the consensus would drop {len(dropped)} of {len(ids)} "
+            "tests: not trusted to overrule them",
+            agreement=group,
+        )
+    return Trust(tuple(i for i in ids if i not in dropped), dropped, "consensus", agreement=group)

@@ -50,8 +50,12 @@ class CodeVerifier:
     def __enter__(self) -> CodeVerifier:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def pool(self) -> Pool:
@@ -59,12 +63,15 @@ class CodeVerifier:
         set-up problem, reported once, rather than one infra error per sample)."""
         with self._lock:
             if self._pool is None:
-                spec = SandboxSpec(self.options.backend, self.workers,
-                                   warm=Limits(wall_s=self.options.timeout_s,
-                                               memory_mb=self.options.memory_mb))
+                spec = SandboxSpec(
+                    self.options.backend,
+                    self.workers,
+                    warm=Limits(wall_s=self.options.timeout_s, memory_mb=self.options.memory_mb),
+                )
                 self._pool = spec.open()
-                self._common.update(backend=self._pool.backend,
-                                    sandbox_version=_sandbox_version(self._pool.backend))
+                self._common.update(
+                    backend=self._pool.backend, sandbox_version=_sandbox_version(self._pool.backend)
+                )
             return self._pool
 
     def close(self) -> None:
@@ -80,24 +87,42 @@ class CodeVerifier:
             with contextlib.suppress(Exception):
                 pool.close()
 
-    def verify(self, solutions: Sequence[str | None], tests: Any, entry_point: str = "",
-               signature: str | None = None, reference: str | None = None,
-               io_cases: Any = None, strategy: SearchStrategy[tuple[Any, ...]] | None = None,
-               ) -> list[Verdict]:
+    def verify(
+        self,
+        solutions: Sequence[str | None],
+        tests: Any,
+        entry_point: str = "",
+        signature: str | None = None,
+        reference: str | None = None,
+        io_cases: Any = None,
+        strategy: SearchStrategy[tuple[Any, ...]] | None = None,
+    ) -> list[Verdict]:
         """One ``Verdict`` per solution, in order. ``tests``: JSON call cases, test code or a
         HumanEval ``check``; ``io_cases``: stdin/stdout cases; ``strategy``: Hypothesis inputs
         (a tuple of positional arguments) when the type hints are not enough."""
         task = Task(list(solutions), tests, entry_point, signature, reference, io_cases, strategy)
-        return judge(task, self.options, Executor(self.pool, self.options),
-                     Differential(self.pool, self.options), self._common)
+        return judge(
+            task,
+            self.options,
+            Executor(self.pool, self.options),
+            Differential(self.pool, self.options),
+            self._common,
+        )
 
-    async def averify(self, solutions: Sequence[str | None], tests: Any,
-                      entry_point: str = "", signature: str | None = None,
-                      reference: str | None = None, io_cases: Any = None,
-                      strategy: SearchStrategy[tuple[Any, ...]] | None = None) -> list[Verdict]:
+    async def averify(
+        self,
+        solutions: Sequence[str | None],
+        tests: Any,
+        entry_point: str = "",
+        signature: str | None = None,
+        reference: str | None = None,
+        io_cases: Any = None,
+        strategy: SearchStrategy[tuple[Any, ...]] | None = None,
+    ) -> list[Verdict]:
         """``verify`` without blocking the event loop."""
-        call = functools.partial(self.verify, solutions, tests, entry_point, signature,
-                                 reference, io_cases, strategy)
+        call = functools.partial(
+            self.verify, solutions, tests, entry_point, signature, reference, io_cases, strategy
+        )
         return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
 
     def verify_many(self, tasks: Sequence[dict[str, Any]]) -> list[list[Verdict]]:
