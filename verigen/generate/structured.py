@@ -117,6 +117,20 @@ async def ask(
     return Parsed(None, last, reason, reasks + 1)
 
 
+def ensure_new(text: str, example: str, threshold: float = 90.0) -> None:
+    """Refuse a reply that restates the prompt's example: small writers copy exemplars verbatim.
+
+    A copy would otherwise pass every later check (it is a fine problem) and fill the dataset
+    with the taxonomy's own examples.
+    """
+    from rapidfuzz import fuzz
+
+    if fuzz.ratio(" ".join(text.lower().split()), " ".join(example.lower().split())) >= threshold:
+        raise Unusable(
+            "copied_example", "Write a new, different problem; do not repeat the example."
+        )
+
+
 def json_schema_format(name: str, schema: dict[str, Any]) -> str:
     """A ``response_format`` value (JSON-encoded, as ``ChatRequest`` stores it)."""
     return json.dumps(

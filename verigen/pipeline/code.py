@@ -7,7 +7,7 @@ from typing import Any
 
 from verigen.generate import code as code_gen
 from verigen.generate.slots import Slot
-from verigen.generate.structured import Unusable, extract_code
+from verigen.generate.structured import Unusable, ensure_new, extract_code
 from verigen.llm import ChatResponse
 from verigen.pipeline.base import Services
 from verigen.records import Attempt, Problem, Verdict
@@ -46,7 +46,13 @@ class CodeTask:
             svc.endpoint.api_base,
             code_gen.PROBLEM_FORMAT,
         )
-        spec = await svc.ask(request, code_gen.parse_problem, "propose", slot.key)
+
+        def parse(response: ChatResponse) -> dict[str, str]:
+            spec = code_gen.parse_problem(response)
+            ensure_new(spec["problem"], json.loads(fields["exemplar"])["problem"])
+            return spec
+
+        spec = await svc.ask(request, parse, "propose", slot.key)
         if spec is None:
             return None
         tests_fields = {**spec, "count": cfg.problems.tests_per_problem}

@@ -6,6 +6,7 @@ import asyncio
 
 from verigen.generate import math as math_gen
 from verigen.generate.slots import Slot
+from verigen.generate.structured import ensure_new
 from verigen.llm import ChatResponse
 from verigen.pipeline.base import Services
 from verigen.records import Attempt, Outcome, Problem, Verdict
@@ -30,7 +31,13 @@ class MathTask:
         request = slot.request(
             cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, svc.endpoint.api_base
         )
-        statement = await svc.ask(request, math_gen.parse_problem, "propose", slot.key)
+
+        def parse(response: ChatResponse) -> str:
+            statement = math_gen.parse_problem(response)
+            ensure_new(statement, fields["exemplar"])
+            return statement
+
+        statement = await svc.ask(request, parse, "propose", slot.key)
         if statement is None:
             return None
         return math_gen.make_problem(
