@@ -41,6 +41,8 @@ class ServerState:
     faults: list[Fault] = field(default_factory=list)
     delay_s: float = 0.0
     """Added to every reply: keeps a run going long enough to be killed mid-way."""
+    refused_formats: set[str] = field(default_factory=set)
+    """``response_format`` types answered with a 500, as llama.cpp's server does for some."""
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -132,6 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         fault = state.take_fault(body)
         if fault is not None and self._misbehave(fault):
+            return
+        kind = (body.get("response_format") or {}).get("type")
+        if kind in state.refused_formats:
+            self._json(500, {"error": {"message": f"response_format.type {kind!r} unsupported"}})
             return
         time.sleep(state.delay_s)
         text = state.responder(body)

@@ -40,6 +40,7 @@ def test_code_run_verifies_in_the_sandbox_and_keeps_only_passing_solutions(
         server.inject(
             Fault("malformed", match="programming problem"), Fault("429", retry_after=0.1)
         )
+        server.state.refused_formats.add("json_schema")
         config = tmp_path / "code.yaml"
         config.write_text(
             CONFIG.format(
@@ -47,7 +48,12 @@ def test_code_run_verifies_in_the_sandbox_and_keeps_only_passing_solutions(
             )
         )
         done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+        formats = [(b.get("response_format") or {}).get("type") for b in server.state.requests]
     assert done.returncode == 0, done.stderr
+    assert "json_object" in formats, "a refused json_schema falls back to json_object"
+    # refusals are not retried, and once learned the weaker format is used up front: only the
+    # requests already in flight (at most 2 per problem in flight) see the refusal
+    assert formats.count("json_schema") <= 2 * 8 < len(formats)
     report = json.loads((tmp_path / "r.json").read_text())
     counts = report["counts"]
     assert report["verifier"] == "code" and counts["problems"] == 4

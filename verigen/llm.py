@@ -123,6 +123,9 @@ class Spend:
             self.cost_usd += usage.cost_usd
 
 
+UNSUPPORTED_FORMAT = "unsupported_response_format"
+"""``RequestFailed.reason`` when the server refused the request's ``response_format``."""
+
 _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _FATAL_STATUS = {401, 403, 404}
 
@@ -305,6 +308,8 @@ def _classify(exc: Exception) -> tuple[bool, bool, float | None]:
     """(retryable, fatal-when-final, server-requested wait in seconds)."""
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
+    if _refuses_format(exc):
+        return False, False, None
     if isinstance(exc, _MalformedReply) or name in {
         "JSONDecodeError",
         "APIResponseValidationError",
@@ -361,8 +366,16 @@ def _retry_after(exc: Exception) -> float | None:
         return None
 
 
+def _refuses_format(exc: Exception) -> bool:
+    """A server without structured output (llama.cpp answers 500 to ``json_schema``): not
+    transient, so not retried; the caller retries with a weaker format instead."""
+    return "response_format" in str(exc) and getattr(exc, "status_code", None) in (400, 422, 500)
+
+
 def _reason(exc: Exception) -> str:
     status = getattr(exc, "status_code", None)
+    if _refuses_format(exc):
+        return UNSUPPORTED_FORMAT
     if isinstance(exc, _MalformedReply):
         return "malformed_reply"
     return f"http_{status}" if isinstance(status, int) else "request_failed"

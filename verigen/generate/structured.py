@@ -137,3 +137,16 @@ def json_schema_format(name: str, schema: dict[str, Any]) -> str:
         {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}},
         sort_keys=True,
     )
+
+
+def weaker_format(response_format: str) -> str | None:
+    """The next thing to try when a server refuses a ``response_format``.
+
+    OpenAI-style ``json_schema`` → llama.cpp-style ``json_object`` with the schema (which it
+    compiles into a grammar) → nothing (tolerant parsing alone).
+    """
+    spec = json.loads(response_format)
+    if spec.get("type") == "json_schema":
+        schema = spec.get("json_schema", {}).get("schema", {})
+        return json.dumps({"type": "json_object", "schema": schema}, sort_keys=True)
+    return None

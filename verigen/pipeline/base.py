@@ -8,13 +8,13 @@ that schedules, counts and stops.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from verigen.config import RunConfig
 from verigen.generate.slots import Slot
-from verigen.generate.structured import Parsed, ask
-from verigen.llm import ChatRequest, ChatResponse, LLMClient, RequestFailed
+from verigen.generate.structured import Parsed, ask, weaker_format
+from verigen.llm import UNSUPPORTED_FORMAT, ChatRequest, ChatResponse, LLMClient, RequestFailed
 from verigen.records import Attempt, Problem, Verdict
 from verigen.store import Journal
 
@@ -35,12 +35,27 @@ class Services:
     endpoint: Endpoint
     journal: Journal
     llm: LLMClient
+    formats: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """Structured-output formats a model's server refused, and what to send instead."""
 
     async def send(self, request: ChatRequest, stage: str, subject: str) -> ChatResponse | None:
-        """One request; one that cannot succeed is journaled as a failure, not raised."""
+        """One request; one that cannot succeed is journaled as a failure, not raised.
+
+        A server that refuses the ``response_format`` is asked again with a weaker one (and
+        every later request to that model starts there), so one provider's missing feature
+        costs one request, not the run.
+        """
+        fmt = request.response_format
+        if fmt is not None and (request.model, fmt) in self.formats:
+            request = replace(request, response_format=self.formats[(request.model, fmt)])
         try:
             return await self.llm.complete(request)
         except RequestFailed as exc:
+            if request.response_format is not None and exc.reason == UNSUPPORTED_FORMAT:
+                weaker = weaker_format(request.response_format)
+                self.formats[(request.model, fmt or "")] = weaker
+                self.formats[(request.model, request.response_format)] = weaker
+                return await self.send(replace(request, response_format=weaker), stage, subject)
             self.fail(stage, subject, exc.reason, exc.detail, request.key)
             return None
 
