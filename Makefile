@@ -43,8 +43,12 @@ test-fast: install lint  ## the quick inner loop: no sandbox images, no real mod
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 demo: install system sandbox-image model  ## generate verified math and code data with the local model
+	@echo "==> math: a local 0.5B model writes and solves word problems; majority answers are kept"
 	$(BIN)/verigen generate --config configs/demo-math.yaml
+	@echo "==> code: the same model writes functions and tests; solutions run in the sandbox"
 	$(BIN)/verigen generate --config configs/demo-code.yaml
+	@echo "==> done. Verified datasets: runs/demo-math/dataset, runs/demo-code/dataset;"
+	@echo "    training sets and cards: runs/demo-*/export/*; reports: runs/demo-*/report.md"
 
 bench: install  ## the speed and accuracy benchmarks, each printing ratios against its anchor
 	@for b in bench/*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done

@@ -91,13 +91,36 @@ def test_tests_are_normalised_deduplicated_and_counted() -> None:
         '{"tests": [{"args": [1, 2], "expected": 3}, {"args": [1, 2], "expected": 3},'
         ' {"args": [0, 0], "expected": 0}, {"args": "bad"}, {"expected": 1}]}'
     )
-    cases = code_gen.parse_tests(_reply(text))
+    signature = "def add(a: int, b: int) -> int:"
+    cases = code_gen.parse_tests(_reply(text), signature)
     assert cases == [
         {"args": [1, 2], "kwargs": {}, "expected": 3},
         {"args": [0, 0], "kwargs": {}, "expected": 0},
     ]
-    with pytest.raises(Unusable, match="too_few_tests"):
-        code_gen.parse_tests(_reply(text), minimum=3)
+    with pytest.raises(Unusable, match="too_few_tests") as info:
+        code_gen.parse_tests(_reply(text), signature, minimum=3)
+    assert "(a, b)" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        '{"args": ["hello", "world"], "expected": 2}',  # every value packed into args
+        '{"args": ["hello"], "expected": {"count": 2}}',  # expected wrapped in an object
+        '{"args": ["hello"], "expected": true}',  # a bool is not an int
+        '{"args": ["hello"], "kwargs": {"t": 1}, "expected": 2}',  # unknown keyword
+    ],
+)
+def test_cases_that_cannot_fit_the_signature_are_dropped(case: str) -> None:
+    text = '{"tests": [' + case + ', {"args": ["aei"], "expected": 3}]}'
+    cases = code_gen.parse_tests(_reply(text), "def count_vowels(s: str) -> int:")
+    assert cases == [{"args": ["aei"], "kwargs": {}, "expected": 3}]
+
+
+def test_defaults_varargs_and_unchecked_annotations_are_allowed() -> None:
+    text = '{"tests": [{"args": [1], "expected": [1]}, {"args": [1, 2, 3], "expected": "x"}]}'
+    cases = code_gen.parse_tests(_reply(text), "def f(a: int, b: int = 0, *rest: int) -> Any:")
+    assert len(cases) == 2
 
 
 def _stubborn_then_compliant(body: dict[str, Any]) -> str:

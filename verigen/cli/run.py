@@ -40,6 +40,10 @@ def generate(
         Path | None, typer.Option(help="Run directory (default: run_dir from the config).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Root sampling seed.")] = None,
+    round_: Annotated[
+        int | None,
+        typer.Option("--round", help="Add round N to the run directory (new problems, lineage)."),
+    ] = None,
     max_cost_usd: Annotated[float | None, typer.Option(help="Hard budget in USD.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live display.")] = False,
     report_json: Annotated[
@@ -60,6 +64,8 @@ def generate(
         flags.append(f"run_dir={run_dir}")
     if seed is not None:
         flags.append(f"seed={seed}")
+    if round_ is not None:
+        flags.append(f"round={round_}")
     if max_cost_usd is not None:
         flags.append(f"llm.max_cost_usd={max_cost_usd}")
     cfg = load_config(config, flags)

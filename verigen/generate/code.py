@@ -71,30 +71,89 @@ def parse_problem(response: ChatResponse) -> dict[str, str]:
     return {**fields, "signature": signature}
 
 
-def _defined_name(signature: str) -> str | None:
+def _function(signature: str) -> ast.FunctionDef | None:
     try:
         tree = ast.parse(signature + "\n    ...\n")
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     node = tree.body[0] if len(tree.body) == 1 else None
-    return node.name if isinstance(node, ast.FunctionDef) else None
+    return node if isinstance(node, ast.FunctionDef) else None
 
 
-def parse_tests(response: ChatResponse, minimum: int = 1) -> list[dict[str, Any]]:
-    """Function-call cases ``{"args": [...], "kwargs": {}, "expected": ...}``, JSON values only."""
+def _defined_name(signature: str) -> str | None:
+    fn = _function(signature)
+    return fn.name if fn else None
+
+
+def parameters(signature: str) -> list[str]:
+    """Positional parameter names of a signature (for the test writer's prompt)."""
+    fn = _function(signature)
+    return [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)] if fn else []
+
+
+def parse_tests(response: ChatResponse, signature: str, minimum: int = 1) -> list[dict[str, Any]]:
+    """Function-call cases (``args``, ``kwargs``, ``expected``) that fit ``signature``.
+
+    Small test writers pack every value into ``args`` or wrap the expected value in an object;
+    such a case could never pass, so it is dropped here (with a re-ask when too few remain)
+    instead of failing every solution later.
+    """
     data = extract_json(response.text)
     raw = data.get("tests") if isinstance(data, dict) else data
     if not isinstance(raw, list):
         raise Unusable("no_tests", 'Reply with {"tests": [{"args": [...], "expected": ...}]}.')
+    fn = _function(signature)
     cases = []
     for case in raw:
         if isinstance(case, dict) and isinstance(case.get("args"), list) and "expected" in case:
             kwargs = case.get("kwargs") if isinstance(case.get("kwargs"), dict) else {}
-            cases.append({"args": case["args"], "kwargs": kwargs, "expected": case["expected"]})
+            call = {"args": case["args"], "kwargs": kwargs, "expected": case["expected"]}
+            if fn is None or _fits(call, fn):
+                cases.append(call)
     unique = list({json.dumps(c, sort_keys=True): c for c in cases}.values())
     if len(unique) < minimum:
-        raise Unusable("too_few_tests", f"Write at least {minimum} different test cases.")
+        names = ", ".join(parameters(signature))
+        raise Unusable(
+            "too_few_tests",
+            f'Write at least {minimum} different test cases; each "args" list holds exactly '
+            f'the arguments ({names}) and "expected" is the plain return value.',
+        )
     return unique
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+    "list": (list,), "tuple": (list,), "dict": (dict,), "set": (list,), "None": (type(None),),
+}  # fmt: skip
+
+
+def _fits(call: dict[str, Any], fn: ast.FunctionDef) -> bool:
+    """Arity within the signature's bounds, keywords it names, and a plausible return type."""
+    spec = fn.args
+    positional = [*spec.posonlyargs, *spec.args]
+    required = len(positional) - len(spec.defaults)
+    n = len(call["args"])
+    if spec.vararg is None and not required <= n <= len(positional):
+        return False
+    names = {a.arg for a in (*spec.args, *spec.kwonlyargs)}
+    if spec.kwarg is None and not set(call["kwargs"]) <= names:
+        return False
+    return _matches(call["expected"], fn.returns)
+
+
+def _matches(value: Any, annotation: ast.expr | None) -> bool:
+    """Only the outer type of simple annotations is checked; anything else is accepted."""
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return value is None
+    name = annotation.id if isinstance(annotation, ast.Name) else None
+    kinds = _JSON_TYPES.get(name or "")
+    if kinds is None:
+        return True
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds)
 
 
 def make_problem(

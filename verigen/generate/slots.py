@@ -94,17 +94,22 @@ class Slot:
         template: str,
         fields: dict[str, Any],
         root_seed: int,
+        round_: int,
         api_base: str | None,
         response_format: str | None = None,
     ) -> ChatRequest:
-        """Writer models rotate with the slot too, so several writers share every topic."""
+        """Writer models rotate with the slot too, so several writers share every topic.
+
+        The round is part of the seed: a new round asks for new problems instead of replaying
+        the cache of the last one.
+        """
         return ChatRequest(
             model=role.models[self.index % len(role.models)],
             messages=prompts.load(template).render(**fields),
             temperature=role.temperature,
             top_p=role.top_p,
             max_tokens=role.max_tokens,
-            seed=derive_seed(root_seed, template, self.spec.topic.id, self.index),
+            seed=derive_seed(root_seed, round_, template, self.spec.topic.id, self.index),
             response_format=response_format,
             api_base=api_base,
         )

@@ -43,6 +43,7 @@ class CodeTask:
             code_gen.PROBLEM_TEMPLATE,
             fields,
             cfg.seed,
+            cfg.round,
             svc.endpoint.api_base,
             code_gen.PROBLEM_FORMAT,
         )
@@ -55,18 +56,20 @@ class CodeTask:
         spec = await svc.ask(request, parse, "propose", slot.key)
         if spec is None:
             return None
-        tests_fields = {**spec, "count": cfg.problems.tests_per_problem}
+        params = ", ".join(code_gen.parameters(spec["signature"]))
+        tests_fields = {**spec, "count": cfg.problems.tests_per_problem, "params": params}
         tests_request = slot.request(
             cfg.problems.test_writer or writer,
             code_gen.TESTS_TEMPLATE,
             tests_fields,
             cfg.seed,
+            cfg.round,
             svc.endpoint.api_base,
             code_gen.TESTS_FORMAT,
         )
         tests: list[dict[str, Any]] | None = await svc.ask(
             tests_request,
-            lambda r: code_gen.parse_tests(r, cfg.code.min_tests),
+            lambda r: code_gen.parse_tests(r, spec["signature"], cfg.code.min_tests),
             "write_tests",
             slot.key,
         )

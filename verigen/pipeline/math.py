@@ -29,7 +29,12 @@ class MathTask:
         assert cfg.problems.writer is not None
         fields = slot.fields()
         request = slot.request(
-            cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, svc.endpoint.api_base
+            cfg.problems.writer,
+            math_gen.PROBLEM_TEMPLATE,
+            fields,
+            cfg.seed,
+            cfg.round,
+            svc.endpoint.api_base,
         )
 
         def parse(response: ChatResponse) -> str:

@@ -13,6 +13,7 @@ from verigen.verify.math.extract import Extraction, extract_answer
 from verigen.verify.math.normalize import Normalized, normalize
 from verigen.verify.math.numbers import numbers_equal, percent_readings, simple_number
 from verigen.verify.math.options import MathOptions
+from verigen.verify.math.plain import plain_equal, read_plain
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,14 @@ def judge_texts(gold: str, pred: str, opts: MathOptions) -> Judgement:
     return judge_answers(g_ex, p_ex, opts)
 
 
-def judge_answers(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judgement:
-    """Compare two already-extracted answers."""
+def judge_answers(
+    gold: Extraction, pred: Extraction, opts: MathOptions, reference: bool = False
+) -> Judgement:
+    """Compare two already-extracted answers.
+
+    ``reference=True`` takes the slow path only: no plain-number fast paths, and the parser
+    exactly as the library ships it. Verdicts must not depend on it (tests check that).
+    """
     g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
     details: dict[str, Any] = {
         "gold_rule": gold.rule,
@@ -69,7 +76,7 @@ def judge_answers(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judg
         "pred_normalized": p_n.latex[:500],
     }
     try:
-        equal, rule = _decide(g_n, p_n, opts, details)
+        equal, rule = _decide(g_n, p_n, opts, details, reference)
     except MemoryError:
         return Judgement(False, "out_of_memory", details)
     details["rule"] = rule
@@ -91,13 +98,13 @@ _REASONS = frozenset(
 
 
 def _decide(
-    g_n: Normalized, p_n: Normalized, opts: MathOptions, details: dict[str, Any]
+    g_n: Normalized, p_n: Normalized, opts: MathOptions, details: dict[str, Any], reference: bool
 ) -> tuple[bool, str]:
     if g_n.latex == p_n.latex and g_n.percent == p_n.percent and g_n.latex:
         return True, "identical"
     if g_n.text and g_n.text == p_n.text:
         return True, "text"
-    fast = _fast_numbers(g_n, p_n, opts)
+    fast = None if reference else _fast_numbers(g_n, p_n, opts)
     if fast is not None:
         return fast, "number"
     from verigen.verify.math.parse import Refused, guard_text, parse_latex
@@ -105,13 +112,26 @@ def _decide(
     try:
         for n in (g_n, p_n):
             guard_text(n.latex, opts.max_answer_chars, opts.max_nesting)
-        gold, pred = parse_latex(g_n.latex), parse_latex(p_n.latex)
+        fast = None if reference else _fast_plain(g_n, p_n, opts)
+        if fast is not None:
+            return fast, "plain"
+        gold, pred = parse_latex(g_n.latex, reference), parse_latex(p_n.latex, reference)
     except Refused as refused:
         if g_n.text and p_n.text:
             return False, "text_differs"
         return False, refused.reason
     details["gold_parsed"], details["pred_parsed"] = _show(gold), _show(pred)
     return _with_percent(gold, g_n.percent, pred, p_n.percent, opts)
+
+
+def _fast_plain(g_n: Normalized, p_n: Normalized, opts: MathOptions) -> bool | None:
+    """Tuples, sets, intervals and ``x = 5`` of plain numbers, without the parser."""
+    if g_n.percent or p_n.percent:
+        return None
+    gold, pred = read_plain(g_n.latex), read_plain(p_n.latex)
+    if gold is None or pred is None:
+        return None
+    return plain_equal(gold, pred, opts)
 
 
 def _fast_numbers(g_n: Normalized, p_n: Normalized, opts: MathOptions) -> bool | None:

@@ -14,9 +14,12 @@ from fractions import Fraction
 from verigen.verify.math.options import MathOptions
 
 _NUMBER = re.compile(
-    r"^\s*(?P<sign>-)?\s*(?:\\frac\{(?P<fn>\d{1,30})\}\{(?P<fd>\d{1,30})\}"
+    r"^\s*(?P<sign>-)?\s*(?:"
+    r"\\frac(?:\{(?P<fn>\d{1,30})\}|(?P<fn1>\d))(?:\{(?P<fd>\d{1,30})\}|(?P<fd1>\d))"
     r"|(?P<sn>\d{1,30})\s*/\s*(?P<sd>\d{1,30})|(?P<dec>\d{0,30}\.\d{1,30})|(?P<int>\d{1,30}))\s*$"
 )
+"""An integer, a decimal, ``a/b``, or ``\\frac`` with braced or one-digit parts (``\\frac13``),
+optionally negative."""
 
 
 def simple_number(latex: str) -> tuple[Fraction, bool] | None:
@@ -29,7 +32,10 @@ def simple_number(latex: str) -> tuple[Fraction, bool] | None:
         return sign * Fraction(int(m["int"])), False
     if m["dec"] is not None:
         return sign * Fraction(m["dec"]), True
-    num, den = (m["fn"], m["fd"]) if m["fn"] is not None else (m["sn"], m["sd"])
+    if m["sn"] is not None:
+        num, den = m["sn"], m["sd"]
+    else:
+        num, den = m["fn"] or m["fn1"], m["fd"] or m["fd1"]
     if int(den) == 0:
         return None
     return sign * Fraction(int(num), int(den)), False

@@ -15,7 +15,13 @@ import re
 from functools import lru_cache
 
 import sympy
-from latex2sympy2_extended.latex2sympy2 import NormalizationConfig, latex2sympy
+from antlr4.atn.PredictionMode import PredictionMode
+from antlr4.error.ErrorListener import ErrorListener
+from latex2sympy2_extended.latex2sympy2 import (
+    NormalizationConfig,
+    _Latex2Sympy,
+    normalize_latex,
+)
 
 _MACROS = re.compile(
     r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
@@ -55,11 +61,73 @@ def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:
         raise Refused("too_deep")
 
 
-@lru_cache(maxsize=512)
-def parse_latex(latex: str) -> sympy.Basic:
-    """Parse normalised LaTeX; raises ``Refused('unparsable')`` when the grammar rejects it."""
+class _NeedsFullContext(Exception):
+    """The fast (SLL) stage hit a syntax error: the input is wrong, or needs full LL context."""
+
+
+class _Bail(ErrorListener):  # type: ignore[misc]  # antlr4 ships no type information
+    def syntaxError(self, *_args: object) -> None:
+        raise _NeedsFullContext
+
+
+_INTEGER = re.compile(r"\d{1,300}")
+_DECIMAL = re.compile(r"\d{0,300}\.\d{0,300}")
+
+
+class _Converter(_Latex2Sympy):  # type: ignore[misc]
+    """latex2sympy, reading plain number tokens without ``sympy.Number(str)``.
+
+    ``sympy.Number("12")`` goes through ``sympify``, i.e. sympy's expression parser, for every
+    number token (about a millisecond each). ``Integer(int(...))`` and ``Float(str)`` build the
+    same objects (same class, value and precision) directly; anything else takes the original.
+    """
+
+    def parse_number(self, text: str) -> sympy.Number:
+        digits = text.replace(",", "")
+        if _INTEGER.fullmatch(digits):
+            return sympy.Integer(int(digits))
+        if _DECIMAL.fullmatch(digits) and digits != ".":
+            return sympy.Float(digits)
+        return super().parse_number(text)
+
+
+class _SllConverter(_Converter):
+    """latex2sympy with ANTLR's SLL prediction: the first stage of two-stage parsing."""
+
+    def create_parser(self, latex_str: str) -> object:
+        parser = super().create_parser(latex_str)
+        parser._interp.predictionMode = PredictionMode.SLL
+        parser.removeErrorListeners()
+        parser.addErrorListener(_Bail())
+        return parser
+
+
+def convert(latex: str, reference: bool = False) -> object:
+    """latex2sympy's result for ``latex`` (its own normalisation applied), by two-stage parsing.
+
+    ANTLR's SLL prediction ignores the parser's call stack and is several times faster than
+    the default LL prediction (most of which is full-context prediction on this ambiguous
+    grammar). ANTLR documents that an SLL parse either yields the same tree as LL or reports
+    a syntax error, so a syntax error retries with full LL: the result is LL's either way.
+    ``reference=True`` is the unmodified library (LL, its own number reading), which
+    ``tests/verify/test_math_fast_paths.py`` checks this function against on every case table.
+    Raises whatever the parser raises.
+    """
+    text = normalize_latex(latex, _NORMALIZATION)
+    if reference:
+        return _Latex2Sympy().parse(text)
     try:
-        expr = latex2sympy(latex, normalization_config=_NORMALIZATION)
+        return _SllConverter().parse(text)
+    except _NeedsFullContext:
+        return _Converter().parse(text)
+
+
+@lru_cache(maxsize=512)
+def parse_latex(latex: str, reference: bool = False) -> sympy.Basic:
+    """Parse normalised LaTeX; raises ``Refused('unparsable')`` when the grammar rejects it.
+    ``reference``: see ``convert``."""
+    try:
+        expr = convert(latex, reference)
     except RecursionError as exc:
         raise Refused("too_deep") from exc
     except Exception as exc:  # the parser raises many types; each means "not math we read"
