@@ -84,6 +84,8 @@ def math_responder(body: dict[str, Any]) -> str:
         return f"Problem: Sam has {a} marbles and finds {b} more. How many marbles does Sam have?"
     numbers = [int(n) for n in re.findall(r"\d+", text)]
     answer = sum(numbers[:2]) if len(numbers) >= 2 else 0
+    if "program prints the final answer" in text:
+        return f"```python\nprint({' + '.join(map(str, numbers[:2])) or 0})\n```"
     if _h(seed) % 4 == 3:
         answer += 1
     return f"Sam starts with {numbers[:1]} and adds the rest.\nSo the total is \\boxed{{{answer}}}."

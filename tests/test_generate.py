@@ -15,7 +15,8 @@ from typing import Any
 import datasets
 import pytest
 
-from tests.fakellm import FakeLLM, Fault, body_key
+from tests.fakellm import FakeLLM, Fault, body_key, math_responder
+from tests.verify.code_backends import require
 
 CONFIG = """\
 name: t
@@ -221,3 +222,38 @@ def test_unreachable_endpoint_fails_clearly_and_the_journal_resumes(tmp_path: Pa
         again = _run("generate", "-c", config, "-q")
     assert again.returncode == 0, again.stderr
     assert len(_rows(tmp_path / "run")) > 0
+
+
+def _off_by_one_programs(body: dict[str, Any]) -> str:
+    """Solutions as usual, but every program computes one more than the true answer."""
+    text = math_responder(body)
+    return text.replace("print(", "print(1 + ") if text.startswith("```python") else text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("responder", "kept"), [(math_responder, True), (_off_by_one_programs, False)]
+)
+def test_program_aided_check_keeps_only_answers_a_sandboxed_program_agrees_with(
+    tmp_path: Path, responder: Any, kept: bool
+) -> None:
+    require("bwrap")
+    with FakeLLM(responder=responder) as server:
+        config = _config(tmp_path, server, per_topic=2)
+        config.write_text(
+            config.read_text()
+            + "code: {backend: bwrap}\n"
+            + "math: {workers: 2, program_check: {models: [openai/programmer], max_tokens: 200}}\n"
+        )
+        config.write_text(config.read_text().replace("math: {workers: 2, min_share: 0.5}\n", ""))
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    rows = _rows(tmp_path / "run")
+    reasons = report["counts"]["rejection_reasons"]
+    if kept:
+        assert rows and all(
+            json.loads(r["verdict_details"])["program_check"] == "program_agrees" for r in rows
+        )
+    else:
+        assert not rows and reasons.get("program_disagrees", 0) > 0

@@ -131,6 +131,9 @@ class MathVerifyConfig(_Section):
     """Hard limit per symbolic check, enforced by killing a worker process."""
     workers: int = Field(default=2, ge=1, le=256)
     """Verification processes; independent of LLM concurrency."""
+    program_check: RoleConfig | None = None
+    """A model that writes a program computing the answer; run in the sandbox (``code``
+    settings), an accepted answer stands only when the program's output agrees with it."""
 
 
 OutputFormat = Literal["arrow", "parquet", "jsonl"]

@@ -86,7 +86,8 @@ def write_verified(
     with tempfile.TemporaryDirectory(dir=run_dir, prefix=".export-") as tmp, quiet_progress():
         dataset = _build(run_dir, verifier, version, tmp)
         staged = Path(tmp) / "dataset"
-        dataset.save_to_disk(str(staged))
+        # at least one shard: datasets writes none for an empty dataset, then cannot load it
+        dataset.save_to_disk(str(staged), num_shards=1 if len(dataset) == 0 else None)
         if "parquet" in formats:
             dataset.to_parquet(str(run_dir / "dataset.parquet"))
         if "jsonl" in formats:

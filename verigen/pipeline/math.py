@@ -9,6 +9,7 @@ from verigen.generate.slots import Slot
 from verigen.generate.structured import ensure_new
 from verigen.llm import ChatResponse
 from verigen.pipeline.base import Services
+from verigen.pipeline.program_check import ProgramCheck
 from verigen.records import Attempt, Outcome, Problem, Verdict
 from verigen.verify.math import VERIFIER_VERSION, MathOptions, MathVerifier
 
@@ -22,6 +23,9 @@ class MathTask:
         self.services = services
         cfg = services.config.math
         self._checker = MathVerifier(MathOptions(timeout_s=cfg.timeout_s), workers=cfg.workers)
+        self._program = (
+            ProgramCheck(services, cfg.program_check, self._checker) if cfg.program_check else None
+        )
 
     async def propose(self, slot: Slot) -> Problem | None:
         svc = self.services
@@ -54,18 +58,27 @@ class MathTask:
         return None
 
     async def verify(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
-        texts = [a.completion for a in attempts]
+        verdicts, answer = await self._judge(problem, [a.completion for a in attempts])
+        if self._program is None or answer is None or not any(v.accepted for v in verdicts):
+            return verdicts
+        return self._program.apply(verdicts, await self._program.run(problem, answer))
+
+    async def _judge(self, problem: Problem, texts: list[str]) -> tuple[list[Verdict], str | None]:
+        """Verdicts, and the answer they accept (the reference, or the majority's)."""
         if problem.reference_answer is not None:
             gold = problem.reference_answer
-            return list(await asyncio.gather(*(self._checker.acheck(gold, t) for t in texts)))
+            checks = await asyncio.gather(*(self._checker.acheck(gold, t) for t in texts))
+            return list(checks), gold
         cfg = self.services.config.math
         vote = await self._checker.avote(texts, min_share=cfg.min_share)
         verdicts = [vote.verdict(i) for i in range(len(texts))]
         if len(vote.accepted_indices) >= cfg.min_votes:
-            return verdicts
-        return [_too_few_votes(v, cfg.min_votes) if v.accepted else v for v in verdicts]
+            return verdicts, vote.answer
+        return [_too_few_votes(v, cfg.min_votes) if v.accepted else v for v in verdicts], None
 
     def close(self) -> None:
+        if self._program is not None:
+            self._program.close()
         self._checker.close()
 
 
