@@ -26,7 +26,7 @@ from verigen.verify.math.options import MathOptions
 from verigen.verify.math.vote import Vote, cluster, decide
 from verigen.verify.math.worker import WorkerPool
 
-VERIFIER_VERSION = "math-1.0"
+VERIFIER_VERSION = "math-1.1"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 

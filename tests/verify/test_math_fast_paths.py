@@ -1,0 +1,175 @@
+"""The fast paths give the slow path's verdicts.
+
+The fast paths are: plain numbers and plain-number tuples, sets, intervals and ``x = 5``
+compared without the parser (``numbers.py``, ``plain.py``); the parser's SLL first stage
+(``parse.convert``); and its direct reading of number tokens. The slow path is
+``judge_answers(..., reference=True)``: no fast path, the library's own LL parse. Every
+conformance case (scored or not), every row of ``cases/`` and a seeded grid of plain-number
+shapes go through both, in worker processes like real checks.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from verigen.verify.math import MathOptions
+from verigen.verify.math.extract import extract_answer
+from verigen.verify.math.judge import judge_answers
+from verigen.verify.math.normalize import normalize
+from verigen.verify.math.worker import WorkerPool
+
+HERE = Path(__file__).parent
+CONFORMANCE = HERE.parents[1] / ".." / "shared" / "conformance" / "math_verify_cases.jsonl"
+TABLES = sorted((HERE / "cases").glob("*.jsonl"))
+OPTIONS = [
+    MathOptions(),
+    MathOptions(plain_text_math=False),
+    MathOptions(strict_variables=False, pred_relation_as_set=True, rel_tol=1e-3),
+]
+
+_VALUES = [  # groups of equal values; "0.3333" and "1.0001" are near misses
+    ["1", "1.0", r"\frac{2}{2}", "1.0000001"],
+    ["-2", "-2.0", r"-\frac{4}{2}", "-2/1"],
+    ["0.5", r"\frac{1}{2}", "2/4", r"\frac12", ".5"],
+    [r"\frac13", "1/3", "0.3333333333", "0.3333"],
+    ["3", "3.00", r"\frac{6}{2}", "1.0001"],
+    ["0", "0.0", "-0", "0.000001"],
+]
+_SHAPES = [
+    "{a}",
+    "{a}, {b}",
+    r"\{{{a}, {b}\}}",
+    "{{{a},{b},{c}}}",
+    "({a}, {b})",
+    "({a},{b},{c})",
+    "[{a}, {b}]",
+    "[{a}, {b})",
+    "({a}, {b}]",
+    "({a}, {b}), ({b}, {a})",
+    "[{a}, {b}], ({a}, {b})",
+    "{a}, ({a}, {b})",
+    "{a}, {a}",
+    "x = {a}",
+    "y = {a}",
+    "X = {a}",
+    "e = {a}",
+    "i = {a}",
+    "{a}, {b}, {c}",
+]
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _grid(n: int = 400) -> list[tuple[str, str]]:
+    rng = random.Random(4)
+
+    def one(shape: str, groups: list[list[str]]) -> str:
+        a, b, c = (rng.choice(g) for g in groups)
+        return shape.format(a=a, b=b, c=c)
+
+    pairs = []
+    for _ in range(n):
+        shape = rng.choice(_SHAPES)  # mostly the same shape on both sides, some mixed
+        groups = [rng.choice(_VALUES) for _ in range(3)]
+        other = groups[::-1] if rng.random() < 0.3 else groups  # reordered
+        if rng.random() < 0.2:
+            other = [rng.choice(_VALUES) for _ in range(3)]
+        pred_shape = shape if rng.random() < 0.8 else rng.choice(_SHAPES)
+        pairs.append((one(shape, groups), one(pred_shape, other)))
+    return pairs
+
+
+PAIRS = [
+    (row["gold"] or "", row["pred"] or "") for path in [CONFORMANCE, *TABLES] for row in _rows(path)
+] + _grid()
+
+
+def both_ways(pairs: list[tuple[str, str]], opts: MathOptions) -> list[str]:
+    """Worker task: the pairs whose fast and reference verdicts differ, described."""
+    differ = []
+    for gold, pred in pairs:
+        g_ex, p_ex = extract_answer(gold, opts), extract_answer(pred, opts)
+        if g_ex is None or p_ex is None:
+            continue
+        fast = judge_answers(g_ex, p_ex, opts)
+        slow = judge_answers(g_ex, p_ex, opts, reference=True)
+        if fast.equivalent != slow.equivalent:
+            differ.append(f"{g_ex.answer!r} vs {p_ex.answer!r}: {fast.details.get('rule')}")
+    return differ
+
+
+def parse_both_ways(answers: list[str]) -> list[str]:
+    """Worker task: the answers whose two-stage parse differs from the library's own."""
+    from sympy import srepr
+
+    from verigen.verify.math.parse import Refused, parse_latex
+
+    def show(latex: str, reference: bool) -> str:
+        try:
+            return srepr(parse_latex(latex, reference))
+        except Refused as refused:
+            return f"Refused({refused.reason})"
+
+    return [a for a in answers if show(a, False) != show(a, True)]
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[WorkerPool]:
+    workers = WorkerPool(2)
+    yield workers
+    workers.close()
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=["default", "latex_only", "lenient"])
+def test_fast_paths_agree_with_the_reference_path(opts: MathOptions, pool: WorkerPool) -> None:
+    futures = [pool.submit(both_ways, (chunk, opts), 300.0) for chunk in _chunks(PAIRS, 60)]
+    differ = [line for f in futures for line in f.result()]
+    assert not differ, "\n".join(differ)
+
+
+def test_two_stage_parse_builds_the_same_trees(pool: WorkerPool) -> None:
+    opts = MathOptions()
+    answers = sorted(
+        {
+            normalize(ex.answer, ex.plain).latex
+            for pair in PAIRS
+            for text in pair
+            if (ex := extract_answer(text, opts)) is not None
+        }
+    )
+    futures = [pool.submit(parse_both_ways, (chunk,), 300.0) for chunk in _chunks(answers, 60)]
+    differ = [a for f in futures for a in f.result()]
+    assert len(answers) > 500
+    assert not differ, differ
+
+
+def test_the_grid_exercises_the_plain_path(pool: WorkerPool) -> None:
+    """Guard against a vacuous agreement test: most grid pairs must take a fast path."""
+    future = pool.submit(_grid_rules, (_grid(200), MathOptions()), 300.0)
+    counts = future.result()
+    assert counts.get("plain", 0) > 50 and counts.get("number", 0) > 2, counts
+
+
+def _grid_rules(pairs: list[tuple[str, str]], opts: MathOptions) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for gold, pred in pairs:
+        g_ex, p_ex = extract_answer(gold, opts), extract_answer(pred, opts)
+        if g_ex is None or p_ex is None:
+            continue
+        rule = str(judge_answers(g_ex, p_ex, opts).details.get("rule"))
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
