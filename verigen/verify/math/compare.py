@@ -159,6 +159,9 @@ def _is_relation(expr: sympy.Basic) -> bool:
 
 def _as_set(rel: sympy.Basic) -> sympy.Basic:
     """A relation in one unknown as the real set it describes (``f(x)`` counts as an unknown)."""
+    bounds = interval_of(rel)
+    if bounds is not None:
+        return bounds
     real: dict[sympy.Basic, sympy.Basic] = {
         s: sympy.Dummy(str(s), real=True)
         for s in rel.atoms(sympy.Symbol, sympy.core.function.AppliedUndef)
@@ -167,6 +170,39 @@ def _as_set(rel: sympy.Basic) -> sympy.Basic:
         return rel.xreplace(real).as_set()
     except Exception:  # as_set raises NotImplementedError and others for multivariate input
         return rel
+
+
+_STRICT: dict[type, bool] = {
+    sympy.StrictLessThan: True,
+    sympy.LessThan: False,
+    sympy.StrictGreaterThan: True,
+    sympy.GreaterThan: False,
+}
+_BELOW = (sympy.StrictLessThan, sympy.LessThan)
+
+
+def interval_of(rel: sympy.Basic) -> sympy.Set | None:
+    """``x < 3``, ``-2 <= x <= 7``: one symbol against real constants, read as an interval
+    directly; the same set as sympy's ``as_set``, which solves the inequality (slowly). None
+    for anything else."""
+    parts = list(rel.args) if isinstance(rel, sympy.And) else [rel]
+    symbols = rel.free_symbols
+    if len(symbols) != 1 or rel.atoms(sympy.core.function.AppliedUndef):
+        return None
+    (x,) = symbols
+    sets = []
+    for part in parts:
+        if type(part) not in _STRICT or x not in (part.lhs, part.rhs):
+            return None
+        const = part.rhs if part.lhs == x else part.lhs
+        if const.free_symbols or not is_evaluable(const) or const.is_real is not True:
+            return None
+        strict = _STRICT[type(part)]
+        if (part.lhs == x) == isinstance(part, _BELOW):  # x < c, or c > x
+            sets.append(sympy.Interval(-sympy.oo, const, right_open=strict))
+        else:
+            sets.append(sympy.Interval(const, sympy.oo, left_open=strict))
+    return sympy.Intersection(*sets) if len(sets) > 1 else sets[0]
 
 
 def _relation_form(rel: sympy.Basic) -> tuple[str, sympy.Expr]:

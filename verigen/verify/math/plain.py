@@ -176,12 +176,20 @@ def _element_equal(gold: Element, pred: Element, opts: MathOptions) -> bool:
 def _unordered(
     gold: tuple[Element, ...], pred: tuple[Element, ...], opts: MathOptions
 ) -> bool | None:
-    """``compare._unordered``'s greedy matching, in written order; None when a side holds two
-    equal items (the parser's set would merge them)."""
-    for side in (gold, pred):
-        for i, a in enumerate(side):
-            if any(_element_equal(a, b, opts) for b in side[i + 1 :]):
-                return None
+    """``compare.equivalent`` on two parsed sets: equal as sets (the parser's set merges
+    duplicates), else ``compare._unordered``'s greedy matching over the items as written.
+
+    With exact values only, "equal as sets" is plain set equality. With decimals it is
+    sympy's structural equality, which is not modelled here: a side holding two items that
+    compare equal is declined (None)."""
+    if all(_exact(item) for item in gold + pred):
+        if set(gold) == set(pred):
+            return True
+    else:
+        for side in (gold, pred):
+            for i, a in enumerate(side):
+                if any(_element_equal(a, b, opts) for b in side[i + 1 :]):
+                    return None
     if len(gold) != len(pred):
         return False
     free = list(pred)
@@ -191,3 +199,11 @@ def _unordered(
             return False
         del free[match]
     return True
+
+
+def _exact(item: Element) -> bool:
+    if isinstance(item, Seq):
+        return not any(approx for _, approx in item.items)
+    if isinstance(item, Interval):
+        return not (item.lo[1] or item.hi[1])
+    return not item[1]
