@@ -33,23 +33,6 @@ PROBLEM_FORMAT = json_schema_format(
         "additionalProperties": False,
     },
 )
-TESTS_FORMAT = json_schema_format(
-    "code_tests",
-    {
-        "type": "object",
-        "properties": {
-            "tests": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"args": {"type": "array"}, "expected": {}},
-                    "required": ["args", "expected"],
-                },
-            }
-        },
-        "required": ["tests"],
-    },
-)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -89,6 +72,53 @@ def parameters(signature: str) -> list[str]:
     """Positional parameter names of a signature (for the test writer's prompt)."""
     fn = _function(signature)
     return [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)] if fn else []
+
+
+def tests_format(signature: str, count: int) -> str:
+    """A JSON schema for the test writer shaped by the signature: ``args`` holds exactly the
+    parameters, each of its annotated type, and ``expected`` has the return type.
+
+    Servers that turn schemas into grammars (llama.cpp) then cannot emit the shapes small
+    models otherwise produce: all values packed into ``args``, or ``{"result": 3}`` for ``3``.
+    """
+    fn = _function(signature)
+    params = [*fn.args.posonlyargs, *fn.args.args] if fn else []
+    required = len(params) - len(fn.args.defaults) if fn else 0
+    args: dict[str, Any] = {"type": "array"}
+    if fn is not None and fn.args.vararg is None:
+        args |= {
+            "prefixItems": [_json_schema(p.annotation) for p in params],
+            "minItems": required,
+            "maxItems": len(params),
+        }
+    case = {
+        "type": "object",
+        "properties": {"args": args, "expected": _json_schema(fn.returns if fn else None)},
+        "required": ["args", "expected"],
+    }
+    tests = {"type": "array", "items": case, "minItems": count, "maxItems": 2 * count}
+    schema = {"type": "object", "properties": {"tests": tests}, "required": ["tests"]}
+    return json_schema_format("code_tests", schema)
+
+
+_SCHEMA_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean",
+                 "list": "array", "tuple": "array", "set": "array", "dict": "object"}  # fmt: skip
+
+
+def _json_schema(annotation: ast.expr | None) -> dict[str, Any]:
+    """The JSON schema of a simple annotation (``list[int]``, ``str``...); ``{}`` otherwise."""
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return {"type": "null"}
+    outer = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    kind = _SCHEMA_TYPES.get(outer.id) if isinstance(outer, ast.Name) else None
+    if kind is None:
+        return {}
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "array" and isinstance(annotation, ast.Subscript):
+        inner = annotation.slice
+        if not isinstance(inner, ast.Tuple):
+            schema["items"] = _json_schema(inner)
+    return schema
 
 
 def parse_tests(response: ChatResponse, signature: str, minimum: int = 1) -> list[dict[str, Any]]:

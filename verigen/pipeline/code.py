@@ -65,7 +65,7 @@ class CodeTask:
             cfg.seed,
             cfg.round,
             svc.endpoint.api_base,
-            code_gen.TESTS_FORMAT,
+            code_gen.tests_format(spec["signature"], cfg.problems.tests_per_problem),
         )
         tests: list[dict[str, Any]] | None = await svc.ask(
             tests_request,
