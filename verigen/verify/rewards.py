@@ -29,14 +29,13 @@ from __future__ import annotations
 import ast
 import json
 import re
-import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from verigen.errors import InfraError, InputError
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import CodeOptions, CodeVerifier
+from verigen.verify.lazy import LazyVerifier
 from verigen.verify.math import MathOptions, MathVerifier
 from verigen.verify.math import check as check_math
 
@@ -44,41 +43,13 @@ InfraPolicy = Literal["raise", "none"]
 Completion = str | Sequence[dict[str, Any]]
 
 
-class _LazyVerifier:
+class _LazyVerifier(LazyVerifier[MathVerifier]):
     """Owns a ``MathVerifier`` started on first use in the calling process, never pickled."""
 
-    def __init__(
-        self,
-        options: MathOptions | None = None,
-        workers: int = 2,
-    ) -> None:
-        self.options = options or MathOptions()
-        self.workers = workers
-        self._verifier: MathVerifier | None = None
-        self._lock = threading.Lock()
+    make = MathVerifier
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_verifier"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-
-    def verifier(self) -> MathVerifier:
-        with self._lock:
-            if self._verifier is None:
-                self._verifier = MathVerifier(self.options, self.workers)
-                weakref.finalize(self, self._verifier.close)
-            return self._verifier
-
-    def close(self) -> None:
-        with self._lock:
-            if self._verifier is not None:
-                self._verifier.close()
-                self._verifier = None
+    def __init__(self, options: MathOptions | None = None, workers: int = 2) -> None:
+        super().__init__(options or MathOptions(), workers)
 
     def check_many(self, pairs: list[tuple[str, str]]) -> list[Verdict]:
         """Verdicts in input order; a pool that cannot take work is an ``InfraError``."""
@@ -225,7 +196,7 @@ def code_of(completion: str) -> str | None:
     return text if text.strip() else None
 
 
-class CodeReward:
+class CodeReward(LazyVerifier[CodeVerifier]):
     """TRL GRPO reward for code rows: ``reward_funcs=[MathReward(), CodeReward()]``.
 
     The row's tests were trusted when the dataset was made, so by default the reward only runs
@@ -236,6 +207,7 @@ class CodeReward:
     """
 
     __name__ = "verigen_code"
+    make = CodeVerifier
 
     def __init__(
         self,
@@ -245,36 +217,12 @@ class CodeReward:
         tests_column: str = "tests",
         entry_point_column: str = "entry_point",
     ) -> None:
-        self.options = options or CodeOptions(mutants=0, differential=False, min_tests=1)
-        self.workers = workers
+        super().__init__(
+            options or CodeOptions(mutants=0, differential=False, min_tests=1), workers
+        )
         self.on_infra_error = on_infra_error
         self.tests_column, self.entry_point_column = tests_column, entry_point_column
         self.infra_errors = 0
-        self._verifier: CodeVerifier | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_verifier"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-
-    def verifier(self) -> CodeVerifier:
-        with self._lock:
-            if self._verifier is None:
-                self._verifier = CodeVerifier(self.options, self.workers)
-                weakref.finalize(self, self._verifier.close)
-            return self._verifier
-
-    def close(self) -> None:
-        with self._lock:
-            if self._verifier is not None:
-                self._verifier.close()
-                self._verifier = None
 
     def __call__(
         self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any

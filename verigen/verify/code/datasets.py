@@ -18,13 +18,13 @@ built lazily in the process that first calls it.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from verigen.records import Outcome, Verdict
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.verifier import CodeVerifier
+from verigen.verify.lazy import LazyVerifier
 
 VERDICT_COLUMNS = (
     "verified",
@@ -50,34 +50,16 @@ class Columns:
     signature: str = "signature"
 
 
-class CodeBatchVerifier:
+class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
     """``dataset.map(CodeBatchVerifier(options), batched=True)``."""
+
+    make = CodeVerifier
 
     def __init__(
         self, options: CodeOptions | None = None, workers: int = 2, columns: Columns | None = None
     ) -> None:
-        self.options, self.workers = options or CodeOptions(), workers
+        super().__init__(options or CodeOptions(), workers)
         self.columns = columns or Columns()
-        self._verifier: CodeVerifier | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"options": self.options, "workers": self.workers, "columns": self.columns}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def verifier(self) -> CodeVerifier:
-        with self._lock:
-            if self._verifier is None:
-                self._verifier = CodeVerifier(self.options, self.workers)
-            return self._verifier
-
-    def close(self) -> None:
-        with self._lock:
-            if self._verifier is not None:
-                self._verifier.close()
-                self._verifier = None
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         c = self.columns
