@@ -6,6 +6,8 @@ worker that dies cannot write one). Every refusal and failure is a reason, never
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,11 @@ _WARM_UP = (
     ("1\\pm\\sqrt{19}", "a_3 = 2, a_{37} = 19"),
     ("\\sin^2(y)+\\cos(y)", "\\frac{x}{7}-2i"),
     ("p=5,q=2;p=7,q=2", "(5,2),(7,2)"),
+    ("x^2+2x+1", "(x+1)^2"),
+    ("y = 2x + 3", "2x - y + 3 = 0"),
+    ("0 < x < 1", "(0, 1)"),
+    ("\\frac{\\sqrt{3}}{2}", "\\dfrac{3\\pi}{4}"),
+    ("(2, -\\frac{1}{2})", "x_1 = 2, x_2 = 5"),
 )
 """Representative answers: parsing them trains the grammar's prediction cache (per process),
 which otherwise makes each worker's first few hundred checks several times slower."""
@@ -44,8 +51,15 @@ which otherwise makes each worker's first few hundred checks several times slowe
 def warm_up() -> None:
     """Worker initializer: import sympy and train the parser before the first timed check, so
     a fresh worker does not spend its first tasks' time limits on one-off costs."""
+    from verigen.verify.math.parse import Refused, parse_latex
+
+    importlib.import_module("sympy.physics.units")  # simplify's first call imports it (0.3 s)
+    opts = MathOptions()
     for gold, pred in _WARM_UP:
-        judge_answers(Extraction(gold, "warm_up"), Extraction(pred, "warm_up"), MathOptions())
+        judge_answers(Extraction(gold, "warm_up"), Extraction(pred, "warm_up"), opts)
+        for answer in (gold, pred):  # the parser too, where a fast path answered
+            with contextlib.suppress(Refused):
+                parse_latex(normalize(answer).latex)
 
 
 def judge_texts(gold: str, pred: str, opts: MathOptions) -> Judgement:
