@@ -15,8 +15,8 @@ from typing import Any
 import datasets
 import pytest
 
+from tests.backends import require
 from tests.fakellm import FakeLLM, Fault, body_key, math_responder
-from tests.verify.code_backends import require
 
 CONFIG = """\
 name: t

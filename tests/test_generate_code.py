@@ -8,9 +8,9 @@ from pathlib import Path
 import datasets
 import pytest
 
+from tests.backends import require
 from tests.fakellm import FakeLLM, Fault, code_responder
 from tests.test_generate import _run
-from tests.verify.code_backends import require
 
 CONFIG = """\
 run_dir: {run_dir}

@@ -12,8 +12,8 @@ from pathlib import Path
 import datasets
 import pytest
 
+from tests.backends import require
 from tests.test_generate import _run
-from tests.verify.code_backends import require
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]

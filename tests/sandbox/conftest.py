@@ -18,32 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from verigen.errors import SandboxError
+from tests.backends import BACKENDS, require
 from verigen.sandbox import Limits, Pool, open_sandbox
-from verigen.sandbox.doctor import docker_problem, probe_bwrap_root
 
 ATTACKS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "sandbox_attacks"
 ATTACK_LIMITS = Limits(wall_s=10, memory_mb=512, pids=64, scratch_mb=64, output_bytes=1 << 20)
-BACKENDS = ["bwrap", pytest.param("docker", marks=pytest.mark.docker)]
-
-
-def _require_docker() -> bool:
-    return os.environ.get("VERIGEN_REQUIRE_DOCKER", "") == "1"
-
-
-def backend_available(name: str) -> None:
-    """Skip (or, for docker under VERIGEN_REQUIRE_DOCKER=1, fail) when ``name`` cannot run."""
-    if name == "docker":
-        problem = docker_problem()
-        if problem is not None:
-            if _require_docker():
-                pytest.fail(f"VERIGEN_REQUIRE_DOCKER=1 but docker is unavailable: {problem}")
-            pytest.skip(f"docker backend unavailable: {problem}")
-        return
-    try:
-        probe_bwrap_root(None)
-    except SandboxError as exc:
-        pytest.skip(f"bwrap backend unavailable: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +38,7 @@ def sandbox(request: pytest.FixtureRequest, pools: dict[str, Pool], canaries: Ca
     """A warm two-worker pool of the parametrised backend, shared by the whole session; opened
     after the canaries are planted, so the launcher's environment holds the env canary."""
     name: str = request.param
-    backend_available(name)
+    require(name)
     if name not in pools:
         pools[name] = open_sandbox(name, workers=2, warm=ATTACK_LIMITS)  # type: ignore[arg-type]
     return pools[name]

@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 import verigen.sandbox
-from tests.sandbox.conftest import backend_available
+from tests.backends import require
 from verigen.cli.sandbox import register
 from verigen.sandbox import image
 
@@ -23,7 +23,7 @@ def app() -> typer.Typer:
 
 
 def test_run_prints_result_json(app: typer.Typer, tmp_path: Path) -> None:
-    backend_available("bwrap")
+    require("bwrap")
     program = tmp_path / "p.py"
     program.write_text("import sys\nprint(sys.stdin.read().upper())\nsys.exit(4)\n")
     data = tmp_path / "in.txt"

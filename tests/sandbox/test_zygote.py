@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.sandbox.conftest import ATTACK_LIMITS, BACKENDS, backend_available
+from tests.backends import BACKENDS, require
+from tests.sandbox.conftest import ATTACK_LIMITS
 from verigen.sandbox import Job, Pool, Status, open_sandbox
 from verigen.sandbox.harness import server
 from verigen.sandbox.verdict import HARNESS_COMMAND
@@ -32,7 +33,7 @@ class TestAdd(unittest.TestCase):
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def lone(request: pytest.FixtureRequest) -> Iterator[Pool]:
-    backend_available(request.param)
+    require(request.param)
     with open_sandbox(request.param, workers=1, warm=ATTACK_LIMITS) as pool:
         yield pool
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.verify.code_backends import require
+from tests.backends import require
 from verigen.sandbox.doctor import docker_problem
 from verigen.verify.code import load_humaneval
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.verify.code_backends import BACKENDS, require
+from tests.backends import BACKENDS, require
 from verigen.verify.code import CodeOptions, CodeVerifier, load_humaneval, wrong_variant
 
 pytestmark = pytest.mark.slow

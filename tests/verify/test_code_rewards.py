@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from tests.verify.code_backends import require
+from tests.backends import require
 from verigen.verify.code import CodeOptions
 from verigen.verify.rewards import CodeReward, code_of
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.verify.code_backends import require
+from tests.backends import require
 from verigen.records import Outcome
 from verigen.verify.code import CodeOptions, CodeVerifier
 

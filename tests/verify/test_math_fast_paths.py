@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import pytest
 
 from verigen.verify.math import MathOptions
 from verigen.verify.math.extract import extract_answer
-from verigen.verify.math.judge import judge_answers
+from verigen.verify.math.judge import judge_answers, quick_judgement
 from verigen.verify.math.normalize import normalize
 from verigen.verify.math.worker import WorkerPool
 
@@ -105,7 +107,8 @@ def both_ways(pairs: list[tuple[str, str]], opts: MathOptions) -> list[str]:
             continue
         fast = judge_answers(g_ex, p_ex, opts)
         slow = judge_answers(g_ex, p_ex, opts, reference=True)
-        if fast.equivalent != slow.equivalent:
+        quick = quick_judgement(g_ex, p_ex, opts)
+        if fast.equivalent != slow.equivalent or (quick and quick.equivalent != slow.equivalent):
             differ.append(f"{g_ex.answer!r} vs {p_ex.answer!r}: {fast.details.get('rule')}")
     return differ
 
@@ -213,3 +216,20 @@ def test_relation_intervals_match_sympy_as_set() -> None:
     imaginary = sympy.Lt(x, sympy.I, evaluate=False)
     declined = [sympy.Lt(x, y), sympy.Eq(x, 1), sympy.Lt(sympy.Abs(x), 1), imaginary]
     assert all(interval_of(rel) is None for rel in declined)
+
+
+def test_quick_judgements_need_no_sympy() -> None:
+    """``MathVerifier.vote`` settles plain-number pairs in the caller's process: that path must
+    not import sympy or the parser there."""
+    code = (
+        "import sys\n"
+        "from verigen.verify.math import MathOptions\n"
+        "from verigen.verify.math.extract import Extraction\n"
+        "from verigen.verify.math.judge import quick_judgement\n"
+        "q = quick_judgement(Extraction('(0.5, 2)', 'bare'), Extraction(r'(\\frac12, 2)', 'bare'),"
+        " MathOptions())\n"
+        "s = quick_judgement(Extraction('x^2', 'bare'), Extraction('x*x', 'bare'), MathOptions())\n"
+        "print(q.equivalent, q.details['rule'], s, 'sympy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "plain", "None", "False"]

@@ -1,4 +1,4 @@
-"""Backend selection for the code verifier's sandbox tests (shared by the test_code_* files).
+"""Sandbox backend selection shared by every test that runs code in a sandbox.
 
 Docker tests skip when no engine answers, unless ``VERIGEN_REQUIRE_DOCKER=1``, which turns the
 skip into a failure (the same rule as the sandbox's own tests)."""
