@@ -49,7 +49,8 @@ def test_records_survive_reopen_and_are_stored_once(tmp_path: Path) -> None:
         assert journal.attempts(problem.id) == [attempt]
         rows = list(journal.verified("math", "1"))
         assert [(p.id, a.id) for p, a, _ in rows] == [(problem.id, "a1")]
-        assert journal.verdict("a1", "math", "2") is None, "a new verifier version re-verifies"
+        assert journal.verdicts(["a1"], "math", "1")["a1"].accepted
+        assert journal.verdicts(["a1"], "math", "2") == {}, "a new verifier version re-verifies"
 
 
 def test_counts_split_outcomes_reasons_and_unknown_cost(tmp_path: Path) -> None:

@@ -133,12 +133,15 @@ class Journal:
             (key, stage, subject, reason, detail[:4000], time.time()),
         )
 
-    def verdict(self, attempt_id: str, verifier: str, version: str) -> Verdict | None:
-        row = self._db.execute(
-            "SELECT data FROM verdicts WHERE attempt_id=? AND verifier=? AND version=?",
-            (attempt_id, verifier, version),
-        ).fetchone()
-        return Verdict.model_validate_json(row[0]) if row else None
+    def verdicts(self, attempt_ids: list[str], verifier: str, version: str) -> dict[str, Verdict]:
+        """Stored verdicts of one verifier version for these attempts, by attempt id."""
+        marks = ",".join("?" * len(attempt_ids))
+        rows = self._db.execute(
+            f"SELECT attempt_id, data FROM verdicts WHERE verifier = ? AND version = ?"
+            f" AND attempt_id IN ({marks})",
+            (verifier, version, *attempt_ids),
+        )
+        return {a: Verdict.model_validate_json(data) for a, data in rows}
 
     def problems(self) -> Iterator[Problem]:
         for (data,) in self._db.execute("SELECT data FROM problems ORDER BY id"):

@@ -171,8 +171,8 @@ class _Run:
 
     async def _verify(self, problem: Problem, attempts: list[Attempt]) -> None:
         journal, task = self.services.journal, self.task
-        known = [journal.verdict(a.id, task.verifier, task.verifier_version) for a in attempts]
-        verdicts = [v for v in known if v is not None]
+        known = journal.verdicts([a.id for a in attempts], task.verifier, task.verifier_version)
+        verdicts = [known[a.id] for a in attempts if a.id in known]
         if len(verdicts) < len(attempts):
             verdicts = await task.verify(problem, attempts)
             for attempt, verdict in zip(attempts, verdicts, strict=True):
