@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 

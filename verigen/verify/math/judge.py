@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verigen.verify.math.extract import Extraction, extract_answer
+from verigen.verify.math.guard import Refused, guard_text
 from verigen.verify.math.normalize import Normalized, normalize
 from verigen.verify.math.numbers import numbers_equal, percent_readings, simple_number
 from verigen.verify.math.options import MathOptions
@@ -51,7 +52,7 @@ which otherwise makes each worker's first few hundred checks several times slowe
 def warm_up() -> None:
     """Worker initializer: import sympy and train the parser before the first timed check, so
     a fresh worker does not spend its first tasks' time limits on one-off costs."""
-    from verigen.verify.math.parse import Refused, parse_latex
+    from verigen.verify.math.parse import parse_latex
 
     importlib.import_module("sympy.physics.units")  # simplify's first call imports it (0.3 s)
     opts = MathOptions()
@@ -81,7 +82,31 @@ def judge_answers(
     exactly as the library ships it. Verdicts must not depend on it (tests check that).
     """
     g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
-    details: dict[str, Any] = {
+    details = _details(gold, pred, g_n, p_n)
+    try:
+        equal, rule = _decide(g_n, p_n, opts, details, reference)
+    except MemoryError:
+        return Judgement(False, "out_of_memory", details)
+    return _judgement(equal, rule, details)
+
+
+def quick_judgement(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judgement | None:
+    """``judge_answers``'s verdict when string work alone decides it (identical or text
+    answers, plain numbers and their tuples, sets and intervals, guard refusals); None when
+    the parser is needed. Regexes and ``Fraction`` on bounded input, no sympy: safe to run in
+    the caller's process, which ``MathVerifier.vote`` does to skip a worker round trip."""
+    g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
+    decided = _quick(g_n, p_n, opts, reference=False)
+    if decided is None:
+        return None
+    details = _details(gold, pred, g_n, p_n)
+    return _judgement(decided[0], decided[1], details)
+
+
+def _details(
+    gold: Extraction, pred: Extraction, g_n: Normalized, p_n: Normalized
+) -> dict[str, Any]:
+    return {
         "gold_rule": gold.rule,
         "pred_rule": pred.rule,
         "gold": gold.answer[:500],
@@ -89,10 +114,9 @@ def judge_answers(
         "gold_normalized": g_n.latex[:500],
         "pred_normalized": p_n.latex[:500],
     }
-    try:
-        equal, rule = _decide(g_n, p_n, opts, details, reference)
-    except MemoryError:
-        return Judgement(False, "out_of_memory", details)
+
+
+def _judgement(equal: bool, rule: str, details: dict[str, Any]) -> Judgement:
     details["rule"] = rule
     if equal:
         return Judgement(True, "equivalent", details)
@@ -114,6 +138,23 @@ _REASONS = frozenset(
 def _decide(
     g_n: Normalized, p_n: Normalized, opts: MathOptions, details: dict[str, Any], reference: bool
 ) -> tuple[bool, str]:
+    decided = _quick(g_n, p_n, opts, reference)
+    if decided is not None:
+        return decided
+    from verigen.verify.math.parse import parse_latex
+
+    try:
+        gold, pred = parse_latex(g_n.latex, reference), parse_latex(p_n.latex, reference)
+    except Refused as refused:
+        return _refused(g_n, p_n, refused)
+    details["gold_parsed"], details["pred_parsed"] = _show(gold), _show(pred)
+    return _with_percent(gold, g_n.percent, pred, p_n.percent, opts)
+
+
+def _quick(
+    g_n: Normalized, p_n: Normalized, opts: MathOptions, reference: bool
+) -> tuple[bool, str] | None:
+    """Everything decided before the parser; None when it is needed."""
     if g_n.latex == p_n.latex and g_n.percent == p_n.percent and g_n.latex:
         return True, "identical"
     if g_n.text and g_n.text == p_n.text:
@@ -121,21 +162,19 @@ def _decide(
     fast = None if reference else _fast_numbers(g_n, p_n, opts)
     if fast is not None:
         return fast, "number"
-    from verigen.verify.math.parse import Refused, guard_text, parse_latex
-
     try:
         for n in (g_n, p_n):
             guard_text(n.latex, opts.max_answer_chars, opts.max_nesting)
-        fast = None if reference else _fast_plain(g_n, p_n, opts)
-        if fast is not None:
-            return fast, "plain"
-        gold, pred = parse_latex(g_n.latex, reference), parse_latex(p_n.latex, reference)
     except Refused as refused:
-        if g_n.text and p_n.text:
-            return False, "text_differs"
-        return False, refused.reason
-    details["gold_parsed"], details["pred_parsed"] = _show(gold), _show(pred)
-    return _with_percent(gold, g_n.percent, pred, p_n.percent, opts)
+        return _refused(g_n, p_n, refused)
+    fast = None if reference else _fast_plain(g_n, p_n, opts)
+    return (fast, "plain") if fast is not None else None
+
+
+def _refused(g_n: Normalized, p_n: Normalized, refused: Refused) -> tuple[bool, str]:
+    if g_n.text and p_n.text:
+        return False, "text_differs"
+    return False, refused.reason
 
 
 def _fast_plain(g_n: Normalized, p_n: Normalized, opts: MathOptions) -> bool | None:

@@ -23,10 +23,10 @@ from latex2sympy2_extended.latex2sympy2 import (
     normalize_latex,
 )
 
-_MACROS = re.compile(
-    r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
-    r"catcode|csname|expandafter|input|include|write|read|loop|repeat)\b"
-)
+from verigen.verify.math.guard import Refused, guard_text
+
+__all__ = ["Refused", "convert", "guard_text", "is_evaluable", "parse_latex"]
+
 _NORMALIZATION = NormalizationConfig(
     basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="none"
 )
@@ -34,31 +34,6 @@ _MAX_NODES = 4_000
 _MAX_LOG10 = 10_000.0
 """Values beyond 1e10000 are never evaluated (exact integers that size get slow): they are
 equal only as equal strings or equal trees."""
-
-
-class Refused(Exception):
-    """The answer was not parsed on purpose; ``reason`` becomes the verdict's reason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:
-    """Refuse, before any parsing, text that is too long, too deep or defines macros."""
-    if len(latex) > max_chars:
-        raise Refused("answer_too_long")
-    if _MACROS.search(latex):
-        raise Refused("unsafe_latex")
-    depth = deepest = 0
-    for ch in latex:
-        if ch in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in ")]}":
-            depth -= 1
-    if deepest > max_nesting:
-        raise Refused("too_deep")
 
 
 class _NeedsFullContext(Exception):

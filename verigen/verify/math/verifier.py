@@ -20,7 +20,7 @@ from pebble import ProcessExpired
 
 from verigen.records import Outcome, Verdict
 from verigen.verify.math.extract import Extraction, extract_answer
-from verigen.verify.math.judge import Judgement, judge_answers, judge_texts
+from verigen.verify.math.judge import Judgement, judge_answers, judge_texts, quick_judgement
 from verigen.verify.math.normalize import normalize
 from verigen.verify.math.options import MathOptions
 from verigen.verify.math.vote import Vote, cluster, decide
@@ -100,11 +100,19 @@ class MathVerifier:
         return await asyncio.to_thread(self.vote, preds, min_share)
 
     def _same(self, answer: Extraction, reps: list[Extraction]) -> list[bool]:
-        futures = [
-            self._pool.submit(judge_answers, (rep, answer, self.options), self.options.timeout_s)
-            for rep in reps
+        """Whether ``answer`` equals each representative. Pairs that string work decides
+        (plain numbers, identical answers) are settled here; the rest go to the workers."""
+        started = time.perf_counter()
+        quick = [quick_judgement(rep, answer, self.options) for rep in reps]
+        futures = {
+            i: self._pool.submit(judge_answers, (rep, answer, self.options), self.options.timeout_s)
+            for i, (rep, known) in enumerate(zip(reps, quick, strict=True))
+            if known is None
+        }
+        return [
+            known.equivalent if known is not None else self._settle(futures[i], started).accepted
+            for i, known in enumerate(quick)
         ]
-        return [self._settle(f, time.perf_counter()).accepted for f in futures]
 
     def _submit(self, gold: str, pred: str) -> Future[Any]:
         limit = self.options.max_text_chars
