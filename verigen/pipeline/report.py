@@ -22,6 +22,7 @@ def finish_run(
     services: Services, task: Task, stop_reason: str | None, started: float
 ) -> dict[str, Any]:
     cfg, journal = services.config, services.journal
+    journal.flush()  # the exports below read through connections of their own
     dataset_dir, rows = write_verified(
         cfg.run_dir, task.verifier, task.verifier_version, list(cfg.output.formats)
     )
