@@ -33,7 +33,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml")))
 def test_shipped_example_configs_validate(name: str) -> None:
     cfg = load_config(REPO / "configs" / name)
-    assert cfg.problems.topics and cfg.solver.models
+    assert cfg.problems.topics or cfg.problems.taxonomy
+    assert cfg.problems.taxonomy is None or (REPO / cfg.problems.taxonomy).is_file()
+    assert cfg.solver.models
 
 
 def test_overrides_are_typed_and_change_the_fingerprint(tmp_path: Path) -> None:
