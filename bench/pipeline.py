@@ -2,9 +2,10 @@
 
 Starts an OpenAI-compatible server (aiohttp, its own process) that answers at once, then in one
 run measures:
-  1. bare ``litellm.acompletion`` — N calls at the same concurrency (the anchor);
-  2. ``verigen generate`` in-process on a math config sized to make about N calls, with
-     journaling, caching, parsing and verification in its worker pool.
+  1. ``verigen generate`` in-process on a math config sized to make about N calls, with
+     journaling, caching, parsing and verification;
+  2. bare ``litellm.acompletion`` replaying exactly the requests verigen sent, at the same
+     concurrency (the anchor: same payloads, so litellm's own per-call cost is the same).
 It prints calls/s and CPU ms per call (this process: the event loop, litellm and verigen) for
 both, and the ratios. Goal (issue 6): ≥ 200 calls/s end to end, and verigen's own CPU per call
 within 20% of litellm's. Verification CPU, in separate worker processes, is printed apart.
@@ -17,14 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import json
 import multiprocessing as mp
 import os
 import re
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -82,24 +86,29 @@ def _wait(port: int) -> None:
     raise SystemExit("bench server did not start")
 
 
-async def _bare(api_base: str, calls: int, concurrency: int) -> None:
+async def _bare(api_base: str, requests: list[dict[str, Any]], concurrency: int) -> int:
+    """The anchor: the very requests verigen sent, through bare ``litellm.acompletion``."""
     import litellm
 
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(i: int) -> None:
+    async def one(request: dict[str, Any]) -> None:
         async with gate:
             await litellm.acompletion(
-                model="openai/bench",
-                messages=[{"role": "user", "content": f"What is {i}+1?"}],
+                model=request["model"],
+                messages=[{"role": r, "content": c} for r, c in request["messages"]],
+                temperature=request["temperature"],
+                top_p=request["top_p"],
+                max_tokens=request["max_tokens"],
+                seed=request["seed"],
                 api_base=api_base,
                 api_key="none",
                 max_retries=0,
                 num_retries=0,
-                seed=i,
             )
 
-    await asyncio.gather(*(one(i) for i in range(calls)))
+    await asyncio.gather(*(one(r) for r in requests))
+    return len(requests)
 
 
 def _measure(label: str, fn: object) -> tuple[float, float, int]:
@@ -121,12 +130,13 @@ def main() -> None:
     api_base = f"http://127.0.0.1:{port}/v1"
     import verigen.pipeline  # noqa: F401  imports are start-up cost, not per-call cost
 
+    requests: list[dict[str, Any]] = []
     try:
-        asyncio.run(_bare(api_base, 50, args.concurrency))  # warm-up: imports, connection pool
-        bare = _measure(
-            "bare", lambda: asyncio.run(_bare(api_base, args.calls, args.concurrency)) or args.calls
+        _verigen(api_base, 100, args.concurrency, [])  # warm-up: imports, connection pool
+        ours = _measure(
+            "verigen", lambda: _verigen(api_base, args.calls, args.concurrency, requests)
         )
-        ours = _measure("verigen", lambda: _verigen(api_base, args.calls, args.concurrency))
+        bare = _measure("bare", lambda: asyncio.run(_bare(api_base, requests, args.concurrency)))
     finally:
         server.terminate()
     rows = [("bare litellm.acompletion", *bare), ("verigen generate (math)", *ours)]
@@ -143,7 +153,8 @@ def main() -> None:
     print("(math verification runs in separate worker processes, not counted above)")
 
 
-def _verigen(api_base: str, calls: int, concurrency: int) -> int:
+def _verigen(api_base: str, calls: int, concurrency: int, sent: list[dict[str, Any]]) -> int:
+    """Run ``verigen generate`` for about ``calls`` calls; ``sent`` receives the requests."""
     from verigen.config import RunConfig
     from verigen.display import Display
     from verigen.pipeline import Endpoint, run_generate
@@ -166,6 +177,8 @@ def _verigen(api_base: str, calls: int, concurrency: int) -> int:
             }
         )
         report = run_generate(config, Endpoint(api_base, None), Display())
+        with sqlite3.connect(Path(tmp) / "journal.sqlite") as db:
+            sent += [json.loads(r) for (r,) in db.execute("SELECT request FROM llm_calls")]
         return int(report["counts"]["llm_calls"])
 
 
