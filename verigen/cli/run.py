@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import sys
 import urllib.error
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from verigen.config import RunConfig, load_config
-from verigen.errors import ConfigError
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Run config (YAML).")]
 SetOption = Annotated[
@@ -56,8 +53,8 @@ def generate(
     and never requested or paid for again. Exit 0 when the run completed, 1 when it stopped early
     (budget, unusable endpoint) or some requests failed for good, 2 for a bad config.
     """
+    from verigen.api import generate as run
     from verigen.display import Display, RichDisplay, summary_table
-    from verigen.pipeline import Endpoint, run_generate
 
     flags = [*(overrides or [])]
     if run_dir is not None:
@@ -68,40 +65,21 @@ def generate(
         flags.append(f"round={round_}")
     if max_cost_usd is not None:
         flags.append(f"llm.max_cost_usd={max_cost_usd}")
-    cfg = load_config(config, flags)
-    api_key = _api_key(cfg)
-    with ExitStack() as stack:
-        api_base = cfg.llm.api_base
-        if api_base is None and cfg.llm.local_model:
-            api_base = _start_local(stack, cfg.llm.local_model, quiet)
-        display = Display() if quiet or not sys.stderr.isatty() else RichDisplay()
-        report = run_generate(cfg, Endpoint(api_base=api_base, api_key=api_key), display)
+    console = Console(stderr=True)
+    display = Display() if quiet or not sys.stderr.isatty() else RichDisplay(console)
+
+    def announce(api_base: str) -> None:
+        if not quiet:
+            console.print(f"local model serving at {api_base}")
+
+    report = run(load_config(config, flags), display=display, on_local_server=announce)
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report, indent=2))
     if not quiet:
-        Console(stderr=True).print(summary_table(report))
+        console.print(summary_table(report))
     if report["status"] != "ok":
         raise typer.Exit(1)
-
-
-def _api_key(cfg: RunConfig) -> str | None:
-    name = cfg.llm.api_key_env
-    if name is None:
-        return None
-    value = os.environ.get(name)
-    if not value:
-        raise ConfigError(f"llm.api_key_env: environment variable {name} is not set")
-    return value
-
-
-def _start_local(stack: ExitStack, name: str, quiet: bool) -> str:
-    from verigen.local.server import local_server
-
-    server = stack.enter_context(local_server(name))
-    if not quiet:
-        Console(stderr=True).print(f"local model {name} serving at {server.api_base}")
-    return server.api_base
 
 
 def stats(

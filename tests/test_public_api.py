@@ -1,0 +1,31 @@
+"""The public surface stays what the docs promise: complete, importable, cheap to import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import verigen
+
+
+def test_every_public_name_resolves() -> None:
+    for name in verigen.__all__:
+        assert getattr(verigen, name) is not None, name
+
+
+def test_the_surface_is_exactly_the_documented_one() -> None:
+    assert set(verigen.__all__) == {
+        "Attempt", "CodeOptions", "CodeVerifier", "Domain", "MathOptions", "MathVerifier",
+        "Outcome", "Problem", "Provenance", "RunConfig", "Usage", "Verdict", "VerigenError",
+        "__version__", "generate", "load_config",
+    }  # fmt: skip
+
+
+def test_importing_verigen_loads_neither_litellm_nor_sympy_nor_the_sandbox() -> None:
+    code = (
+        "import sys, verigen; "
+        "print(sorted(m for m in ('litellm', 'sympy', 'verigen.sandbox', 'datasets') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
