@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import os
 import re
+import resource
 import socket
 import sqlite3
 import sys
@@ -177,6 +178,8 @@ def _verigen(api_base: str, calls: int, concurrency: int, sent: list[dict[str, A
             }
         )
         report = run_generate(config, Endpoint(api_base, None), Display())
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"verigen run: {report['counts']['problems']} problems, peak RSS {peak:.0f} MiB")
         with sqlite3.connect(Path(tmp) / "journal.sqlite") as db:
             sent += [json.loads(r) for (r,) in db.execute("SELECT request FROM llm_calls")]
         return int(report["counts"]["llm_calls"])

@@ -77,3 +77,15 @@ def test_garbage_file_is_reported_not_crashed_on(tmp_path: Path) -> None:
     (tmp_path / "journal.sqlite").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(InputError, match="not a usable verigen journal"):
         Journal(tmp_path)
+
+
+def test_cache_lookups_find_every_stored_reply_across_reopen(tmp_path: Path) -> None:
+    keys = [f"key-{i}" for i in range(300)]
+    with Journal(tmp_path) as journal:
+        assert journal.cached_response("key-0") is None
+        for key in keys[:200]:
+            journal.add_llm_call(key, "m", {}, {"text": key}, 1, 1, None, 0.1)
+        assert all(journal.cached_response(k) == {"text": k} for k in keys[:200])
+        assert all(journal.cached_response(k) is None for k in keys[200:])
+    with Journal(tmp_path) as journal:
+        assert all(journal.cached_response(k) == {"text": k} for k in keys[:200])
