@@ -1,7 +1,4 @@
-"""Near-duplicate throughput of curation at 100k rows: ``python -m bench.curate [--rows N]``.
-
-Run it as a module from the repository root: as ``python bench/curate.py`` the sibling
-``bench/math.py`` would shadow the standard library's ``math``.
+"""Near-duplicate throughput of curation at 100k rows: ``python bench/curate.py [--rows N]``.
 
 Builds N synthetic problem statements (about 30 words from a 5,000-word vocabulary of letters, so
 unrelated rows share some words as real problems do), of which ~10% are light edits of an
