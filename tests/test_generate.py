@@ -56,7 +56,7 @@ def _config(
 
 
 def _verigen(*args: str | Path, **kwargs: Any) -> subprocess.Popen[str]:
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **kwargs.pop("env", {})}
     return subprocess.Popen(
         [sys.executable, "-m", "verigen", *map(str, args)],
         env=env,
@@ -257,3 +257,22 @@ def test_program_aided_check_keeps_only_answers_a_sandboxed_program_agrees_with(
         )
     else:
         assert not rows and reasons.get("program_disagrees", 0) > 0
+
+
+@pytest.mark.slow
+def test_an_unusable_sandbox_mid_run_is_one_line_and_keeps_what_was_written(tmp_path: Path) -> None:
+    with FakeLLM() as server:
+        config = _config(tmp_path, server, per_topic=1)
+        config.write_text(
+            config.read_text().replace("math: {workers: 2, min_share: 0.5}\n", "")
+            + "code: {backend: docker}\n"
+            + "math: {workers: 2, program_check: {models: [openai/programmer]}}\n"
+        )
+        env_docker_host = {"DOCKER_HOST": "tcp://127.0.0.1:9"}  # an engine that never answers
+        proc = _verigen("generate", "-c", config, "-q", env=env_docker_host)
+        _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert len(err.strip().splitlines()) == 1 and "docker" in err.lower()
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["status"] == "stopped" and report["stop_reason"].startswith("error: SandboxError")
+    assert report["counts"]["attempts"] > 0, "attempts written before the failure are kept"

@@ -77,16 +77,21 @@ class _Run:
             {"proposed": total, "solved": total * per_problem, "verified": total * per_problem}
         )
         ticker = asyncio.create_task(self._tick())
+        error: Exception | None = None
         try:
             await self._drive(items)
+        except Exception as exc:  # anything that ends the run early: still export, then raise
+            error = exc
+            self.state.stop_reason = f"error: {type(exc).__name__}: {exc}"
         finally:
             ticker.cancel()
             self.task.close()
             self.display.refresh(self.services.llm.spend)
             self.display.stop()
         report = finish_run(self.services, self.task, self.state.stop_reason, started)
-        if self.state.fatal is not None:
-            raise self.state.fatal
+        failure = error or self.state.fatal
+        if failure is not None:
+            raise failure
         return report
 
     def _items(self) -> tuple[Iterable[Slot | Problem], int]:
@@ -94,10 +99,12 @@ class _Run:
         if problems.source is not None:
             imported = read_problems(problems.source, problems.domain, self.config.round)
             return imported, problems.source.limit or 0
-        ids = problems.topics if self.taxonomy is not None else None
-        taxonomy = self.taxonomy or free_text_taxonomy(problems.domain, problems.topics)
-        count = len(taxonomy.select(ids or None)) * problems.per_topic
-        return slots(taxonomy, ids or None, problems.per_topic), count
+        if self.taxonomy is None:
+            taxonomy, ids = free_text_taxonomy(problems.domain, problems.topics), None
+        else:
+            taxonomy, ids = self.taxonomy, problems.topics or None
+        count = len(taxonomy.select(ids)) * problems.per_topic
+        return slots(taxonomy, ids, problems.per_topic), count
 
     async def _drive(self, items: Iterable[Slot | Problem]) -> None:
         """At most ``max_problems_in_flight`` items at once; stop pulling once stopped."""
