@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import strategies as st
 
 from tests.backends import require
 from verigen.records import Outcome
@@ -164,3 +165,22 @@ def test_verdict_details_carry_what_the_export_reads(cv: CodeVerifier) -> None:
     assert d["sandbox_version"].startswith("bwrap:")
     assert set(d["limits"]) == {"timeout_s", "call_timeout_s", "memory_mb"}
     assert [t["outcome"] for t in d["tests_run"]] == ["passed"] * 3
+
+
+def test_a_fault_in_the_verifier_is_an_infra_error_never_a_verdict(cv: CodeVerifier) -> None:
+    """A broken user-supplied input strategy stops nothing and convicts nobody: every open
+    solution is ``infra_error`` with the exception named, and the next problem is judged."""
+
+    def broken(_: object) -> tuple[object, ...]:
+        raise KeyError("bug in the caller's strategy")
+
+    strategy = st.tuples(st.lists(st.integers()), st.integers()).map(broken)
+    verdicts = cv.verify([GOOD, LOOP, None], WEAK, "clamp_sum", SIGNATURE, strategy=strategy)
+    assert [(v.outcome, v.reason) for v in verdicts] == [
+        (Outcome.INFRA_ERROR, "verifier_error"),
+        (Outcome.INFRA_ERROR, "verifier_error"),
+        (Outcome.REJECTED, "no_code"),
+    ]
+    assert "KeyError" in verdicts[0].details["error"]
+    [after] = cv.verify([GOOD], WEAK, "clamp_sum", SIGNATURE)
+    assert after.accepted, after.reason

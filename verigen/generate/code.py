@@ -15,6 +15,7 @@ from typing import Any
 from verigen.generate import provenance_for
 from verigen.generate.structured import Unusable, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
+from verigen.pyparse import parse_module
 from verigen.records import Domain, Problem, content_id
 
 PROBLEM_TEMPLATE = "code_problem"
@@ -56,7 +57,7 @@ def parse_problem(response: ChatResponse) -> dict[str, str]:
 
 def _function(signature: str) -> ast.FunctionDef | None:
     try:
-        tree = ast.parse(signature + "\n    ...\n")
+        tree = parse_module(signature + "\n    ...\n")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     node = tree.body[0] if len(tree.body) == 1 else None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from verigen.llm import ChatRequest, ChatResponse
+from verigen.pyparse import parse_module
 
 T = TypeVar("T")
 
@@ -73,7 +74,7 @@ def extract_code(text: str, entry_point: str | None = None) -> str:
     candidates = fences[::-1] or [text]
     for code in candidates:
         try:
-            tree = ast.parse(code)
+            tree = parse_module(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}

@@ -35,6 +35,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from verigen.errors import ConfigError
+from verigen.pyparse import parse_module
 from verigen.records import Domain
 
 Level = Literal["easy", "medium", "hard"]
@@ -148,7 +149,7 @@ class CodeExemplar(_Model):
 def _parse_def(source: str, what: str) -> list[ast.FunctionDef]:
     """The top-level functions of ``source``; a syntax error is a validation error."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except SyntaxError as exc:
         raise ValueError(f"{what} is not valid Python (line {exc.lineno}: {exc.msg})") from None
     return [node for node in tree.body if isinstance(node, ast.FunctionDef)]

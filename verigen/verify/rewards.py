@@ -26,13 +26,13 @@ pickled. Calls from several threads share one pool.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from verigen.errors import InfraError, InputError
+from verigen.pyparse import parse_module
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import CodeOptions, CodeVerifier
 from verigen.verify.lazy import LazyVerifier
@@ -190,7 +190,7 @@ def code_of(completion: str) -> str | None:
     blocks = _FENCE.findall(completion)
     text = blocks[-1] if blocks else completion
     try:
-        ast.parse(text)
+        parse_module(text)
     except (SyntaxError, ValueError, RecursionError):
         return None
     return text if text.strip() else None

@@ -35,8 +35,11 @@ import types
 from typing import Any
 
 try:
+    from ...pyparse import parse_module  # on the host, ``plan`` runs on verifier threads
     from . import codec, solhost
 except ImportError:  # in the sandbox's zygote, which loads codec and solhost first
+    from ast import parse as parse_module  # one thread per process in here
+
     import codec  # type: ignore[no-redef]
     import solhost  # type: ignore[no-redef]
 
@@ -57,7 +60,7 @@ def plan(suite: dict[str, Any]) -> list[str]:
     if kind != "code":
         raise ValueError(f"unknown test suite kind {kind!r}")
     ids: list[str] = []
-    for node in ast.parse(suite["code"]).body:
+    for node in parse_module(suite["code"]).body:
         if isinstance(node, ast.Assert):
             ids.append(f"assert:{node.lineno}")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
@@ -261,7 +264,7 @@ def run_code(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
     ns = {"__name__": "__tests__", **solution.namespace()}
     sys.modules[suite.get("module", "solution")] = _module_for(solution, "solution")
     results = []
-    for node in ast.parse(suite["code"]).body:
+    for node in parse_module(suite["code"]).body:
         code = compile(ast.Module(body=[node], type_ignores=[]), "<tests>", "exec")
         if isinstance(node, ast.Assert):
             results.append(_timed(f"assert:{node.lineno}", lambda c=code: exec(c, ns)))

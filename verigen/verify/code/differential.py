@@ -19,7 +19,6 @@ not documented as thread-safe).
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import math
@@ -36,6 +35,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
 from verigen.errors import SandboxError
+from verigen.pyparse import literal_eval
 from verigen.sandbox import Job, Limits, Pool, Status
 from verigen.sandbox.harness import codec
 from verigen.sandbox.verdict import new_nonce
@@ -342,7 +342,7 @@ def _key(args: Any) -> str:
 def _literal(value: Any) -> bool:
     """Does ``repr`` give this value back through ``ast.literal_eval`` (the test is code)?"""
     try:
-        return bool(ast.literal_eval(repr(value)) == value)
+        return bool(literal_eval(repr(value)) == value)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False
 

@@ -14,7 +14,9 @@ The order is the argument:
 7. the suite's strength: mutants of one accepted solution must mostly die, else ``weak_tests``.
 
 A sandbox failure at any step, after the executor's retries, makes the affected verdicts
-``infra_error``: nothing is concluded about a solution the sandbox could not run.
+``infra_error``: nothing is concluded about a solution the sandbox could not run. So does a bug
+in the verifier itself (``verifier_error``, the exception in the details): one problem that trips
+it must neither end a long run nor turn into a wrong answer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from verigen.errors import InputError
+from verigen.errors import InputError, VerigenError
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import strategies
 from verigen.verify.code.calibrate import job_limit, per_test_limit
@@ -105,6 +107,18 @@ def judge(
     """Verdicts for every solution of ``task``; ``common`` (backend, sandbox version) is read
     after the first run, when the pool is open."""
     state = _State(task, options, common)
+    try:
+        return _judge(state, ex, diff)
+    except VerigenError:  # no sandbox at all: the caller reports it once
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        state.settle(state.open(), Outcome.INFRA_ERROR, "verifier_error", error=error)
+        return state.build({})
+
+
+def _judge(state: _State, ex: Executor, diff: Differential) -> list[Verdict]:
+    task, options = state.task, state.options
     state.settle(
         [i for i, s in enumerate(task.solutions) if s is None or not s.strip()],
         Outcome.REJECTED,
@@ -177,9 +191,11 @@ def _differential(
     if not options.differential or len(set(candidates)) < 2:
         return plan
     try:
-        strategy = task.strategy or strategies.arguments(
-            task.signature or task.reference or distinct[0], task.entry_point
-        )
+        strategy = task.strategy
+        if strategy is None:
+            strategy = strategies.arguments(
+                task.signature or task.reference or distinct[0], task.entry_point
+            )
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
         return plan

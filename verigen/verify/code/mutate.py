@@ -23,6 +23,8 @@ import copy
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from verigen.pyparse import parse_module
+
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.GtE,
     ast.GtE: ast.Lt,
@@ -139,7 +141,7 @@ def mutants(source: str, entry_point: str, limit: int) -> list[Mutant]:
     """Up to ``limit`` distinct mutants, taken round-robin across operator kinds so a few
     mutants still cover every kind; ``[]`` for code that does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError, RecursionError):
         return []
     counter = _Mutator(entry_point)

@@ -16,6 +16,8 @@ import string
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from verigen.pyparse import parse_expression, parse_module
+
 MAX_SIZE = 6
 _TEXT = st.text(alphabet=string.ascii_letters + string.digits + " ,.-_!?", max_size=10)
 _SCALARS: dict[str, SearchStrategy[object]] = {
@@ -42,7 +44,7 @@ def arguments(source: str, entry_point: str) -> SearchStrategy[tuple[object, ...
     if text.endswith(":"):  # a bare ``def`` line
         text += "\n    ..."
     try:
-        tree = ast.parse(text)
+        tree = parse_module(text)
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise Unsupported(f"signature does not parse: {exc}") from exc
     fn = next(
@@ -64,7 +66,7 @@ def arguments(source: str, entry_point: str) -> SearchStrategy[tuple[object, ...
 
 def _strategy(node: ast.expr) -> SearchStrategy[object]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _strategy(ast.parse(node.value, mode="eval").body)  # a quoted hint
+        return _strategy(parse_expression(node.value))  # a quoted hint
     if isinstance(node, ast.Constant) and node.value is None:
         return st.none()
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from verigen.errors import InputError
+from verigen.pyparse import parse_module
 from verigen.sandbox import TestOutcome, TestSuite
 from verigen.sandbox.harness.runner import plan
 
@@ -233,7 +234,7 @@ def _from_cases(cases: list[Any], entry_point: str, tol: float) -> TestPlan:
 
 def _from_code(code: str, entry_point: str) -> TestPlan:
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise InputError(f"test code does not parse: {exc}") from exc
     check = next(
@@ -308,7 +309,7 @@ def _keep_node(node: Node, kept: set[str]) -> Node | None:
         return node
     if not any(i in kept for i in node.ids):
         return None
-    cls = ast.parse(node.source).body[0]  # a TestCase class losing some of its methods
+    cls = parse_module(node.source).body[0]  # a TestCase class losing some of its methods
     assert isinstance(cls, ast.ClassDef)
     cls.body = [
         m

@@ -1,0 +1,74 @@
+"""Host-side parsing is safe from many threads at once (the code verifier parses on a pool)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from verigen.pyparse import literal_eval, parse_expression, parse_module
+
+SOURCE = "\n".join(
+    f"def f{i}(x):\n    return [(a, {{b: (c, [d])}}) for a in x if a and (b or (c and d))]"
+    for i in range(50)
+)
+
+
+class _Finaliser:
+    """Garbage whose collection runs Python code, which lets another thread in mid-parse."""
+
+    def __del__(self) -> None:
+        sum(range(50))
+
+
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def _hammer(
+    parse: Callable[[str], object], threads: int = 4, rounds: int = 200
+) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        for _ in range(rounds):
+            cycle = [_Finaliser() for _ in range(50)]
+            for item in cycle:
+                item.self = item  # type: ignore[attr-defined]  # a cycle: freed by the GC
+            del cycle
+            try:
+                parse(SOURCE)
+            except SystemError as exc:  # python/cpython#106905 on 3.11
+                errors.append(exc)
+                return
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return errors
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_parsing_from_many_threads_never_raises_system_error() -> None:
+    assert _hammer(parse_module) == []
+
+
+def test_parse_helpers_match_the_standard_library() -> None:
+    assert ast.dump(parse_module(SOURCE)) == ast.dump(ast.parse(SOURCE))
+    assert ast.dump(parse_expression("list[int] | None")) == ast.dump(
+        ast.parse("list[int] | None", mode="eval").body
+    )
+    assert literal_eval("{'a': (1, 2.5, None)}") == {"a": (1, 2.5, None)}
+    with pytest.raises(SyntaxError):
+        parse_module("def f(:")
+    with pytest.raises(ValueError):
+        literal_eval("__import__('os')")
