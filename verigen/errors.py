@@ -8,8 +8,9 @@
     ├── LLMError                 the endpoint kept failing after bounded retries (exit 1)
     ├── BudgetExceeded           max_cost_usd reached; raised only to stop sending (exit 1)
     ├── ModelError               the local model could not be fetched, verified or served (exit 1)
-    └── InfraError               something verigen relies on is down (exit 1)
-        └── SandboxError         no working sandbox, or the sandbox itself failed
+    ├── InfraError               something verigen relies on is down (exit 1)
+    │   └── SandboxError         no working sandbox, or the sandbox itself failed
+    └── Interrupted              Ctrl-C; what was finished is kept and a rerun resumes (exit 130)
 
 A wrong answer or failing code is never an exception: it is a rejected ``Verdict``.
 """
@@ -47,3 +48,7 @@ class InfraError(VerigenError):
 
 class SandboxError(InfraError):
     pass
+
+
+class Interrupted(VerigenError):
+    exit_code = 130

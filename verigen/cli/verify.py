@@ -4,8 +4,13 @@ INPUT is a JSONL file, a Parquet file or a ``datasets`` directory; OUT is a ``da
 directory with every input row plus the verdict columns (``verigen/verify/code/datasets.py``).
 A summary table is printed and, with ``--summary-json``, written as JSON.
 
+Rows are verified in parts, each kept beside OUT (``.OUT.parts/``) as soon as it is done, so an
+interrupted or crashed run loses at most the part in flight: rerunning the same command resumes
+(``verigen/verify/parts.py``).
+
 Exit codes: 0 every row judged; 1 the run finished but some rows hit infra errors (their
-``verified`` is null, never false: rerun them); 2 bad input (via ``InputError``).
+``verified`` is null, never false: rerun them); 2 bad input (via ``InputError``); 130
+interrupted (the finished parts are kept).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,9 +26,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from verigen.errors import InputError
+from verigen.errors import InputError, Interrupted
 from verigen.verify.code.datasets import CodeBatchVerifier, Columns
+from verigen.verify.code.judge import VERIFIER_VERSION as CODE_VERSION
 from verigen.verify.code.options import CodeOptions
+from verigen.verify.math.verifier import VERIFIER_VERSION as MATH_VERSION
+from verigen.verify.parts import finish, map_in_parts
 
 Domain = Literal["code", "math"]
 
@@ -48,6 +57,9 @@ def verify(
     mutants: Annotated[int, typer.Option("--mutants", min=0, help="0: no mutation")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Hypothesis seed")] = 0,
     summary_json: Annotated[Path | None, typer.Option("--summary-json")] = None,
+    rows_per_part: Annotated[
+        int, typer.Option("--rows-per-part", min=1, help="rows verified between two saves")
+    ] = 1000,
 ) -> None:
     """Verify every row of INPUT and write it, with verdict columns, to OUT."""
     if domain not in ("code", "math"):
@@ -71,27 +83,39 @@ def verify(
             mutants=mutants,
             seed=seed,
         )
-        fn: Any = CodeBatchVerifier(
-            options,
-            workers,
-            Columns(solution=solution_column, tests=tests_column, entry_point=entry_point_column),
+        columns = Columns(
+            solution=solution_column, tests=tests_column, entry_point=entry_point_column
         )
+        fn: Any = CodeBatchVerifier(options, workers, columns)
+        settings = {
+            "verifier": CODE_VERSION,
+            "options": {k: v for k, v in asdict(options).items() if k != "backend"},
+            "columns": asdict(columns),
+        }
     else:
         fn = _MathRows(workers, solution_column, answer_column)
+        settings = {"verifier": MATH_VERSION, "columns": [solution_column, answer_column]}
+    parts_dir = out.with_name(f".{out.name}.parts")
     try:
-        result = data.map(
+        result = map_in_parts(
+            data,
             fn,
-            batched=True,
+            parts_dir=parts_dir,
+            settings=json.dumps(settings, sort_keys=True),
+            rows_per_part=rows_per_part,
             batch_size=max(16, 8 * workers),
-            load_from_cache_file=False,
-            desc="verifying",
+            incomplete=lambda part: "infra_error" in part["outcome"],
         )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: the finished parts are kept in {parts_dir}; rerun the same command "
+            "to resume"
+        ) from None
     finally:
         fn.close()
     elapsed = time.perf_counter() - started
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.save_to_disk(str(out))
-    summary = _summary(result, elapsed)
+    finish(result, out, parts_dir)
+    summary = _summary(result.dataset, elapsed) | {"resumed_rows": result.resumed_rows}
     _print(summary)
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -176,7 +200,7 @@ def _print(summary: dict[str, Any]) -> None:
     table = Table(title="verigen verify")
     table.add_column("")
     table.add_column("rows", justify="right")
-    for key in ("rows", "verified", "rejected", "infra_error"):
+    for key in ("rows", "resumed_rows", "verified", "rejected", "infra_error"):
         table.add_row(key, str(summary[key]))
     for reason, count in summary["reasons"].items():
         table.add_row(f"  reason: {reason}", str(count))

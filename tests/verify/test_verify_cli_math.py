@@ -1,0 +1,52 @@
+"""``verigen verify --domain math``: rows of (solution, answer) in, verdict columns out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROWS = [
+    {"id": "a", "solution": "So the sum is $\\boxed{\\frac{1}{2}}$.", "answer": "0.5"},
+    {"id": "b", "solution": "The final answer is 7.", "answer": "8"},
+    {"id": "c", "solution": "I am not sure.", "answer": "3"},
+    {"id": "d", "solution": "Answer: $x \\in (1, 2]$", "answer": "(1,2]"},
+    {"id": "e", "solution": "\\boxed{[1, 2]}", "answer": "(1,2]"},
+]
+
+
+def _verify(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    source = tmp_path / "rows.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    return subprocess.run(
+        [sys.executable, "-m", "verigen", "verify", str(source), "--domain", "math", *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_math_rows_get_verdicts_and_a_summary(tmp_path: Path) -> None:
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    done = _verify(
+        tmp_path, "--out", str(out), "--rows-per-part", "2", "--summary-json", str(summary)
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import datasets
+
+    written = datasets.load_from_disk(str(out))
+    assert written["id"] == ["a", "b", "c", "d", "e"]
+    assert written["verified"] == [True, False, False, True, False]
+    assert written["reason"][2] == "no_answer"
+    counts = json.loads(summary.read_text())
+    assert (counts["rows"], counts["verified"], counts["rejected"]) == (5, 2, 3)
+    assert counts["resumed_rows"] == 0
+    assert not (tmp_path / ".out.parts").exists()
+
+
+def test_a_missing_column_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = _verify(tmp_path, "--out", str(tmp_path / "out"), "--answer-column", "gold")
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert "gold" in line and "rows.jsonl" in line
