@@ -96,5 +96,5 @@ def test_batched_map_adds_reward_and_verdict_columns() -> None:
 def test_verl_compute_score() -> None:
     assert compute_score("verigen/math", CORRECT, "1/2") == 1.0
     assert compute_score("verigen/math", WRONG, "1/2") == 0.0
-    with pytest.raises(InputError, match="verigen/code"):
-        compute_score("verigen/code", "def f(): pass", "")
+    with pytest.raises(InputError, match="verigen/poetry"):
+        compute_score("verigen/poetry", "roses are red", "")

@@ -9,7 +9,7 @@ import pytest
 
 from tests.backends import require
 from verigen.verify.code import CodeOptions
-from verigen.verify.rewards import CodeReward, code_of
+from verigen.verify.rewards import CodeReward, code_of, compute_score
 
 TESTS = json.dumps([{"args": [2], "expected": 4}, {"args": [3], "expected": 9}])
 
@@ -50,3 +50,14 @@ def test_rewards_per_row_and_none_for_other_domains() -> None:
         reward.close()
     assert got == [1.0, 0.0, 0.0, None]
     assert reward.infra_errors == 0
+
+
+@pytest.mark.slow
+def test_verl_compute_score_runs_code_rows_in_the_sandbox() -> None:
+    require("bwrap")
+    right = "Here:\n```python\ndef sq(x):\n    return x * x\n```"
+    wrong = "```python\ndef sq(x):\n    return x + x\n```"
+    info = {"entry_point": "sq"}
+    assert compute_score("verigen/code", right, TESTS, info) == 1.0
+    assert compute_score("verigen/code", wrong, TESTS, info) == 0.0
+    assert compute_score("verigen/code", "no code at all", TESTS, info) == 0.0

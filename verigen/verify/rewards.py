@@ -4,7 +4,8 @@
   list[float | None]``: 1.0 when the completion's final answer equals the row's ``answer``,
   0.0 when it does not, ``None`` for rows of another domain (TRL ignores ``None``, so math and
   code rewards can be listed side by side).
-- ``compute_score``: the verl shape, ``(data_source, solution_str, ground_truth, extra_info)``.
+- ``compute_score``: the verl shape, ``(data_source, solution_str, ground_truth, extra_info)``,
+  for math and code rows.
 - ``MathBatchVerifier``: a ``Dataset.map(batched=True)`` callable adding ``reward`` and the
   verdict columns to rows of (completion, answer).
 
@@ -21,7 +22,7 @@ pickled. Calls from several threads share one pool.
   run against the row's ``tests`` (JSON cases or test code) and ``entry_point`` in the sandbox;
   1.0 when it passes, 0.0 when it does not, ``None`` for rows of another domain. Code rows get
   ``None`` from ``MathReward`` and math rows ``None`` from ``CodeReward``, so both can be listed;
-  ``compute_score`` still refuses ``verigen/code``.
+  ``compute_score`` scores ``verigen/code`` rows the same way.
 """
 
 from __future__ import annotations
@@ -156,16 +157,33 @@ def compute_score(
 ) -> float:
     """verl's reward hook (``custom_reward_function.name: compute_score``).
 
-    Uses one lazily started worker per process (verl calls this inside Ray workers). Raises
-    ``InfraError`` on an infra error: verl has no "no score" value, and 0.0 would be a lie.
+    ``verigen/math``: ``ground_truth`` is the RL export's ``answer``. ``verigen/code``:
+    ``ground_truth`` is its ``tests`` and ``extra_info["entry_point"]`` the function they call;
+    the completion's last fenced block runs in a sandbox pool started once per process (verl
+    calls this inside Ray workers). Raises ``InfraError`` on an infra error: verl has no "no
+    score" value, and 0.0 would be a lie.
     """
-    del extra_info
+    if data_source in ("verigen/code", "code"):
+        entry_point = str((extra_info or {}).get("entry_point") or "")
+        reward = _verl_code_reward()
+        [verdict] = reward.verifier().verify([code_of(solution_str)], ground_truth, entry_point)
+        return reward.score(verdict) or 0.0  # ``score`` raises rather than answer None here
     if data_source not in ("verigen/math", "math"):
-        raise InputError(f"compute_score: no verifier for data_source {data_source!r} yet")
+        raise InputError(f"compute_score: no verifier for data_source {data_source!r}")
     verdict = check_math(ground_truth, solution_str)
     if verdict.outcome is Outcome.INFRA_ERROR:
         raise InfraError(f"math verifier infra error: {verdict.reason} {verdict.details}")
     return 1.0 if verdict.accepted else 0.0
+
+
+_VERL_CODE: list[CodeReward] = []
+
+
+def _verl_code_reward() -> CodeReward:
+    """One ``CodeReward`` per process for ``compute_score``, made on first use."""
+    if not _VERL_CODE:
+        _VERL_CODE.append(CodeReward())
+    return _VERL_CODE[0]
 
 
 def completion_text(completion: Completion) -> str:
