@@ -36,16 +36,19 @@ if [[ $(id -u) -ne 0 ]]; then
     log "no docker engine answers and starting one needs root; the bwrap backend remains"
     exit 0
 fi
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+start_dockerd() {
     log "starting dockerd (log: /var/log/verigen-dockerd.log)"
     # setsid + nohup: the daemon must outlive this script and the shell that called it.
     setsid nohup dockerd >/var/log/verigen-dockerd.log 2>&1 </dev/null &
-fi
+}
+pgrep -x dockerd >/dev/null 2>&1 || start_dockerd
 for _ in $(seq 60); do
     if engine_answers; then
         log "docker engine answers"
         exit 0
     fi
+    # A dockerd found above may have been shutting down; once it is gone, start a new one.
+    pgrep -x dockerd >/dev/null 2>&1 || start_dockerd
     sleep 1
 done
 log "dockerd did not answer within 60 s; see /var/log/verigen-dockerd.log"
