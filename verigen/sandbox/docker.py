@@ -29,10 +29,14 @@ import docker
 import psutil
 from docker.errors import DockerException, NotFound
 from docker.types import LogConfig
+from requests import RequestException
 
 from verigen.errors import SandboxError
 from verigen.sandbox.base import Limits
 from verigen.sandbox.transport import JobFacts, Shape, Transport, server_source
+
+ENGINE_ERRORS = (DockerException, RequestException)
+"""What a call to the engine raises: API errors, or the connection's own when the engine is gone."""
 
 LABEL = "verigen.sandbox"
 OWNER_LABEL = "verigen.sandbox.owner"
@@ -43,7 +47,7 @@ def client(timeout: int = 30) -> docker.APIClient:
     """A low-level client for the engine in the environment (``DOCKER_HOST`` or the socket)."""
     try:
         api: docker.APIClient = docker.from_env(timeout=timeout).api
-    except DockerException as exc:
+    except ENGINE_ERRORS as exc:
         raise SandboxError(f"no Docker engine answers: {exc}") from exc
     return api
 
@@ -111,7 +115,7 @@ class DockerBackend:
                 labels={LABEL: tag, OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"},
                 host_config=self.host_config(api, shape),
             )["Id"]
-        except DockerException as exc:
+        except ENGINE_ERRORS as exc:
             api.close()
             raise SandboxError(f"cannot create a container from {self.image}: {exc}") from exc
         return DockerTransport(api, container)
@@ -133,7 +137,7 @@ class DockerTransport(Transport):
             attached = api.attach_socket(container, params=params)
             self._sock: socket.socket = getattr(attached, "_sock", attached)
             api.start(container)
-        except DockerException as exc:
+        except ENGINE_ERRORS as exc:
             self.kill()
             raise SandboxError(f"cannot start sandbox container: {exc}") from exc
 
@@ -166,7 +170,7 @@ class DockerTransport(Transport):
         """Only when the server died: ask the engine whether the OOM killer did it."""
         if not self._dead:
             return JobFacts()
-        with contextlib.suppress(DockerException):
+        with contextlib.suppress(*ENGINE_ERRORS):
             state = self._api.inspect_container(self._id)["State"]
             return JobFacts(oom_kills=1 if state.get("OOMKilled") else 0)
         return JobFacts()
@@ -177,6 +181,6 @@ class DockerTransport(Transport):
     def kill(self) -> None:
         with contextlib.suppress(OSError, AttributeError):
             self._sock.close()
-        with contextlib.suppress(DockerException):
+        with contextlib.suppress(*ENGINE_ERRORS):
             self._api.remove_container(self._id, force=True)
         self._api.close()
