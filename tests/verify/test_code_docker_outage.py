@@ -10,13 +10,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.backends import require
+from tests.verify.cli_runs import verify_argv, write_jsonl
 from verigen.sandbox.doctor import docker_problem
 from verigen.verify.code import load_humaneval
 
@@ -53,28 +53,11 @@ def test_engine_stopped_mid_run_is_never_a_wrong_answer(tmp_path: Path) -> None:
     require("docker")
     if os.geteuid() != 0 or not PID_FILE.is_file():
         pytest.skip("stopping dockerd needs root and /var/run/docker.pid")
-    source = tmp_path / "humaneval.jsonl"
     rows = [p.row() for p in load_humaneval()] * 3  # long enough to be cut in the middle
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = write_jsonl(tmp_path / "humaneval.jsonl", rows)
     summary = tmp_path / "summary.json"
     run = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "verigen",
-            "verify",
-            str(source),
-            "--out",
-            str(tmp_path / "out"),
-            "--backend",
-            "docker",
-            "--workers",
-            "2",
-            "--min-tests",
-            "1",
-            "--summary-json",
-            str(summary),
-        ],
+        verify_argv(source, tmp_path / "out", summary, "docker"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

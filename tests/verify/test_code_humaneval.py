@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.backends import BACKENDS, require
+from tests.verify.cli_runs import verify_argv, write_jsonl
 from verigen.verify.code import CodeOptions, CodeVerifier, load_humaneval, wrong_variant
 
 pytestmark = pytest.mark.slow
@@ -72,29 +72,10 @@ def test_cli_summary_counts_match(tmp_path: Path) -> None:
                 "solution": wrong_variant(p.solution, p.entry_point),
             }
         )
-    source = tmp_path / "humaneval.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = write_jsonl(tmp_path / "humaneval.jsonl", rows)
     summary = tmp_path / "summary.json"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "verigen",
-            "verify",
-            str(source),
-            "--out",
-            str(tmp_path / "out"),
-            "--backend",
-            "bwrap",
-            "--workers",
-            "2",
-            "--min-tests",
-            "1",
-            "--mutants",
-            "2",
-            "--summary-json",
-            str(summary),
-        ],
+        verify_argv(source, tmp_path / "out", summary, "bwrap", "--mutants", "2"),
         capture_output=True,
         text=True,
         timeout=900,

@@ -6,43 +6,19 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.backends import require
+from tests.verify.cli_runs import verify_argv, write_jsonl
 from verigen.verify.code import load_humaneval
 
 pytestmark = pytest.mark.slow
 
 ROWS = 120
 PER_PART = 10
-
-
-def _command(source: Path, out: Path, summary: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "verigen",
-        "verify",
-        str(source),
-        "--out",
-        str(out),
-        "--backend",
-        "bwrap",
-        "--workers",
-        "2",
-        "--min-tests",
-        "1",
-        "--mutants",
-        "2",
-        "--rows-per-part",
-        str(PER_PART),
-        "--summary-json",
-        str(summary),
-    ]
 
 
 def _finished_parts(parts: Path) -> list[Path]:
@@ -54,11 +30,11 @@ def _finished_parts(parts: Path) -> list[Path]:
 def test_interrupted_verify_resumes_where_it_stopped(tmp_path: Path) -> None:
     require("bwrap")
     rows = [p.row() for p in load_humaneval()[:ROWS]]
-    source = tmp_path / "rows.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = write_jsonl(tmp_path / "rows.jsonl", rows)
     out, summary = tmp_path / "out", tmp_path / "summary.json"
     parts = tmp_path / ".out.parts"
-    command = _command(source, out, summary)
+    extra = ("--mutants", "2", "--rows-per-part", str(PER_PART))
+    command = verify_argv(source, out, summary, "bwrap", *extra)
 
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
