@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from verigen.errors import InfraError, InputError
 from verigen.pyparse import parse_module
@@ -60,11 +60,57 @@ class _LazyVerifier(LazyVerifier[MathVerifier]):
             raise InfraError(f"math verifier pool unusable: {exc}") from exc
 
 
-class MathReward(_LazyVerifier):
+class _GrpoReward:
+    """What the TRL rewards share: rows of another domain get ``None``, and an infra error
+    raises ``InfraError`` or (``on_infra_error="none"``) gives ``None`` and counts in
+    ``infra_errors``, never 0.0. Subclasses say how their domain's rows are judged."""
+
+    domain: ClassVar[str]
+    on_infra_error: InfraPolicy
+    infra_errors: int
+
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any
+    ) -> list[float | None]:
+        del prompts
+        domains = columns.get("domain") or [self.domain] * len(completions)
+        todo = [i for i, d in enumerate(domains) if d == self.domain]
+        rewards: list[float | None] = [None] * len(completions)
+        try:
+            verdicts = self.judge(todo, completions, columns)
+        except InfraError:
+            if self.on_infra_error == "raise":
+                raise
+            self.infra_errors += len(todo)
+            return rewards
+        for i, verdict in zip(todo, verdicts, strict=True):
+            rewards[i] = self.score(verdict)
+        return rewards
+
+    def judge(
+        self, rows: list[int], completions: Sequence[Completion], columns: dict[str, Any]
+    ) -> list[Verdict]:
+        """One verdict per row index in ``rows``; ``InfraError`` when nothing could be judged."""
+        raise NotImplementedError
+
+    def score(self, verdict: Verdict) -> float | None:
+        """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
+        if verdict.outcome is Outcome.INFRA_ERROR:
+            if self.on_infra_error == "raise":
+                raise InfraError(
+                    f"{self.domain} verifier infra error: {verdict.reason} {verdict.details}"
+                )
+            self.infra_errors += 1
+            return None
+        return 1.0 if verdict.accepted else 0.0
+
+
+class MathReward(_GrpoReward, _LazyVerifier):
     """TRL GRPO reward: ``reward_funcs=[MathReward()]`` with the RL export as train dataset."""
 
     __name__ = "verigen_math"
     """TRL logs each reward under its function's ``__name__``."""
+    domain = "math"
 
     def __init__(
         self,
@@ -78,37 +124,13 @@ class MathReward(_LazyVerifier):
         self.answer_column = answer_column
         self.infra_errors = 0
 
-    def __call__(
-        self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any
-    ) -> list[float | None]:
-        del prompts
+    def judge(
+        self, rows: list[int], completions: Sequence[Completion], columns: dict[str, Any]
+    ) -> list[Verdict]:
         answers = columns.get(self.answer_column)
         if answers is None:
             raise KeyError(f"MathReward needs the {self.answer_column!r} column (RL export)")
-        domains = columns.get("domain") or ["math"] * len(completions)
-        todo = [i for i, d in enumerate(domains) if d == "math"]
-        rewards: list[float | None] = [None] * len(completions)
-        try:
-            verdicts = self.check_many(
-                [(answers[i], completion_text(completions[i])) for i in todo]
-            )
-        except InfraError:
-            if self.on_infra_error == "raise":
-                raise
-            self.infra_errors += len(todo)
-            return rewards
-        for i, verdict in zip(todo, verdicts, strict=True):
-            rewards[i] = self.score(verdict)
-        return rewards
-
-    def score(self, verdict: Verdict) -> float | None:
-        """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
-        if verdict.outcome is Outcome.INFRA_ERROR:
-            if self.on_infra_error == "raise":
-                raise InfraError(f"math verifier infra error: {verdict.reason} {verdict.details}")
-            self.infra_errors += 1
-            return None
-        return 1.0 if verdict.accepted else 0.0
+        return self.check_many([(answers[i], completion_text(completions[i])) for i in rows])
 
 
 class MathBatchVerifier(_LazyVerifier):
@@ -214,7 +236,7 @@ def code_of(completion: str) -> str | None:
     return text if text.strip() else None
 
 
-class CodeReward(LazyVerifier[CodeVerifier]):
+class CodeReward(_GrpoReward, LazyVerifier[CodeVerifier]):
     """TRL GRPO reward for code rows: ``reward_funcs=[MathReward(), CodeReward()]``.
 
     The row's tests were trusted when the dataset was made, so by default the reward only runs
@@ -225,6 +247,7 @@ class CodeReward(LazyVerifier[CodeVerifier]):
     """
 
     __name__ = "verigen_code"
+    domain = "code"
     make = CodeVerifier
 
     def __init__(
@@ -242,45 +265,21 @@ class CodeReward(LazyVerifier[CodeVerifier]):
         self.tests_column, self.entry_point_column = tests_column, entry_point_column
         self.infra_errors = 0
 
-    def __call__(
-        self, prompts: Sequence[Any], completions: Sequence[Completion], **columns: Any
-    ) -> list[float | None]:
-        del prompts
+    def judge(
+        self, rows: list[int], completions: Sequence[Completion], columns: dict[str, Any]
+    ) -> list[Verdict]:
         tests = columns.get(self.tests_column)
         if tests is None:
             raise KeyError(f"CodeReward needs the {self.tests_column!r} column (RL export)")
         entries = columns.get(self.entry_point_column) or [""] * len(completions)
-        domains = columns.get("domain") or ["code"] * len(completions)
-        todo = [i for i, d in enumerate(domains) if d == "code"]
-        rewards: list[float | None] = [None] * len(completions)
-        try:
-            verdicts = self.verifier().verify_many(
-                [
-                    {
-                        "solutions": [code_of(completion_text(completions[i]))],
-                        "tests": tests[i],
-                        "entry_point": entries[i] or "",
-                    }
-                    for i in todo
-                ]
-            )
-        except InfraError:
-            if self.on_infra_error == "raise":
-                raise
-            self.infra_errors += len(todo)
-            return rewards
-        for i, verdict in zip(todo, verdicts, strict=True):
-            rewards[i] = self.score(verdict[0])
-        return rewards
-
-    def score(self, verdict: Verdict) -> float | None:
-        """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
-        if verdict.outcome is Outcome.INFRA_ERROR:
-            if self.on_infra_error == "raise":
-                raise InfraError(
-                    f"code verifier infra error: {verdict.reason} "
-                    f"{verdict.details.get('infra_error') or ''}"
-                )
-            self.infra_errors += 1
-            return None
-        return 1.0 if verdict.accepted else 0.0
+        verdicts = self.verifier().verify_many(
+            [
+                {
+                    "solutions": [code_of(completion_text(completions[i]))],
+                    "tests": tests[i],
+                    "entry_point": entries[i] or "",
+                }
+                for i in rows
+            ]
+        )
+        return [v[0] for v in verdicts]
