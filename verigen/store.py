@@ -225,12 +225,22 @@ class Journal:
                 Verdict.model_validate_json(v),
             )
 
+    def verifier_versions(self) -> list[tuple[str, str]]:
+        """The (verifier, version) pairs with verdicts here, the most used first."""
+        rows = self._db.execute(
+            "SELECT verifier, version FROM verdicts GROUP BY 1, 2 ORDER BY COUNT(*) DESC, 2 DESC"
+        )
+        return [(str(verifier), str(version)) for verifier, version in rows]
+
     def yields(self, verifier: str, version: str) -> dict[str, dict[str, dict[str, int]]]:
-        """Attempts and accepted counts per solver model and per topic, for one verifier."""
+        """Attempts and accepted counts per solver model, topic, difficulty and round, for one
+        verifier."""
         out: dict[str, dict[str, dict[str, int]]] = {}
         for name, expr in (
             ("model", "json_extract(a.data, '$.provenance.model')"),
             ("topic", "p.topic"),
+            ("difficulty", "json_extract(p.data, '$.difficulty')"),
+            ("round", "p.round"),
         ):
             rows = self._db.execute(
                 f"""SELECT {expr}, COUNT(*), SUM(v.outcome = ?) FROM verdicts v

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,29 @@ def test_through_the_verigen_app(run_dir: Path, tmp_path: Path) -> None:
     assert (out / "train.jsonl").is_file() and (out / "README.md").is_file()
     missing = runner.invoke(verigen_app, ["export", str(tmp_path / "nope"), "--to", str(out)])
     assert missing.exit_code != 0 and "no journal.sqlite" in str(missing.exception)
+
+
+def test_stats_of_an_export_and_of_its_run(app: typer.Typer, run_dir: Path, tmp_path: Path) -> None:
+    """``verigen stats`` reads an exported dataset (distributions + the curation funnel) and the
+    run it came from (funnel + yield per model, topic, difficulty and round)."""
+    out = tmp_path / "rl"
+    exported = CliRunner().invoke(app, ["export", str(run_dir), "--format", "rl", "--to", str(out)])
+    assert exported.exit_code == 0, exported.output
+    rows = _rows(out)
+    result = CliRunner().invoke(verigen_app, ["stats", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    train = data["splits"]["train"]
+    assert train["rows"] == len(rows)
+    assert sum(train["counts"]["round"].values()) == len(rows)
+    assert train["counts"]["model"] == dict(Counter(rows["model"]))
+    assert train["histograms"]["pass_rate"]["n"] == len(rows)
+    assert [s["stage"] for s in data["curation"]["funnel"]][-1] == "kept"
+    table = CliRunner().invoke(verigen_app, ["stats", str(out)])
+    assert "curation funnel" in table.output and "[train]" in table.output
+
+    of_run = json.loads(CliRunner().invoke(verigen_app, ["stats", str(run_dir), "--json"]).output)
+    assert set(of_run["yield"]) == {"model", "topic", "difficulty", "round"}
+    assert set(of_run["yield"]["round"]) == {"0", "1"}
+    attempts = sum(of_run["counts"]["verdicts"].values())
+    assert sum(r["attempts"] for r in of_run["yield"]["model"].values()) == attempts

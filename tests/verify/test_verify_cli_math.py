@@ -43,6 +43,16 @@ def test_math_rows_get_verdicts_and_a_summary(tmp_path: Path) -> None:
     assert (counts["rows"], counts["verified"], counts["rejected"]) == (5, 2, 3)
     assert counts["resumed_rows"] == 0
     assert not (tmp_path / ".out.parts").exists()
+    stats = subprocess.run(
+        [sys.executable, "-m", "verigen", "stats", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stats.returncode == 0, stats.stderr[-2000:]
+    columns = json.loads(stats.stdout)["splits"]["train"]["counts"]
+    assert columns["verified"] == {"False": 3, "True": 2}
+    assert columns["reason"]["no_answer"] == 1
 
 
 def test_a_missing_column_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from verigen.config import RunConfig, load_config
@@ -83,28 +84,63 @@ def generate(
 
 
 def stats(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory (holds journal.sqlite).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    path: Annotated[
+        Path, typer.Argument(help="A run directory, or a datasets directory (export or verify).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """The funnel, rejection reasons, tokens and cost of a run, read from its journal."""
-    from verigen.store import Journal
+    """The funnel and distributions of a run (from its journal) or of a dataset."""
+    from verigen.stats import stats as collect
 
-    with Journal.open_existing(run_dir) as journal:
-        counts = journal.counts()
-        last = journal.get_meta("last_report") or {}
-    data = {
-        "run_dir": str(run_dir),
-        "status": last.get("status", "unfinished"),
-        "stop_reason": last.get("stop_reason"),
-        "counts": counts,
-    }
+    data = collect(path)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    table = Table(title=f"{run_dir} ({data['status']})", show_header=False, title_justify="left")
-    for key, value in _flatten(counts):
-        table.add_row(key, str(value))
-    Console().print(table)
+    console = Console()
+    if data["kind"] == "run":
+        title = f"{path} ({data['status']})"
+        console.print(_pairs(title, _flatten(data["counts"])))
+        for kind, table in data["yield"].items():
+            console.print(_yield_table(kind, table))
+        return
+    funnel = data.get("curation", {}).get("funnel", [])
+    if funnel:
+        rows = [(s["stage"], f"{s['samples']} samples, {s['problems']} problems") for s in funnel]
+        console.print(_pairs(f"{path}: curation funnel", rows))
+    for split, info in data["splits"].items():
+        console.print(_distribution_table(f"{path} [{split}]: {info['rows']} rows", info))
+
+
+def _pairs(title: str, rows: list[tuple[str, Any]]) -> Table:
+    table = Table(title=escape(title), show_header=False, title_justify="left")
+    for key, value in rows:
+        table.add_row(str(key), str(value))
+    return table
+
+
+def _distribution_table(title: str, info: dict[str, Any]) -> Table:
+    """One table for a split: value counts of the categorical columns, then histograms."""
+    table = Table("column", "value", "rows", "share", title=escape(title), title_justify="left")
+    total = info["rows"]
+    for column, counts in info["counts"].items():
+        for k, (value, n) in enumerate(counts.items()):
+            table.add_row(column if k == 0 else "", value, str(n), f"{n / total:.0%}")
+        table.add_section()
+    for column, hist in info["histograms"].items():
+        table.add_row(column, f"mean {hist['mean']:g}", str(hist["n"]), "")
+        for b in hist["bins"]:
+            table.add_row("", f"{b['from']:g} – {b['to']:g}", str(b["count"]), "")
+        table.add_section()
+    return table
+
+
+def _yield_table(kind: str, rows: dict[str, dict[str, int]]) -> Table:
+    table = Table(kind, "attempts", "accepted", "yield", title=f"yield per {kind}")
+    table.title_justify = "left"
+    for name, row in rows.items():
+        share = row["accepted"] / row["attempts"] if row["attempts"] else 0.0
+        table.add_row(name, str(row["attempts"]), str(row["accepted"]), f"{share:.0%}")
+    return table
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
