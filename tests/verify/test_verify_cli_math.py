@@ -60,3 +60,20 @@ def test_a_missing_column_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert "gold" in line and "rows.jsonl" in line
+
+
+def test_an_empty_dataset_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import datasets
+
+    empty = tmp_path / "empty"
+    datasets.Dataset.from_dict({"solution": [], "answer": []}).save_to_disk(
+        str(empty), num_shards=1
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "verigen", "verify", str(empty), "--domain", "math", "--out",
+         str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert "no rows" in line

@@ -67,6 +67,8 @@ def verify(
     if backend not in ("auto", "docker", "bwrap"):
         raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
     data = _load(input_path)
+    if len(data) == 0:
+        raise InputError(f"{input_path}: no rows to verify")
     needed = (
         [solution_column, tests_column] if domain == "code" else [solution_column, answer_column]
     )
