@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, ClassVar, Literal
 
 from verigen.errors import InfraError, InputError
@@ -198,14 +199,11 @@ def compute_score(
     return 1.0 if verdict.accepted else 0.0
 
 
-_VERL_CODE: list[CodeReward] = []
-
-
+@cache
 def _verl_code_reward() -> CodeReward:
-    """One ``CodeReward`` per process for ``compute_score``, made on first use."""
-    if not _VERL_CODE:
-        _VERL_CODE.append(CodeReward())
-    return _VERL_CODE[0]
+    """One ``CodeReward`` per process for ``compute_score``, made on first use (its sandbox
+    pool starts on the first verification)."""
+    return CodeReward()
 
 
 def completion_text(completion: Completion) -> str:
