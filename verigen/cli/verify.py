@@ -48,6 +48,9 @@ def verify(
     solution_column: Annotated[str, typer.Option("--solution-column")] = "solution",
     tests_column: Annotated[str, typer.Option("--tests-column")] = "tests",
     entry_point_column: Annotated[str, typer.Option("--entry-point-column")] = "entry_point",
+    io_cases_column: Annotated[str, typer.Option("--io-cases-column")] = "io_cases",
+    reference_column: Annotated[str, typer.Option("--reference-column")] = "reference",
+    signature_column: Annotated[str, typer.Option("--signature-column")] = "signature",
     answer_column: Annotated[str, typer.Option("--answer-column", help="math only")] = "answer",
     workers: Annotated[int, typer.Option("--workers", min=1, max=256)] = 2,
     backend: Annotated[str, typer.Option("--backend", help="auto, docker or bwrap")] = "auto",
@@ -69,12 +72,13 @@ def verify(
     data = _load(input_path)
     if len(data) == 0:
         raise InputError(f"{input_path}: no rows to verify")
-    needed = (
-        [solution_column, tests_column] if domain == "code" else [solution_column, answer_column]
-    )
-    missing = [c for c in needed if c not in data.column_names]
+    names = data.column_names
+    needed = [solution_column] if domain == "code" else [solution_column, answer_column]
+    missing = [c for c in needed if c not in names]
+    if domain == "code" and tests_column not in names and io_cases_column not in names:
+        missing.append(f"{tests_column} or {io_cases_column}")  # stdin/stdout rows need no tests
     if missing:
-        raise InputError(f"{input_path}: no column {missing} (has {data.column_names})")
+        raise InputError(f"{input_path}: no column {missing} (has {names})")
     started = time.perf_counter()
     if domain == "code":
         options = CodeOptions(
@@ -86,7 +90,12 @@ def verify(
             seed=seed,
         )
         columns = Columns(
-            solution=solution_column, tests=tests_column, entry_point=entry_point_column
+            solution=solution_column,
+            tests=tests_column,
+            entry_point=entry_point_column,
+            io_cases=io_cases_column,
+            reference=reference_column,
+            signature=signature_column,
         )
         fn: Any = CodeBatchVerifier(options, workers, columns)
         settings = {
