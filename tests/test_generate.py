@@ -276,3 +276,100 @@ def test_an_unusable_sandbox_mid_run_is_one_line_and_keeps_what_was_written(tmp_
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["status"] == "stopped" and report["stop_reason"].startswith("error: SandboxError")
     assert report["counts"]["attempts"] > 0, "attempts written before the failure are kept"
+
+
+def _crashing_programs(body: dict[str, Any]) -> str:
+    """Solutions as usual, but every program the program check asks for crashes."""
+    text = math_responder(body)
+    return "```python\nraise SystemExit(3)\n```" if text.startswith("```python") else text
+
+
+@pytest.mark.slow
+def test_a_program_check_that_cannot_tell_is_infra_error_never_a_rejection(tmp_path: Path) -> None:
+    require("bwrap")
+    with FakeLLM(responder=_crashing_programs) as server:
+        config = _config(tmp_path, server, per_topic=2)
+        config.write_text(
+            config.read_text().replace("math: {workers: 2, min_share: 0.5}\n", "")
+            + "code: {backend: bwrap}\n"
+            + "math: {workers: 2, program_check: {models: [openai/programmer]}}\n"
+        )
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+        programs = [b for b in server.state.requests if b["model"] == "programmer"]
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dataset_rows"] == 0
+    assert not any(r.startswith("program") for r in report["counts"]["rejection_reasons"])
+    assert report["counts"]["infra_reasons"]["unverifiable"] > 0
+    with sqlite3.connect(tmp_path / "run" / "journal.sqlite") as con:
+        infra = [
+            json.loads(d)
+            for (d,) in con.execute("SELECT data FROM verdicts WHERE outcome = 'infra_error'")
+        ]
+    assert infra and all(v["reason"] == "unverifiable" for v in infra)
+    assert all(v["details"]["program_check"] == "program_nonzero_exit" for v in infra)
+    assert all(v["details"]["program_tries"] == 2 for v in infra)
+    assert len({json.dumps(b["seed"]) for b in programs}) == 2 * report["counts"]["problems"]
+
+
+@pytest.mark.slow
+def test_changing_a_verifier_option_rejudges_the_journal_without_llm_calls(tmp_path: Path) -> None:
+    with FakeLLM() as server:
+        config = _config(tmp_path, server, per_topic=4)
+        first = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "a.json")
+        sent = len(server.state.requests)
+        strict = _run(
+            "generate", "-c", config, "-q", "--report-json", tmp_path / "b.json",
+            "--set", "math.min_share=1.0",
+        )  # fmt: skip
+        assert len(server.state.requests) == sent, "re-judging must not send a request"
+    assert first.returncode == 0 and strict.returncode == 0, first.stderr + strict.stderr
+    before, after = (json.loads((tmp_path / f"{n}.json").read_text()) for n in "ab")
+    assert after["verifier_version"] != before["verifier_version"]
+    assert after["counts"]["attempts"] == before["counts"]["attempts"]
+    assert 0 < after["dataset_rows"] < before["dataset_rows"]
+    rows = _rows(tmp_path / "run")
+    assert {r["verifier_version"] for r in rows} == {after["verifier_version"]}
+
+
+@pytest.mark.slow
+def test_resume_rejudges_infra_errors_a_bounded_number_of_times(tmp_path: Path) -> None:
+    with FakeLLM() as server:
+        config = _config(tmp_path, server, per_topic=2)
+        first = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "a.json")
+        assert first.returncode == 0, first.stderr
+        journal = tmp_path / "run" / "journal.sqlite"
+        with sqlite3.connect(journal) as con:  # as a crashed worker would have left them
+            by_problem = _attempts_by_problem(con)
+            retry, spent = by_problem[0][:2], by_problem[1][:2]
+            for attempt_id, tries in [(a, 1) for a in retry] + [(a, 3) for a in spent]:
+                _make_infra(con, attempt_id, tries)
+        sent = len(server.state.requests)
+        again = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "b.json")
+        assert again.returncode == 0, again.stderr
+        assert len(server.state.requests) == sent
+    with sqlite3.connect(journal) as con:
+        outcome = dict(con.execute("SELECT attempt_id, outcome FROM verdicts"))
+    assert all(outcome[a] != "infra_error" for a in retry), "infra errors are judged again"
+    assert all(outcome[a] == "infra_error" for a in spent), "after 3 tries the infra error stands"
+
+
+def _attempts_by_problem(con: sqlite3.Connection) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for problem_id, attempt_id in con.execute("SELECT problem_id, id FROM attempts ORDER BY 1, 2"):
+        groups.setdefault(problem_id, []).append(attempt_id)
+    return list(groups.values())
+
+
+def _make_infra(con: sqlite3.Connection, attempt_id: str, tries: int) -> None:
+    (data,) = con.execute(
+        "SELECT data FROM verdicts WHERE attempt_id = ?", (attempt_id,)
+    ).fetchone()
+    verdict = json.loads(data)
+    verdict |= {"outcome": "infra_error", "reason": "worker_crashed"}
+    verdict["details"] = {"infra_tries": tries}
+    con.execute(
+        "UPDATE verdicts SET outcome = 'infra_error', reason = 'worker_crashed', data = ?"
+        " WHERE attempt_id = ?",
+        (json.dumps(verdict), attempt_id),
+    )

@@ -63,7 +63,8 @@ def test_counts_split_outcomes_reasons_and_unknown_cost(tmp_path: Path) -> None:
         journal.add_failure("f1", "propose", "t#0", "unparseable_problem", "blah")
         counts = journal.counts()
     assert counts["verdicts"] == {"accepted": 1, "rejected": 1, "infra_error": 1}
-    assert counts["rejection_reasons"] == {"wrong": 2}
+    assert counts["rejection_reasons"] == {"wrong": 1}, "an infra error is no rejection"
+    assert counts["infra_reasons"] == {"wrong": 1}
     assert counts["cost_usd"] == 0.5 and counts["calls_unknown_cost"] == 1
     assert counts["failures"] == {"propose:unparseable_problem": 1}
 

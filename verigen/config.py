@@ -134,6 +134,9 @@ class MathVerifyConfig(_Section):
     program_check: RoleConfig | None = None
     """A model that writes a program computing the answer; run in the sandbox (``code``
     settings), an accepted answer stands only when the program's output agrees with it."""
+    program_tries: int = Field(default=2, ge=1, le=10)
+    """Programs asked for (each with its own seed, cycling the role's models) until one runs
+    and prints an answer; when none does, the answer is ``infra_error``, never rejected."""
 
 
 OutputFormat = Literal["arrow", "parquet", "jsonl"]

@@ -296,19 +296,29 @@ class Journal:
         )
 
     # -- summaries ----------------------------------------------------------------------
-    def counts(self) -> dict[str, Any]:
-        """The funnel and spend as plain numbers, for the report and ``verigen stats``."""
+    def counts(self, verifier: str | None = None, version: str | None = None) -> dict[str, Any]:
+        """The funnel and spend as plain numbers, for the report and ``verigen stats``.
+
+        Verdicts are one verifier's view when ``verifier`` and ``version`` are given (a journal
+        re-judged under new options holds both sets). Rejections (the sample's fault) and
+        infrastructure failures (nobody's verdict) are counted apart.
+        """
         one = self._db.execute
+        params: tuple[str, ...]
+        scope, params = "1", ()
+        if verifier is not None and version is not None:
+            scope, params = "verifier = ? AND version = ?", (verifier, version)
         by_outcome: dict[str, int] = dict(
-            one("SELECT outcome, COUNT(*) FROM verdicts GROUP BY outcome").fetchall()
+            one(f"SELECT outcome, COUNT(*) FROM verdicts WHERE {scope} GROUP BY 1", params)
         )
-        reasons = dict(
-            one(
-                "SELECT reason, COUNT(*) FROM verdicts WHERE outcome != ? GROUP BY reason "
-                "ORDER BY 2 DESC",
-                (Outcome.ACCEPTED.value,),
-            ).fetchall()
-        )
+
+        def reasons(outcome: Outcome) -> dict[str, int]:
+            sql = (
+                f"SELECT reason, COUNT(*) FROM verdicts WHERE {scope} AND outcome = ?"
+                " GROUP BY 1 ORDER BY 2 DESC, 1"
+            )
+            return dict(one(sql, (*params, outcome.value)).fetchall())
+
         failures = dict(
             one("SELECT stage || ':' || reason, COUNT(*) FROM failures GROUP BY 1").fetchall()
         )
@@ -320,7 +330,8 @@ class Journal:
             "problems": one("SELECT COUNT(*) FROM problems").fetchone()[0],
             "attempts": one("SELECT COUNT(*) FROM attempts").fetchone()[0],
             "verdicts": by_outcome,
-            "rejection_reasons": reasons,
+            "rejection_reasons": reasons(Outcome.REJECTED),
+            "infra_reasons": reasons(Outcome.INFRA_ERROR),
             "failures": failures,
             "llm_calls": calls,
             "prompt_tokens": ptok,

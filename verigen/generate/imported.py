@@ -19,20 +19,40 @@ from verigen.records import Domain, Problem, Provenance, content_id
 FIELDS = ("statement", "answer", "id", "topic", "difficulty", "entry_point", "signature", "tests")
 
 
-def read_problems(source: ImportConfig, domain: Domain, round_: int) -> Iterator[Problem]:
-    dataset = _load(source.path)
-    names = set(dataset.column_names)
-    mapping = {f: source.columns.get(f, f) for f in FIELDS}
-    missing = [c for f, c in source.columns.items() if c not in names]
-    if f := next((f for f in source.columns if f not in FIELDS), None):
-        raise InputError(f"problems.source.columns: unknown field {f!r} (known: {FIELDS})")
-    if missing or mapping["statement"] not in names:
-        want = missing or [mapping["statement"]]
-        raise InputError(f"{source.path}: no column {want[0]!r} (columns: {sorted(names)})")
-    for n, row in enumerate(dataset):
-        if source.limit is not None and n >= source.limit:
-            return
-        yield _problem(row, mapping, names, domain, source.path, round_)
+class ImportedProblems:
+    """An import's rows as problems: opened (and its columns checked) at once, read lazily.
+
+    Sized, so a run's progress shows real totals and an ETA from the start.
+    """
+
+    def __init__(self, source: ImportConfig, domain: Domain, round_: int) -> None:
+        self._dataset = _load(source.path)
+        names = set(self._dataset.column_names)
+        if f := next((f for f in source.columns if f not in FIELDS), None):
+            raise InputError(f"problems.source.columns: unknown field {f!r} (known: {FIELDS})")
+        self._mapping = {f: source.columns.get(f, f) for f in FIELDS}
+        missing = [c for c in source.columns.values() if c not in names]
+        if missing or self._mapping["statement"] not in names:
+            want = missing or [self._mapping["statement"]]
+            raise InputError(f"{source.path}: no column {want[0]!r} (columns: {sorted(names)})")
+        self._names, self._source, self._domain, self._round = names, source, domain, round_
+        rows = len(self._dataset)
+        self._count = rows if source.limit is None else min(rows, source.limit)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Problem]:
+        for n, row in enumerate(self._dataset):
+            if n >= self._count:
+                return
+            yield _problem(
+                row, self._mapping, self._names, self._domain, self._source.path, self._round
+            )
+
+
+def read_problems(source: ImportConfig, domain: Domain, round_: int) -> ImportedProblems:
+    return ImportedProblems(source, domain, round_)
 
 
 def _problem(

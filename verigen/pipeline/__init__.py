@@ -5,8 +5,9 @@ problems. A bounded set of item coroutines runs at once (``max_problems_in_fligh
 does not grow with the run; LLM concurrency is bounded separately inside the client, and
 verification runs in its own worker pool (processes or sandboxes). Every record is journaled the
 moment it exists. A rerun replays the journal's cached replies instead of sending requests, and
-skips verdicts already given by the current verifier version: resuming after ``kill -9`` costs
-only what was in flight.
+reuses verdicts already given by the current verifier version with the current verifier options:
+resuming after ``kill -9`` costs only what was in flight, changing ``math.min_share`` re-judges
+without a single LLM call, and an infrastructure failure is judged again (``MAX_INFRA_TRIES``).
 
 Stopping: the budget stops new requests (in-flight ones finish, verified work is exported); an
 unusable endpoint stops the run with ``LLMError`` after the dataset and report are written.
@@ -30,7 +31,7 @@ from verigen.generate.taxonomy import load_taxonomy
 from verigen.llm import LLMClient
 from verigen.pipeline.base import Endpoint, Services, Task
 from verigen.pipeline.report import finish_run
-from verigen.records import Attempt, Domain, Problem
+from verigen.records import Attempt, Domain, Outcome, Problem, Verdict
 from verigen.store import Journal
 
 __all__ = ["Endpoint", "run_generate"]
@@ -98,7 +99,7 @@ class _Run:
         problems = self.config.problems
         if problems.source is not None:
             imported = read_problems(problems.source, problems.domain, self.config.round)
-            return imported, problems.source.limit or 0
+            return imported, len(imported)
         if self.taxonomy is None:
             taxonomy, ids = free_text_taxonomy(problems.domain, problems.topics), None
         else:
@@ -177,11 +178,17 @@ class _Run:
         return attempts if len(attempts) == len(requests) else None
 
     async def _verify(self, problem: Problem, attempts: list[Attempt]) -> None:
+        """Reuse the journal's final verdicts; judge afresh when any is missing or was an
+        infrastructure failure that still has tries left (a whole problem at once: a vote
+        needs every attempt)."""
         journal, task = self.services.journal, self.task
         known = journal.verdicts([a.id for a in attempts], task.verifier, task.verifier_version)
-        verdicts = [known[a.id] for a in attempts if a.id in known]
-        if len(verdicts) < len(attempts):
-            verdicts = await task.verify(problem, attempts)
+        stored = [known.get(a.id) for a in attempts]
+        verdicts = [v for v in stored if v is not None]
+        if len(verdicts) < len(attempts) or any(_retry(v) for v in verdicts):
+            tries = 1 + max((_infra_tries(v) for v in verdicts), default=0)
+            fresh = await task.verify(problem, attempts)
+            verdicts = [_stamp(v, task.verifier_version, tries) for v in fresh]
             for attempt, verdict in zip(attempts, verdicts, strict=True):
                 journal.add_verdict(attempt.id, verdict)
         self.display.advance("verified", len(verdicts))
@@ -189,6 +196,29 @@ class _Run:
         for verdict in verdicts:
             if not verdict.accepted:
                 self.display.reject(verdict.reason)
+
+
+MAX_INFRA_TRIES = 3
+"""Runs that may judge an attempt whose verdict keeps being an infrastructure failure; after
+that its ``infra_error`` stands (never a rejection) until the verifier or its options change."""
+
+
+def _infra_tries(verdict: Verdict) -> int:
+    if verdict.outcome is not Outcome.INFRA_ERROR:
+        return 0
+    return int(verdict.details.get("infra_tries", 1))
+
+
+def _retry(verdict: Verdict) -> bool:
+    return 0 < _infra_tries(verdict) < MAX_INFRA_TRIES
+
+
+def _stamp(verdict: Verdict, version: str, tries: int) -> Verdict:
+    """File the verdict under the task's judged version; count an infra failure's tries."""
+    update: dict[str, Any] = {"verifier_version": version}
+    if verdict.outcome is Outcome.INFRA_ERROR:
+        update["details"] = {**verdict.details, "infra_tries": tries}
+    return verdict.model_copy(update=update)
 
 
 def _make_task(services: Services) -> Task:

@@ -7,9 +7,13 @@ that schedules, counts and stops.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from verigen.config import RunConfig
 from verigen.generate.slots import Slot
@@ -77,11 +81,26 @@ class Services:
         self.journal.add_failure(f"{stage}:{key}", stage, subject, reason, detail)
 
 
+def judged_version(version: str, options: BaseModel, ignore: set[str]) -> str:
+    """The key a task's verdicts are stored under: the verifier's version plus a hash of the
+    options that decide verdicts.
+
+    Why both: a verifier fix bumps the version, and a changed option (``math.min_share``,
+    ``code.min_tests``) changes verdicts just as much; either must re-verify the journal's
+    attempts (no LLM call: replies are cached by request) instead of reusing stale verdicts.
+    ``ignore`` lists options that only change speed (worker counts, the sandbox backend).
+    """
+    data = options.model_dump(mode="json", exclude=ignore)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{version}+{digest}"
+
+
 class Task(Protocol):
     """One domain's logic; the driver calls these in order for every problem."""
 
     verifier: str
     verifier_version: str
+    """What verdicts are stored and exported under (see ``judged_version``)."""
     solve_template: str
 
     async def propose(self, slot: Slot) -> Problem | None:

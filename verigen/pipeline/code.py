@@ -9,19 +9,19 @@ from verigen.generate import code as code_gen
 from verigen.generate.slots import Slot
 from verigen.generate.structured import Unusable, ensure_new, extract_code
 from verigen.llm import ChatResponse
-from verigen.pipeline.base import Services
+from verigen.pipeline.base import Services, judged_version
 from verigen.records import Attempt, Problem, Verdict
 from verigen.verify.code import VERIFIER_VERSION, CodeOptions, CodeVerifier
 
 
 class CodeTask:
     verifier = "code"
-    verifier_version = VERIFIER_VERSION
     solve_template = code_gen.SOLVE_TEMPLATE
 
     def __init__(self, services: Services) -> None:
         self.services = services
         cfg = services.config.code
+        self.verifier_version = judged_version(VERIFIER_VERSION, cfg, {"workers", "backend"})
         self._checker = CodeVerifier(
             CodeOptions(
                 backend=cfg.backend,

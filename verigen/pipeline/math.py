@@ -8,7 +8,7 @@ from verigen.generate import math as math_gen
 from verigen.generate.slots import Slot
 from verigen.generate.structured import ensure_new
 from verigen.llm import ChatResponse
-from verigen.pipeline.base import Services
+from verigen.pipeline.base import Services, judged_version
 from verigen.pipeline.program_check import ProgramCheck
 from verigen.records import Attempt, Outcome, Problem, Verdict
 from verigen.verify.math import VERIFIER_VERSION, MathOptions, MathVerifier
@@ -16,15 +16,17 @@ from verigen.verify.math import VERIFIER_VERSION, MathOptions, MathVerifier
 
 class MathTask:
     verifier = "math"
-    verifier_version = VERIFIER_VERSION
     solve_template = math_gen.SOLVE_TEMPLATE
 
     def __init__(self, services: Services) -> None:
         self.services = services
         cfg = services.config.math
+        self.verifier_version = judged_version(VERIFIER_VERSION, cfg, {"workers"})
         self._checker = MathVerifier(MathOptions(timeout_s=cfg.timeout_s), workers=cfg.workers)
         self._program = (
-            ProgramCheck(services, cfg.program_check, self._checker) if cfg.program_check else None
+            ProgramCheck(services, cfg.program_check, self._checker, cfg.program_tries)
+            if cfg.program_check
+            else None
         )
 
     async def propose(self, slot: Slot) -> Problem | None:

@@ -27,7 +27,7 @@ def finish_run(
         cfg.run_dir, task.verifier, task.verifier_version, list(cfg.output.formats)
     )
     exports = _export(services, task)
-    counts = journal.counts()
+    counts = journal.counts(task.verifier, task.verifier_version)
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
     status = "stopped" if stop_reason else ("failures" if failed else "ok")
     spend = asdict(services.llm.spend)
@@ -99,12 +99,15 @@ def markdown(report: dict[str, Any]) -> str:
         f"| attempts | {counts['attempts']} |",
         f"| verified | {sum(verdicts.values())} |",
         f"| accepted | {verdicts.get('accepted', 0)} |",
+        f"| rejected | {verdicts.get('rejected', 0)} |",
+        f"| not verifiable (infra_error) | {verdicts.get('infra_error', 0)} |",
         "",
         "## Why samples were dropped",
         "",
         "| reason | count |",
         "|---|---:|",
         *(f"| {r} | {n} |" for r, n in counts["rejection_reasons"].items()),
+        *(f"| {r} (not verifiable) | {n} |" for r, n in counts["infra_reasons"].items()),
         *(f"| {r} (before solving) | {n} |" for r, n in counts["failures"].items()),
     ]
     for kind, table in report["yield"].items():
