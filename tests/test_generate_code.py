@@ -70,3 +70,51 @@ def test_code_run_verifies_in_the_sandbox_and_keeps_only_passing_solutions(
     )
     rl = datasets.load_from_disk(report["exports"]["rl"]["path"])
     assert len(rl) > 0 and "tests" in rl.column_names
+
+
+IMPORT_CONFIG = """\
+run_dir: {run_dir}
+llm: {{api_base: "{api_base}", max_concurrency: 4, backoff_base_s: 0.01, max_retries: 3}}
+problems:
+  domain: code
+  source: {{path: {path}}}
+  test_writer: {{models: [openai/tester], max_tokens: 400}}
+  tests_per_problem: 5
+solver: {{models: [openai/coder-a, openai/coder-b], samples: 2, max_tokens: 400}}
+code: {{backend: bwrap, workers: 2, min_tests: 3}}
+"""
+
+
+@pytest.mark.slow
+def test_imported_statements_without_tests_get_tests_from_the_test_writer(tmp_path: Path) -> None:
+    require("bwrap")
+    source = tmp_path / "problems.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "statement": f"Return x plus {k}.",
+                    "entry_point": f"add_{k}",
+                    "signature": f"def add_{k}(x: int) -> int:",
+                }
+            )
+            + "\n"
+            for k in (3, 11, 27)
+        )
+    )
+    with FakeLLM(responder=code_responder) as server:
+        config = tmp_path / "import.yaml"
+        config.write_text(
+            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
+        )
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+        testers = [b for b in server.state.requests if b["model"] == "tester"]
+    assert done.returncode == 0, done.stderr
+    assert len(testers) == 3, "one test-writer request per imported problem"
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert "too_few_trusted_tests" not in report["counts"]["rejection_reasons"]
+    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    assert {row["problem"] for row in rows} == {f"Return x plus {k}." for k in (3, 11, 27)}
+    for row in rows:
+        k = int(row["problem"].split("plus ")[1].rstrip("."))
+        assert f"return x + {k}\n" in row["solution"], "only the correct solutions are kept"

@@ -12,11 +12,12 @@ import json
 import re
 from typing import Any
 
-from verigen.generate import provenance_for
+from verigen.config import RoleConfig
+from verigen.generate import prompts, provenance_for
 from verigen.generate.structured import Unusable, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.pyparse import parse_module
-from verigen.records import Domain, Problem, content_id
+from verigen.records import Domain, Problem, content_id, derive_seed
 
 PROBLEM_TEMPLATE = "code_problem"
 TESTS_TEMPLATE = "code_tests"
@@ -215,4 +216,47 @@ def make_problem(
                 tests_request, TESTS_TEMPLATE, round_
             ).template_version,
         ),
+    )
+
+
+def imported_tests_request(
+    problem: Problem, role: RoleConfig, count: int, root_seed: int, api_base: str | None
+) -> ChatRequest:
+    """The test writer's request for an imported problem that ships no tests.
+
+    The same prompt and signature-shaped schema as for a synthesized problem, seeded by the
+    problem (not by a slot), so a rerun or another import of it replays the cache.
+    """
+    signature = problem.signature or ""
+    seed = derive_seed(root_seed, TESTS_TEMPLATE, problem.id)
+    fields = {
+        "problem": problem.statement,
+        "signature": signature or f"def {problem.entry_point}(...)",
+        "count": count,
+        "params": ", ".join(parameters(signature)),
+    }
+    return ChatRequest(
+        model=role.models[seed % len(role.models)],
+        messages=prompts.load(TESTS_TEMPLATE).render(**fields),
+        temperature=role.temperature,
+        top_p=role.top_p,
+        max_tokens=role.max_tokens,
+        seed=seed,
+        response_format=tests_format(signature, count),
+        api_base=api_base,
+    )
+
+
+def with_tests(problem: Problem, tests: list[dict[str, Any]], request: ChatRequest) -> Problem:
+    """An imported problem with the test writer's cases, and who wrote them in its provenance
+    (they are trusted only once the code verifier has checked them, as for synthesized ones)."""
+    params = {
+        **problem.provenance.params,
+        "test_writer": request.model,
+        "tests_template_version": prompts.load(TESTS_TEMPLATE).version,
+        "tests_seed": request.seed,
+    }
+    provenance = problem.provenance.model_copy(update={"params": params})
+    return problem.model_copy(
+        update={"tests": json.dumps(tests, sort_keys=True), "provenance": provenance}
     )

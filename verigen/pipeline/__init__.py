@@ -127,7 +127,10 @@ class _Run:
 
     async def _item(self, item: Slot | Problem) -> None:
         try:
-            problem = item if isinstance(item, Problem) else await self.task.propose(item)
+            if isinstance(item, Problem):
+                problem = await self.task.prepare(item)
+            else:
+                problem = await self.task.propose(item)
             if problem is None or not self._claim(problem, item):
                 return
             self.display.advance("proposed")

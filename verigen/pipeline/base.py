@@ -106,6 +106,10 @@ class Task(Protocol):
     async def propose(self, slot: Slot) -> Problem | None:
         """A new problem for the slot, or None (failure already journaled)."""
 
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """An imported problem made whole (code: tests from the test writer when it ships
+        none), or None when that failed (already journaled)."""
+
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:
         """What the verifier will judge (final answer, code), or None when there is none."""
 

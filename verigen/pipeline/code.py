@@ -79,6 +79,26 @@ class CodeTask:
             spec, tests, slot.spec.topic.name, slot.difficulty, request, tests_request, cfg.round
         )
 
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """An imported problem without tests gets them from the test writer, as a synthesized
+        one does (without it, nothing could ever be kept: no trusted test would exist)."""
+        cfg = self.services.config
+        role = cfg.problems.test_writer or cfg.problems.writer
+        if problem.tests or role is None or not problem.entry_point:
+            return problem
+        count = cfg.problems.tests_per_problem
+        request = code_gen.imported_tests_request(
+            problem, role, count, cfg.seed, self.services.endpoint.api_base
+        )
+        signature = problem.signature or ""
+        tests: list[dict[str, Any]] | None = await self.services.ask(
+            request,
+            lambda r: code_gen.parse_tests(r, signature, cfg.code.min_tests),
+            "write_tests",
+            problem.id,
+        )
+        return None if tests is None else code_gen.with_tests(problem, tests, request)
+
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:
         try:
             return extract_code(response.text, problem.entry_point)

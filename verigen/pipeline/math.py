@@ -55,6 +55,11 @@ class MathTask:
             statement, slot.spec.topic.name, slot.difficulty, request, cfg.round
         )
 
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """An imported problem is ready as it is: without a reference answer it is decided by
+        agreement (the vote, and the program check when configured)."""
+        return problem
+
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:
         """The checker extracts inside its workers (extraction is part of the verdict)."""
         return None
