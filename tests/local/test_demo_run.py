@@ -35,7 +35,7 @@ code: {{backend: bwrap, workers: 2, min_tests: 3}}
 def test_a_small_code_run_against_the_local_model_writes_a_consistent_dataset(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("llama_cpp", reason="the local-model runtime (extra 'local') is missing")
+    require("model")
     require("bwrap")
     monkeypatch.chdir(REPO)
     config = tmp_path / "demo.yaml"

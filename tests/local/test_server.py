@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -13,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.parts import require
 from verigen.errors import ConfigError, ModelError
 from verigen.local import LocalServer, local_server, start_server
 from verigen.local.server import llama_cpp_command
@@ -90,8 +90,8 @@ def test_a_server_that_dies_later_is_reported_by_wait() -> None:
     server.stop()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs llama_cpp")
 def test_llama_cpp_refusing_a_bad_gguf_is_reported(tmp_path: Path) -> None:
+    require("llama_cpp")
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF but not really" * 100)
     port = _free_port()

@@ -1,9 +1,10 @@
 """Fixtures for the sandbox tests: backends, one warm pool per backend, and host-side canaries.
 
-Docker tests skip when no engine answers, unless ``VERIGEN_REQUIRE_DOCKER=1`` (CI), which turns
-the skip into a failure. The canaries are the ones the attack suite's README lists; they are
-planted for the whole session and removed afterwards, and the attack tests check that no token
-ever shows up in a sandboxed program's output.
+A backend that does not work here skips its tests, unless CI or ``VERIGEN_REQUIRE_DOCKER=1``
+demands it (``tests/parts.py``): then the run ends naming what is missing. The canaries are the
+ones the attack suite's README lists; they are planted for the whole session and removed
+afterwards, and the attack tests check that no token ever shows up in a sandboxed program's
+output.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.backends import BACKENDS, require
+from tests.parts import shared_path
 from verigen.sandbox import Limits, Pool, open_sandbox
 
-ATTACKS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "sandbox_attacks"
+ATTACKS = shared_path("conformance", "sandbox_attacks")
 ATTACK_LIMITS = Limits(wall_s=10, memory_mb=512, pids=64, scratch_mb=64, output_bytes=1 << 20)
 
 
@@ -42,13 +44,6 @@ def sandbox(request: pytest.FixtureRequest, pools: dict[str, Pool], canaries: Ca
     if name not in pools:
         pools[name] = open_sandbox(name, workers=2, warm=ATTACK_LIMITS)  # type: ignore[arg-type]
     return pools[name]
-
-
-@pytest.fixture
-def attacks_dir() -> Path:
-    if not ATTACKS.is_dir():
-        pytest.skip(f"attack programs not found at {ATTACKS}")
-    return ATTACKS
 
 
 @dataclass

@@ -9,16 +9,25 @@ must pass. The programs are referenced by path and never copied.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.parts import require
 from tests.sandbox.conftest import ATTACK_LIMITS, ATTACKS, Canaries
 from verigen.sandbox import Job, Pool, Result, Status, TestSuite
+from verigen.sandbox.docker import OWNER_LABEL
+from verigen.sandbox.docker import client as docker_client
+from verigen.sandbox.doctor import docker_problem
+
+require("shared", module=True)  # without the programs every case below would vanish silently
 
 ADD_ASSERTS = "assert add(1, 2) == 3\nassert add(-4, 4) == 0\nassert add(10, 5) == 15\n"
 ADD_UNITTEST = """import unittest
@@ -56,8 +65,6 @@ def header(path: Path) -> dict[str, str]:
 
 
 def attack_files(kind: str) -> list[Path]:
-    if not ATTACKS.is_dir():
-        return []
     files = ATTACKS.glob("[0-9]*.py")
     return sorted(p for p in files if header(p).get("KIND", "").startswith(kind))
 
@@ -166,13 +173,36 @@ CHECKS: dict[str, list[Callable[[Result], None]]] = {
 
 
 def survivors() -> list[psutil.Process]:
-    """Host processes still running an attack program (its command line names main.py)."""
+    """Host processes still running an attack program (its command line names main.py) in a
+    sandbox of this test session: under a bwrap this process started, or in a container it owns
+    (other sessions on the machine may be running attack programs of their own)."""
     found = []
+    containers = _own_containers()
     for proc in psutil.process_iter(["cmdline", "uids"]):
         cmd = proc.info["cmdline"] or []
         if "main.py" in cmd and proc.info["uids"] and proc.info["uids"].real != 0:
-            found.append(proc)
+            with contextlib.suppress(psutil.Error, OSError):
+                if _ours(proc, containers):
+                    found.append(proc)
     return found
+
+
+def _own_containers() -> set[str]:
+    if docker_problem() is not None:
+        return set()
+    api = docker_client()
+    try:
+        owner = f"{OWNER_LABEL}={socket.gethostname()}:{os.getpid()}"
+        return {c["Id"] for c in api.containers(all=True, filters={"label": owner})}
+    finally:
+        api.close()
+
+
+def _ours(proc: psutil.Process, containers: set[str]) -> bool:
+    if any(parent.pid == os.getpid() for parent in proc.parents()):
+        return True
+    cgroups = Path(f"/proc/{proc.pid}/cgroup").read_text()
+    return any(container in cgroups for container in containers)
 
 
 @pytest.mark.slow

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 import verigen.sandbox
-from tests.backends import require
+from tests.backends import BACKENDS, require
 from verigen.cli.sandbox import register
 from verigen.sandbox import image
 
@@ -50,6 +52,41 @@ def test_run_prints_result_json(app: typer.Typer, tmp_path: Path) -> None:
     assert result["stdout"] == "HI\n" and result["backend"] == "bwrap"
 
 
+# Runs a command as a child subreaper, so whatever the command orphans is re-parented here rather
+# than to PID 1, then lists what is left whose parent is this process (a zombie included).
+UNDER_SUBREAPER = """
+import ctypes, json, os, subprocess, sys, time
+PR_SET_CHILD_SUBREAPER = 36
+assert ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+time.sleep(1)
+left = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+        left.append(stat[:60])
+print(json.dumps({"code": done.returncode, "out": done.stdout, "err": done.stderr, "left": left}))
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_run_leaves_no_process_behind(backend: str, tmp_path: Path) -> None:
+    require(backend)
+    program = tmp_path / "p.py"
+    program.write_text("import os, time\nif os.fork() == 0:\n    time.sleep(60)\nprint('forked')\n")
+    argv = [sys.executable, "-m", "verigen", "sandbox", "run", str(program), "--backend", backend]
+    done = subprocess.run(
+        [sys.executable, "-c", UNDER_SUBREAPER, *argv], capture_output=True, text=True, timeout=120
+    )
+    report = json.loads(done.stdout)
+    assert report["code"] == 0, report["err"][-2000:]
+    assert json.loads(report["out"])["stdout"] == "forked\n"
+    assert report["left"] == []
+
+
 def test_run_refuses_unknown_backend(app: typer.Typer, tmp_path: Path) -> None:
     program = tmp_path / "p.py"
     program.write_text("pass")
@@ -64,8 +101,7 @@ def test_doctor_names_every_check(app: typer.Typer) -> None:
 
 
 def test_build_offline_reuses_a_built_image(app: typer.Typer) -> None:
-    if image.built_rootfs() is None:
-        pytest.skip("the offline image is not built here (verigen sandbox build --offline)")
+    require("sandbox-image")
     out = CliRunner().invoke(app, ["sandbox", "build", "--offline"])
     assert out.exit_code == 0, out.output
     assert "up to date" in out.output and image.image_tag() in out.output

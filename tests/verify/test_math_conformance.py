@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.parts import require
 from verigen.records import Outcome
 from verigen.verify.math import MathOptions, MathVerifier
 
@@ -41,7 +42,7 @@ def _cases() -> list[dict[str, Any]]:
 
 
 SCORED = _cases()
-pytestmark = pytest.mark.skipif(not SCORED, reason=f"conformance file absent: {CASES}")
+require("shared", module=True)
 
 
 @pytest.fixture(scope="module")

@@ -5,20 +5,32 @@ The profile (``sandboxes/python/bwrap-profile.md`` explains each flag): every na
 controlling terminal; die-with-parent; all capabilities dropped; a clean environment; ``/`` and
 ``/dev`` read-only; only the interpreter's tree (``/usr`` and its symlinks, ``/etc/ld.so.*``) bound
 read-only from ``root`` — the offline-built image root when there is one, else the host's ``/``;
-size-capped tmpfs on ``/tmp`` and ``/dev/shm``. As root on the host, ``bwrap`` itself runs as
-``nobody`` (so even a sandbox escape holds no host privilege) inside a per-worker cgroup that caps
-memory and processes for the whole sandbox; the seccomp filter is installed by the server.
+``/tmp`` and ``/dev/shm`` are tmpfs capped in size and inodes. As root on the host, ``bwrap``
+itself runs as ``nobody`` (so even a sandbox escape holds no host privilege) inside a per-worker
+cgroup that caps memory and processes for the whole sandbox; the seccomp filter is installed by
+the server.
+
+bwrap's own ``--tmpfs`` takes a size but no inode count, so the launcher mounts the two tmpfs
+itself (``nr_inodes=``) in a mount namespace of its own — a user namespace too when not root, where
+tmpfs may be mounted unprivileged — and bwrap binds them. The mounts exist only in that namespace
+and vanish with the sandbox; on the host the mount points stay empty directories.
+
+The sandbox's PID 1 is killed before bwrap, never bwrap first: bwrap reaps its child and exits, so
+no zombie is left re-parented to the host's init (which, in a container, may never reap it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -31,21 +43,43 @@ from verigen.sandbox.transport import JobFacts, Shape, Transport, server_source
 NOBODY = 65534
 SANDBOX_UID = 1000
 SERVER_HEADROOM_PIDS = 3
+KILL_WAIT_S = 5.0
+"""How long bwrap may take to notice its child was killed, reap it and exit."""
 """The bwrap monitor, the fork server and its zygote live in the cgroup beside the job."""
 
-# Runs as root before bwrap: join the cgroup, drop to `nobody`, become bwrap. A separate process
-# (not preexec_fn) because the pool starts sandboxes from threads.
+# Runs before bwrap: join the cgroup; in a private mount namespace (and, unprivileged, a user
+# namespace mapping only our own ids) mount each capped tmpfs; as root drop to `nobody`; become
+# bwrap. A separate process (not preexec_fn) because the pool starts sandboxes from threads.
 _LAUNCH = """
-import os, sys
-procs, uid = sys.argv[1], int(sys.argv[2])
+import ctypes, json, os, sys
+procs, uid, mounts = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 for path in filter(None, procs.split(":")):
     with open(path, "w") as f:
         f.write(str(os.getpid()))
+libc = ctypes.CDLL(None, use_errno=True)
+def check(ret, what):
+    if ret != 0:
+        sys.exit(f"verigen bwrap launcher: {what}: {os.strerror(ctypes.get_errno())}")
+CLONE_NEWNS, CLONE_NEWUSER = 0x20000, 0x10000000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
+if os.geteuid() == 0:
+    check(libc.unshare(CLONE_NEWNS), "unshare(mount namespace)")
+else:
+    ids = os.getuid(), os.getgid()
+    check(libc.unshare(CLONE_NEWNS | CLONE_NEWUSER), "unshare(user and mount namespaces)")
+    for name, text in (("setgroups", "deny"), ("uid_map", "%d %d 1" % (ids[0], ids[0])),
+                       ("gid_map", "%d %d 1" % (ids[1], ids[1]))):
+        with open("/proc/self/" + name, "w") as f:
+            f.write(text)
+check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+for target, options in mounts:
+    ret = libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode())
+    check(ret, "mounting a tmpfs with " + options)
 if uid >= 0:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-os.execvp(sys.argv[3], sys.argv[3:])
+os.execvp(sys.argv[4], sys.argv[4:])
 """
 
 
@@ -62,8 +96,9 @@ def _root_binds(root: Path) -> list[str]:
     return args
 
 
-def profile_args(root: Path, shape: Shape) -> list[str]:
-    """The bwrap flags, up to (not including) the command."""
+def profile_args(root: Path, scratch: Mapping[str, Path]) -> list[str]:
+    """The bwrap flags, up to (not including) the command; ``scratch`` maps each writable path in
+    the sandbox to the capped tmpfs the launcher mounted for it."""
     return [
         "--unshare-user",
         "--unshare-pid",
@@ -95,14 +130,7 @@ def profile_args(root: Path, shape: Shape) -> list[str]:
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(shape.scratch_mb << 20),
-        "--tmpfs",
-        "/tmp",
-        "--size",
-        str(min(shape.scratch_mb, 16) << 20),
-        "--tmpfs",
-        "/dev/shm",
+        *(arg for inside, source in scratch.items() for arg in ("--bind", str(source), inside)),
         "--remount-ro",
         "/dev",
         "--remount-ro",
@@ -112,12 +140,49 @@ def profile_args(root: Path, shape: Shape) -> list[str]:
     ]
 
 
+class MountPoints:
+    """Empty host directories the launcher mounts the sandbox's tmpfs on, one per writable path;
+    the mounts live in the launcher's namespace only, so here they stay empty directories."""
+
+    def __init__(self, shape: Shape) -> None:
+        self.options = shape.writable_mounts()
+        self.base = Path(tempfile.mkdtemp(prefix="verigen-bwrap-"))
+        self.base.chmod(0o755)  # bwrap, as `nobody` under host root, must reach the mounts
+        self.paths = {path: self.base / path.strip("/").replace("/", "-") for path in self.options}
+        for path in self.paths.values():
+            path.mkdir()
+
+    def launcher_args(self) -> str:
+        return json.dumps([[str(self.paths[path]), opts] for path, opts in self.options.items()])
+
+    def remove(self) -> None:
+        for path in [*self.paths.values(), self.base]:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def launch_argv(
+    root: Path,
+    points: MountPoints,
+    command: list[str],
+    procs: str = "",
+    info_fd: int | None = None,
+) -> list[str]:
+    """The launcher, then bwrap with the profile, then ``command`` as the sandbox's PID 1."""
+    exe = shutil.which("bwrap")
+    if exe is None:
+        raise SandboxError("bubblewrap is not installed (run scripts/setup-system.sh)")
+    uid = NOBODY if os.geteuid() == 0 else -1
+    info = [] if info_fd is None else ["--info-fd", str(info_fd)]
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCH, procs, str(uid), points.launcher_args()]
+    return [*launcher, exe, *info, *profile_args(root, points.paths), "--", *command]
+
+
 @dataclass(frozen=True)
 class BwrapBackend:
     """Picklable description; ``start`` makes a running sandbox from it."""
 
     root: Path = Path("/")
-    bwrap: str = "bwrap"
     name: str = field(default="bwrap", init=False)
 
     def shape(self, limits: Limits) -> Shape:
@@ -125,39 +190,42 @@ class BwrapBackend:
         return Shape(scratch_mb=limits.scratch_mb, memory_mb=0, pids=0)
 
     def start(self, shape: Shape, tag: str) -> BwrapTransport:
-        exe = shutil.which(self.bwrap)
-        if exe is None:
-            raise SandboxError("bubblewrap is not installed (apt-get install bubblewrap)")
         group = cgroup.create(tag)
         procs = (
             ""
             if group is None
             else ":".join(str(d / "cgroup.procs") for d in {group.memory_dir, group.pids_dir})
         )
-        uid = NOBODY if os.geteuid() == 0 else -1
-        command = ["python3", "-I", "-S", "-c", server_source()]
-        argv = [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            _LAUNCH,
-            procs,
-            str(uid),
-            exe,
-            *profile_args(self.root, shape),
-            "--",
-            *command,
-        ]
-        return BwrapTransport(argv, group)
+        points = MountPoints(shape)
+        info_r, info_w = os.pipe()
+        try:
+            command = ["python3", "-I", "-S", "-c", server_source()]
+            argv = launch_argv(self.root, points, command, procs, info_w)
+            return BwrapTransport(argv, group, points, info_r, info_w)
+        except BaseException:
+            os.close(info_r)
+            points.remove()
+            if group is not None:
+                group.remove()
+            raise
+        finally:
+            os.close(info_w)
 
 
 class BwrapTransport(Transport):
     backend = "bwrap"
 
-    def __init__(self, argv: list[str], group: cgroup.Cgroup | None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        group: cgroup.Cgroup | None,
+        points: MountPoints,
+        info_r: int,
+        info_w: int,
+    ) -> None:
         super().__init__()
-        self._group = group
+        self._group, self._points = group, points
+        self._info: IO[bytes] | None = None
         self._oom0 = 0
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in kill()
         self._proc = subprocess.Popen(
@@ -165,10 +233,11 @@ class BwrapTransport(Transport):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            close_fds=True,
+            pass_fds=(info_w,),
             start_new_session=True,
             cwd="/",
         )
+        self._info = os.fdopen(info_r, "rb")
 
     def _send_all(self, data: bytes) -> None:
         assert self._proc.stdin is not None
@@ -199,7 +268,31 @@ class BwrapTransport(Transport):
         self._stderr.seek(0)
         return self._stderr.read()[-4000:].decode("utf-8", errors="replace")
 
+    def _sandbox_pid(self) -> int | None:
+        """The sandbox's PID 1 as the host numbers it, from what bwrap writes on ``--info-fd``
+        once the sandbox is set up (and then closes); None before that."""
+        info, self._info = self._info, None
+        if info is None:
+            return None
+        with info:
+            if not select.select([info], [], [], 0)[0]:
+                return None
+            data = info.read()
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return int(json.loads(data)["child-pid"])
+        return None
+
     def kill(self) -> None:
+        """Kill the sandbox's PID 1 (the kernel then kills its whole PID namespace) and let bwrap
+        reap it and exit; bwrap itself only if that fails. Killing bwrap first would orphan its
+        child, a zombie for the host's init to reap, or nobody where init does not."""
+        pid1 = self._sandbox_pid()
+        if self._proc.poll() is None and pid1 is not None:
+            # bwrap is alive, so it has not reaped pid1 yet: the number is still its child's.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid1, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=KILL_WAIT_S)
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
@@ -210,3 +303,4 @@ class BwrapTransport(Transport):
         self._stderr.close()
         if self._group is not None:
             self._group.remove()
+        self._points.remove()

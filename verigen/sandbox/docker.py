@@ -2,11 +2,12 @@
 
 Container settings (each one closes a door the attack suite knocks on): ``network_mode=none``; a
 random non-root uid per container (so ``RLIMIT_NPROC``, counted per uid host-wide, is
-per-container); read-only root; tmpfs ``/tmp`` capped in size *and* inodes; memory with swap equal
-to it (no swap); a pids cap; one CPU; all capabilities dropped; ``no-new-privileges``; Docker's
-default seccomp profile plus ours; ``log_config=none`` (the default json-file driver would write
-the program's output to the host disk); ``auto_remove``. No host path is mounted: the server's
-source travels as ``python3 -c`` and job files through the protocol.
+per-container); read-only root; tmpfs ``/tmp`` and ``/dev/shm`` capped in size *and* inodes;
+memory with swap equal to it (no swap); a pids cap; one CPU; all capabilities dropped;
+``no-new-privileges``; Docker's default seccomp profile plus ours; ``log_config=none`` (the
+default json-file driver would write the program's output to the host disk); ``auto_remove``.
+No host path is mounted: the server's source travels as ``python3 -c`` and job files through
+the protocol.
 
 The wall clock is enforced twice from outside the job: by the fork server (kill all at the
 deadline) and by the pool, which removes the container when the server itself stops answering —
@@ -77,14 +78,13 @@ class DockerBackend:
         return Shape(scratch_mb=limits.scratch_mb, memory_mb=limits.memory_mb, pids=limits.pids)
 
     def host_config(self, api: docker.APIClient, shape: Shape) -> Any:
-        scratch = (
-            f"rw,nosuid,nodev,size={shape.scratch_mb}m,"
-            f"nr_inodes={max(1024, shape.scratch_mb * 64)},mode=1777"
-        )
+        # /dev/shm as a tmpfs of our own (Docker then mounts no shm of its own): ``shm_size``
+        # caps bytes only, not inodes.
+        tmpfs = {path: f"rw,nosuid,nodev,{opts}" for path, opts in shape.writable_mounts().items()}
         return api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={"/tmp": scratch},
+            tmpfs=tmpfs,
             mem_limit=f"{shape.memory_mb}m",
             memswap_limit=f"{shape.memory_mb}m",
             pids_limit=shape.pids + 2,
@@ -93,7 +93,6 @@ class DockerBackend:
             security_opt=["no-new-privileges"],
             log_config=LogConfig(type="none"),
             auto_remove=True,
-            shm_size=f"{min(shape.scratch_mb, 16)}m",
             ipc_mode="private",
             init=False,
         )

@@ -43,19 +43,21 @@ def probe_bwrap_root(root: Path | None) -> Path:
     """The root bwrap should bind (given, else the built image root, else the host's), after a
     trial run proves a sandbox starts there; SandboxError with the reason otherwise."""
     from verigen.sandbox import image as images
-    from verigen.sandbox.bwrap import profile_args
+    from verigen.sandbox.bwrap import MountPoints, launch_argv
 
-    exe = shutil.which("bwrap")
-    if exe is None:
+    if shutil.which("bwrap") is None:
         raise SandboxError("bubblewrap is not installed (run scripts/setup-system.sh)")
     root = root or images.built_rootfs() or Path("/")
     if not (root / "usr" / "bin" / "python3").exists():
         raise SandboxError(f"no usr/bin/python3 in {root}: run `verigen sandbox build --offline`")
-    argv = [exe, *profile_args(root, Shape(1, 0, 0)), "--", "python3", "-I", "-S", "-c", "pass"]
+    points = MountPoints(Shape(1, 0, 0))
     try:
+        argv = launch_argv(root, points, ["python3", "-I", "-S", "-c", "pass"])
         done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxError(f"bwrap could not run: {exc}") from exc
+    finally:
+        points.remove()
     if done.returncode != 0:
         raise SandboxError(f"bwrap failed: {done.stderr.decode(errors='replace').strip()}")
     return root

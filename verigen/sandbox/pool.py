@@ -74,6 +74,7 @@ class Worker:
         self._transport: Transport | None = None
         self._shape: Shape | None = None
         self._seccomp = seccomp.program()
+        self._stopping = threading.Lock()
         self.ready: Future[None] = Future()
         self.thread = threading.Thread(
             target=self._loop,
@@ -109,10 +110,15 @@ class Worker:
         self._transport, self._shape = transport, shape
 
     def stop(self) -> None:
-        """Destroy the sandbox; safe from another thread (a job in flight then ends in EOF)."""
-        transport, self._transport, self._shape = self._transport, None, None
-        if transport is not None:
-            transport.kill()
+        """Destroy the sandbox; safe from another thread (a job in flight then ends in EOF).
+
+        The lock keeps this thread alive until a kill begun elsewhere is done: bwrap dies with the
+        thread that started it, and a bwrap killed before it reaped its sandbox leaves a zombie.
+        """
+        with self._stopping:
+            transport, self._transport, self._shape = self._transport, None, None
+            if transport is not None:
+                transport.kill()
 
     def run(self, job: Job) -> Result:
         t0 = time.monotonic()

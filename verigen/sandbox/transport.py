@@ -34,6 +34,28 @@ class Shape:
     memory_mb: int
     pids: int
 
+    def writable_mounts(self) -> dict[str, str]:
+        """Every writable place in a sandbox, with its tmpfs options: capped in bytes *and* in
+        inodes, since a size cap alone lets a program fill the host's kernel memory with
+        hundreds of thousands of empty files. The same options on both backends."""
+        shm_mb = min(self.scratch_mb, SHM_MAX_MB)
+        return {"/tmp": _tmpfs_options(self.scratch_mb), "/dev/shm": _tmpfs_options(shm_mb)}
+
+
+SHM_MAX_MB = 16
+INODES_PER_MB = 64
+"""One inode per 16 KiB of scratch on average, with at least ``MIN_INODES``: enough for any
+program that writes files for a reason, far short of an inode flood."""
+MIN_INODES = 1024
+
+
+def inode_cap(size_mb: int) -> int:
+    return max(MIN_INODES, size_mb * INODES_PER_MB)
+
+
+def _tmpfs_options(size_mb: int) -> str:
+    return f"size={size_mb}m,nr_inodes={inode_cap(size_mb)},mode=1777"
+
 
 @dataclass(frozen=True, slots=True)
 class JobFacts:
