@@ -4,6 +4,7 @@ Usage: ``python standin.py MODE PORT NAME``. Modes:
 - ``ok``: serves ``GET /v1/models`` listing NAME, after starting a grandchild that only sleeps
   (stopping must reach the whole process group);
 - ``stubborn``: like ``ok`` but ignores SIGTERM (stopping must escalate to SIGKILL);
+- ``lone``: like ``ok`` without the grandchild (nothing outlives the server itself);
 - ``crash``: prints a reason and exits 3 before answering;
 - ``silent``: never answers.
 Any mode exits 4 if ``API_KEY`` reached it: the server must not inherit the user's secrets.
@@ -32,8 +33,9 @@ def main() -> None:
         time.sleep(3600)
     if mode == "stubborn":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
-    print(f"grandchild {child.pid}", flush=True)
+    if mode != "lone":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        print(f"grandchild {child.pid}", flush=True)
     body = json.dumps({"object": "list", "data": [{"id": name, "object": "model"}]}).encode()
 
     class Handler(BaseHTTPRequestHandler):

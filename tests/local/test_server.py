@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
+import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -88,6 +91,44 @@ def test_a_server_that_dies_later_is_reported_by_wait() -> None:
     with pytest.raises(ModelError, match="exited with code -9"):
         server.wait()
     server.stop()
+
+
+# Starts the server from a thread that then ends (the kernel's parent-death signal follows the
+# thread that forked), prints its pid, and waits to be ended by the test.
+PARENT = """
+import sys, threading, time
+from verigen.local import start_server
+started = []
+def start():
+    started.append(start_server(sys.argv[1:], name="standin", port=int(sys.argv[4])))
+worker = threading.Thread(target=start)
+worker.start()
+worker.join()
+print(started[0].process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_the_server_dies_with_verigen_however_verigen_ends(sig: signal.Signals) -> None:
+    command = [sys.executable, str(STANDIN), "lone", str(_free_port()), "standin"]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, *command], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        time.sleep(1)
+        assert not _gone(pid), "the server died with the thread that started it"
+        parent.send_signal(sig)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pid), f"the server outlived its parent ({sig.name})"
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 def test_llama_cpp_refusing_a_bad_gguf_is_reported(tmp_path: Path) -> None:

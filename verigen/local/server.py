@@ -8,6 +8,12 @@ an ``api_base``), so the local path tests the same code as the paid one, and a c
 The child gets its own session: Ctrl-C in the terminal reaches only verigen, which then stops the
 whole process group (SIGTERM, then SIGKILL after a grace period) on its way out. Its output goes
 to a log file, whose tail is quoted whenever the server fails.
+
+Whatever ends verigen — SIGKILL, the OOM killer, a SIGTERM it does not handle — the server dies
+with it: the child asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``) before
+it becomes the server. The kernel means the parent *thread*, so every server is started from one
+spawner thread that lives as long as the process; a server started from a short-lived worker
+thread would otherwise be killed when that thread ended.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from rich.console import Console
 
@@ -50,6 +58,20 @@ _ENV_NAMES = frozenset(
     {"PATH", "HOME", "USER", "LANG", "TZ", "TMPDIR", "LD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV"}
 )
 _ENV_PREFIXES = ("LC_", "XDG_", "CUDA_", "NVIDIA_", "HIP_", "ROCR_", "GGML_", "OMP_")
+
+# Runs in the child, then execs the server: SIGKILL on the parent's death survives the exec. A
+# parent already gone before the prctl took effect would never send it, hence the check after.
+_DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+PR_SET_PDEATHSIG = 1
+if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+    sys.exit("prctl(PR_SET_PDEATHSIG): " + os.strerror(ctypes.get_errno()))
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("verigen ended before its model server started")
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verigen-server-spawner")
+"""One thread, never ended before the process: the parent thread ``PR_SET_PDEATHSIG`` watches."""
 
 
 @dataclass
@@ -110,14 +132,7 @@ def start_server(
     """
     fd, log_name = tempfile.mkstemp(prefix=f"verigen-{name}-", suffix=".log")
     with os.fdopen(fd, "wb") as log:
-        process = subprocess.Popen(
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=_server_env(os.environ),
-            start_new_session=True,
-        )
+        process = _SPAWNER.submit(_spawn, command, log).result()
     server = LocalServer(name=name, port=port, process=process, log_path=Path(log_name))
     try:
         _wait_until_ready(server, startup_timeout)
@@ -184,6 +199,19 @@ def local_server(
         yield server
     finally:
         server.stop()
+
+
+def _spawn(command: Sequence[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start ``command`` so that it dies with this process (on the spawner thread only)."""
+    shim = [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, str(os.getpid())]
+    return subprocess.Popen(
+        [*shim, *command],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_server_env(os.environ),
+        start_new_session=True,
+    )
 
 
 def _wait_until_ready(server: LocalServer, timeout: float) -> None:
