@@ -142,7 +142,7 @@ def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path: Path
     assert not repeated & finished, "a request finished before the kill was sent again"
     killed, whole = _rows(tmp_path / "killed"), _rows(tmp_path / "whole")
     assert [r["id"] for r in killed] == [r["id"] for r in whole]
-    timing = {"latency_s"}  # wall-clock, differs run to run by nature
+    timing = {"latency_s", "verify_s"}  # wall-clock, differs run to run by nature
     for a, b in zip(killed, whole, strict=True):
         assert {k: v for k, v in a.items() if k not in timing} == {
             k: v for k, v in b.items() if k not in timing
@@ -197,7 +197,7 @@ def test_budget_stops_the_run_keeps_verified_samples_and_says_why(tmp_path: Path
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["status"] == "stopped" and report["stop_reason"].startswith("budget")
     assert 0 < sent < 2 * 20 * 5, "the budget must stop the run well before the end"
-    assert report["counts"]["cost_usd"] >= 5.0
+    assert 0 < report["counts"]["cost_usd"] <= 5.0, "the cap is never passed"
     assert report["dataset_rows"] == len(_rows(tmp_path / "run")) > 0
 
 
@@ -306,10 +306,14 @@ def test_a_program_check_that_cannot_tell_is_infra_error_never_a_rejection(tmp_p
             json.loads(d)
             for (d,) in con.execute("SELECT data FROM verdicts WHERE outcome = 'infra_error'")
         ]
+        (checked,) = con.execute(
+            "SELECT COUNT(DISTINCT a.problem_id) FROM verdicts v JOIN attempts a"
+            " ON a.id = v.attempt_id WHERE v.outcome = 'infra_error'"
+        ).fetchone()
     assert infra and all(v["reason"] == "unverifiable" for v in infra)
     assert all(v["details"]["program_check"] == "program_nonzero_exit" for v in infra)
     assert all(v["details"]["program_tries"] == 2 for v in infra)
-    assert len({json.dumps(b["seed"]) for b in programs}) == 2 * report["counts"]["problems"]
+    assert len({b["seed"] for b in programs}) == len(programs) == 2 * checked, "a new seed a try"
 
 
 @pytest.mark.slow

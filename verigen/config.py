@@ -154,6 +154,15 @@ class CodeVerifyConfig(_Section):
     """Tests that must survive the trust check for a problem to count (AceCoder keeps > 3)."""
 
 
+class ExecutorConfig(_Section):
+    """Where verification runs; sized apart from LLM concurrency."""
+
+    max_in_flight: int | None = Field(default=None, ge=1, le=100_000)
+    """Problems being verified at once; default twice the domain's workers (``math.workers``
+    or ``code.workers``). A run keeps ``llm.max_concurrency`` plus this many problems in
+    flight (at most ``max_problems_in_flight``), so neither side waits on the other."""
+
+
 class OutputConfig(_Section):
     formats: tuple[OutputFormat, ...] = ("arrow",)
     """``arrow`` is ``save_to_disk`` (``datasets.load_from_disk`` reads it)."""
@@ -192,6 +201,7 @@ class RunConfig(_Section):
     solver: RoleConfig
     math: MathVerifyConfig = Field(default_factory=MathVerifyConfig)
     code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
 
@@ -204,7 +214,9 @@ class RunConfig(_Section):
 
     def fingerprint(self) -> str:
         """Hash of everything that changes what the run produces (not paths or concurrency)."""
-        data = self.model_dump(mode="json", exclude={"run_dir", "max_problems_in_flight"})
+        data = self.model_dump(
+            mode="json", exclude={"run_dir", "max_problems_in_flight", "executor"}
+        )
         for key in ("max_concurrency", "timeout_s", "api_base", "local_model"):
             data["llm"].pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-from verigen.generate import provenance_for
+from verigen.config import RoleConfig
+from verigen.generate import prompts, provenance_for
 from verigen.generate.structured import Unusable
 from verigen.llm import ChatRequest, ChatResponse
-from verigen.records import Domain, Problem, content_id
+from verigen.records import Domain, Problem, content_id, derive_seed
 
 PROBLEM_TEMPLATE = "math_problem"
 SOLVE_TEMPLATE = "math_solve"
+PROGRAM_TEMPLATE = "math_program"
 _MIN_CHARS, _MAX_CHARS = 15, 4000
 
 _LABEL = re.compile(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*")
@@ -47,4 +49,24 @@ def make_problem(
         topic=topic,
         difficulty=difficulty,
         provenance=provenance_for(request, PROBLEM_TEMPLATE, round_),
+    )
+
+
+def program_request(
+    problem: Problem, role: RoleConfig, attempt: int, root_seed: int, api_base: str | None
+) -> ChatRequest:
+    """The program check's request: a program that prints the problem's answer.
+
+    Each attempt has its own seed and cycles through the role's models, so a second program is
+    a second opinion, not a replay of the first.
+    """
+    parts: tuple[object, ...] = ("program", problem.id) + ((attempt,) if attempt else ())
+    return ChatRequest(
+        model=role.models[attempt % len(role.models)],
+        messages=prompts.load(PROGRAM_TEMPLATE).render(problem=problem.statement),
+        temperature=role.temperature,
+        top_p=role.top_p,
+        max_tokens=role.max_tokens,
+        seed=derive_seed(root_seed, *parts),
+        api_base=api_base,
     )

@@ -24,14 +24,17 @@ from typing import Any
 from verigen.config import RunConfig
 from verigen.display import Display
 from verigen.errors import BudgetExceeded, LLMError
+from verigen.executor import open_executor
 from verigen.generate import solutions
 from verigen.generate.imported import read_problems
+from verigen.generate.propose import make_proposer
 from verigen.generate.slots import Slot, free_text_taxonomy, slots
 from verigen.generate.taxonomy import load_taxonomy
 from verigen.llm import LLMClient
-from verigen.pipeline.base import Endpoint, Services, Task
+from verigen.pipeline.base import Endpoint, Services
 from verigen.pipeline.report import finish_run
-from verigen.records import Attempt, Domain, Outcome, Problem, Verdict
+from verigen.pipeline.verifying import VerifyStep, verify_settings
+from verigen.records import Attempt, Problem, Verdict
 from verigen.store import Journal
 
 __all__ = ["Endpoint", "run_generate"]
@@ -65,7 +68,9 @@ class _Run:
         self.taxonomy = (
             load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
         )
-        self.task = _make_task(self.services)
+        self.proposer = make_proposer(config, self.services.ask, endpoint.api_base)
+        self.executor = open_executor(verify_settings(config))
+        self.verify = VerifyStep(config, self.proposer, self.executor, journal)
 
     async def main(self) -> dict[str, Any]:
         started = time.time()
@@ -86,10 +91,16 @@ class _Run:
             self.state.stop_reason = f"error: {type(exc).__name__}: {exc}"
         finally:
             ticker.cancel()
-            self.task.close()
+            self.executor.close()
             self.display.refresh(self.services.llm.spend)
             self.display.stop()
-        report = finish_run(self.services, self.task, self.state.stop_reason, started)
+        report = finish_run(
+            self.services,
+            self.verify.verifier,
+            self.verify.version,
+            self.state.stop_reason,
+            started,
+        )
         failure = error or self.state.fatal
         if failure is not None:
             raise failure
@@ -117,7 +128,8 @@ class _Run:
                     return
                 await self._item(item)
 
-        workers = min(self.config.max_problems_in_flight, self.config.llm.max_concurrency * 2)
+        llm_slots = self.config.llm.max_concurrency
+        workers = min(self.config.max_problems_in_flight, llm_slots + self.executor.slots)
         await asyncio.gather(*(worker() for _ in range(max(workers, 1))))
 
     async def _tick(self) -> None:
@@ -128,15 +140,15 @@ class _Run:
     async def _item(self, item: Slot | Problem) -> None:
         try:
             if isinstance(item, Problem):
-                problem = await self.task.prepare(item)
+                problem = await self.proposer.prepare(item)
             else:
-                problem = await self.task.propose(item)
+                problem = await self.proposer.propose(item)
             if problem is None or not self._claim(problem, item):
                 return
             self.display.advance("proposed")
             attempts = await self._solve(problem)
             if attempts is not None:
-                await self._verify(problem, attempts)
+                self._show(await self.verify(problem, attempts))
         except BudgetExceeded as exc:
             self.state.stop_reason = f"budget: {exc}"
         except LLMError as exc:
@@ -159,7 +171,7 @@ class _Run:
         svc, cfg = self.services, self.config
         requests = list(
             solutions.solve_requests(
-                problem, cfg.solver, self.task.solve_template, cfg.seed, svc.endpoint.api_base
+                problem, cfg.solver, self.proposer.solve_template, cfg.seed, svc.endpoint.api_base
             )
         )
         replies = await asyncio.gather(
@@ -171,64 +183,18 @@ class _Run:
                 raise reply
             if reply is None:
                 continue
-            extracted = self.task.extract(problem, reply)
+            extracted = self.proposer.extract(problem, reply)
             attempt = solutions.make_attempt(
-                problem, index, request, reply, extracted, self.task.solve_template, cfg.round
+                problem, index, request, reply, extracted, self.proposer.solve_template, cfg.round
             )
             svc.journal.add_attempt(attempt)
             attempts.append(attempt)
             self.display.advance("solved")
         return attempts if len(attempts) == len(requests) else None
 
-    async def _verify(self, problem: Problem, attempts: list[Attempt]) -> None:
-        """Reuse the journal's final verdicts; judge afresh when any is missing or was an
-        infrastructure failure that still has tries left (a whole problem at once: a vote
-        needs every attempt)."""
-        journal, task = self.services.journal, self.task
-        known = journal.verdicts([a.id for a in attempts], task.verifier, task.verifier_version)
-        stored = [known.get(a.id) for a in attempts]
-        verdicts = [v for v in stored if v is not None]
-        if len(verdicts) < len(attempts) or any(_retry(v) for v in verdicts):
-            tries = 1 + max((_infra_tries(v) for v in verdicts), default=0)
-            fresh = await task.verify(problem, attempts)
-            verdicts = [_stamp(v, task.verifier_version, tries) for v in fresh]
-            for attempt, verdict in zip(attempts, verdicts, strict=True):
-                journal.add_verdict(attempt.id, verdict)
+    def _show(self, verdicts: list[Verdict]) -> None:
         self.display.advance("verified", len(verdicts))
         self.display.advance("accepted", sum(v.accepted for v in verdicts))
         for verdict in verdicts:
             if not verdict.accepted:
                 self.display.reject(verdict.reason)
-
-
-MAX_INFRA_TRIES = 3
-"""Runs that may judge an attempt whose verdict keeps being an infrastructure failure; after
-that its ``infra_error`` stands (never a rejection) until the verifier or its options change."""
-
-
-def _infra_tries(verdict: Verdict) -> int:
-    if verdict.outcome is not Outcome.INFRA_ERROR:
-        return 0
-    return int(verdict.details.get("infra_tries", 1))
-
-
-def _retry(verdict: Verdict) -> bool:
-    return 0 < _infra_tries(verdict) < MAX_INFRA_TRIES
-
-
-def _stamp(verdict: Verdict, version: str, tries: int) -> Verdict:
-    """File the verdict under the task's judged version; count an infra failure's tries."""
-    update: dict[str, Any] = {"verifier_version": version}
-    if verdict.outcome is Outcome.INFRA_ERROR:
-        update["details"] = {**verdict.details, "infra_tries": tries}
-    return verdict.model_copy(update=update)
-
-
-def _make_task(services: Services) -> Task:
-    if services.config.problems.domain is Domain.CODE:
-        from verigen.pipeline.code import CodeTask
-
-        return CodeTask(services)
-    from verigen.pipeline.math import MathTask
-
-    return MathTask(services)

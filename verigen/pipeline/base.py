@@ -1,8 +1,8 @@
-"""What a domain plugs into the run: how it proposes problems, extracts and verifies attempts.
+"""What the run's parts share: the endpoint, and ``Services`` — the one journaling sender.
 
-``Services`` is everything a task may use (config, endpoint, journal, the LLM through one
-journaling ``ask``); a task holds no state of the run itself, so the driver stays the only place
-that schedules, counts and stops.
+``Services.ask`` is what proposers receive as their ``Ask``: requests go through the LLM client,
+failures are journaled, unusable replies re-asked; proposers hold no state of the run, so the
+driver stays the only place that schedules, counts and stops.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from verigen.config import RunConfig
-from verigen.generate.slots import Slot
 from verigen.generate.structured import Parsed, ask, weaker_format
 from verigen.llm import UNSUPPORTED_FORMAT, ChatRequest, ChatResponse, LLMClient, RequestFailed
-from verigen.records import Attempt, Problem, Verdict
 from verigen.store import Journal
 
 T = TypeVar("T")
@@ -82,7 +80,7 @@ class Services:
 
 
 def judged_version(version: str, options: BaseModel, ignore: set[str]) -> str:
-    """The key a task's verdicts are stored under: the verifier's version plus a hash of the
+    """The key a run's verdicts are stored under: the verifier's version plus a hash of the
     options that decide verdicts.
 
     Why both: a verifier fix bumps the version, and a changed option (``math.min_share``,
@@ -93,27 +91,3 @@ def judged_version(version: str, options: BaseModel, ignore: set[str]) -> str:
     data = options.model_dump(mode="json", exclude=ignore)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
     return f"{version}+{digest}"
-
-
-class Task(Protocol):
-    """One domain's logic; the driver calls these in order for every problem."""
-
-    verifier: str
-    verifier_version: str
-    """What verdicts are stored and exported under (see ``judged_version``)."""
-    solve_template: str
-
-    async def propose(self, slot: Slot) -> Problem | None:
-        """A new problem for the slot, or None (failure already journaled)."""
-
-    async def prepare(self, problem: Problem) -> Problem | None:
-        """An imported problem made whole (code: tests from the test writer when it ships
-        none), or None when that failed (already journaled)."""
-
-    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
-        """What the verifier will judge (final answer, code), or None when there is none."""
-
-    async def verify(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
-        """One verdict per attempt, in order."""
-
-    def close(self) -> None: ...

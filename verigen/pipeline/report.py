@@ -13,21 +13,19 @@ from typing import Any
 
 from verigen import __version__
 from verigen.export.verified import write_verified
-from verigen.pipeline.base import Services, Task
+from verigen.pipeline.base import Services
 
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
 
 
 def finish_run(
-    services: Services, task: Task, stop_reason: str | None, started: float
+    services: Services, verifier: str, version: str, stop_reason: str | None, started: float
 ) -> dict[str, Any]:
     cfg, journal = services.config, services.journal
     journal.flush()  # the exports below read through connections of their own
-    dataset_dir, rows = write_verified(
-        cfg.run_dir, task.verifier, task.verifier_version, list(cfg.output.formats)
-    )
-    exports = _export(services, task)
-    counts = journal.counts(task.verifier, task.verifier_version)
+    dataset_dir, rows = write_verified(cfg.run_dir, verifier, version, list(cfg.output.formats))
+    exports = _export(services, verifier, version)
+    counts = journal.counts(verifier, version)
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
     status = "stopped" if stop_reason else ("failures" if failed else "ok")
     spend = asdict(services.llm.spend)
@@ -41,11 +39,11 @@ def finish_run(
         "domain": cfg.problems.domain.value,
         "fingerprint": cfg.fingerprint(),
         "verigen_version": __version__,
-        "verifier": task.verifier,
-        "verifier_version": task.verifier_version,
+        "verifier": verifier,
+        "verifier_version": version,
         "seconds": round(time.time() - started, 3),
         "counts": counts,
-        "yield": journal.yields(task.verifier, task.verifier_version),
+        "yield": journal.yields(verifier, version),
         "exports": exports,
         "spend": spend,
     }
@@ -56,7 +54,7 @@ def finish_run(
     return report
 
 
-def _export(services: Services, task: Task) -> dict[str, Any]:
+def _export(services: Services, verifier: str, version: str) -> dict[str, Any]:
     """Curate every round in the journal and write the configured training shapes."""
     cfg = services.config.export
     if not cfg.formats:
@@ -66,7 +64,7 @@ def _export(services: Services, task: Task) -> dict[str, Any]:
 
     options = CurationOptions.from_settings(
         cfg.decontaminate, cfg.ngram, cfg.near_dup_threshold, cfg.difficulty_band,
-        verifier=task.verifier, verifier_version=task.verifier_version,
+        verifier=verifier, verifier_version=version,
     )  # fmt: skip
     result = curate(services.journal, options)
     out: dict[str, Any] = {"funnel": [asdict(stage) for stage in result.funnel]}

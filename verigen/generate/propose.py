@@ -1,0 +1,164 @@
+"""Proposers: everything a run asks of LLMs for one domain, and nothing it verifies.
+
+A proposer turns a slot into a problem (with its tests, for code), makes an imported problem
+whole, says what to extract from a solution, and writes programs for the math program check.
+It sends through the ``Ask`` it is given (the pipeline's journaling, retrying, re-asking
+sender), so it holds no state of the run and knows nothing of journals or executors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from verigen.config import RunConfig
+from verigen.generate import code as code_gen
+from verigen.generate import math as math_gen
+from verigen.generate.slots import Slot
+from verigen.generate.structured import Unusable, ensure_new, extract_code
+from verigen.llm import ChatRequest, ChatResponse
+from verigen.records import Domain, Problem
+
+T = TypeVar("T")
+
+
+class Ask(Protocol):
+    """Send ``request``, parse the reply with re-asks; None when it failed (journaled)."""
+
+    def __call__(
+        self, request: ChatRequest, parse: Callable[[ChatResponse], T], stage: str, subject: str
+    ) -> Awaitable[T | None]: ...
+
+
+class Proposer(Protocol):
+    solve_template: str
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        """A new problem for the slot, or None (failure already journaled)."""
+
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """An imported problem made whole (code: tests from the test writer when it ships
+        none), or None when that failed (already journaled)."""
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        """What the verifier will judge (final answer, code), or None when there is none."""
+
+
+def make_proposer(config: RunConfig, ask: Ask, api_base: str | None) -> Proposer:
+    if config.problems.domain is Domain.CODE:
+        return CodeProposer(config, ask, api_base)
+    return MathProposer(config, ask, api_base)
+
+
+class MathProposer:
+    solve_template = math_gen.SOLVE_TEMPLATE
+
+    def __init__(self, config: RunConfig, ask: Ask, api_base: str | None) -> None:
+        self.config, self.ask, self.api_base = config, ask, api_base
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        cfg = self.config
+        assert cfg.problems.writer is not None
+        fields = slot.fields()
+        request = slot.request(
+            cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, cfg.round,
+            self.api_base,
+        )  # fmt: skip
+
+        def parse(response: ChatResponse) -> str:
+            statement = math_gen.parse_problem(response)
+            ensure_new(statement, fields["exemplar"])
+            return statement
+
+        statement = await self.ask(request, parse, "propose", slot.key)
+        if statement is None:
+            return None
+        return math_gen.make_problem(
+            statement, slot.spec.topic.name, slot.difficulty, request, cfg.round
+        )
+
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """Ready as it is: without a reference answer it is decided by agreement."""
+        return problem
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        """The checker extracts inside its workers (extraction is part of the verdict)."""
+        return None
+
+    async def program(self, problem: Problem, attempt: int) -> str | None:
+        """A program computing the problem's answer, for the program check."""
+        role = self.config.math.program_check
+        assert role is not None
+        request = math_gen.program_request(problem, role, attempt, self.config.seed, self.api_base)
+        return await self.ask(request, lambda r: extract_code(r.text), "program_check", problem.id)
+
+
+class CodeProposer:
+    solve_template = code_gen.SOLVE_TEMPLATE
+
+    def __init__(self, config: RunConfig, ask: Ask, api_base: str | None) -> None:
+        self.config, self.ask, self.api_base = config, ask, api_base
+
+    async def propose(self, slot: Slot) -> Problem | None:
+        cfg = self.config
+        writer = cfg.problems.writer
+        assert writer is not None
+        fields = slot.fields()
+        request = slot.request(
+            writer, code_gen.PROBLEM_TEMPLATE, fields, cfg.seed, cfg.round, self.api_base,
+            code_gen.PROBLEM_FORMAT,
+        )  # fmt: skip
+
+        def parse(response: ChatResponse) -> dict[str, str]:
+            spec = code_gen.parse_problem(response)
+            ensure_new(spec["problem"], json.loads(fields["exemplar"])["problem"])
+            return spec
+
+        spec = await self.ask(request, parse, "propose", slot.key)
+        if spec is None:
+            return None
+        params = ", ".join(code_gen.parameters(spec["signature"]))
+        count = cfg.problems.tests_per_problem
+        tests_request = slot.request(
+            cfg.problems.test_writer or writer,
+            code_gen.TESTS_TEMPLATE,
+            {**spec, "count": count, "params": params},
+            cfg.seed,
+            cfg.round,
+            self.api_base,
+            code_gen.tests_format(spec["signature"], count),
+        )
+        tests = await self._tests(tests_request, spec["signature"], slot.key)
+        if tests is None:
+            return None
+        return code_gen.make_problem(
+            spec, tests, slot.spec.topic.name, slot.difficulty, request, tests_request, cfg.round
+        )
+
+    async def prepare(self, problem: Problem) -> Problem | None:
+        """An imported problem without tests gets them from the test writer, as a synthesized
+        one does (without it, nothing could ever be kept: no trusted test would exist)."""
+        cfg = self.config
+        role = cfg.problems.test_writer or cfg.problems.writer
+        if problem.tests or role is None or not problem.entry_point:
+            return problem
+        request = code_gen.imported_tests_request(
+            problem, role, cfg.problems.tests_per_problem, cfg.seed, self.api_base
+        )
+        tests = await self._tests(request, problem.signature or "", problem.id)
+        return None if tests is None else code_gen.with_tests(problem, tests, request)
+
+    async def _tests(
+        self, request: ChatRequest, signature: str, subject: str
+    ) -> list[dict[str, Any]] | None:
+        minimum = self.config.code.min_tests
+        return await self.ask(
+            request, lambda r: code_gen.parse_tests(r, signature, minimum), "write_tests", subject
+        )
+
+    def extract(self, problem: Problem, response: ChatResponse) -> str | None:
+        try:
+            return extract_code(response.text, problem.entry_point)
+        except Unusable:
+            return None
