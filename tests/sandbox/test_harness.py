@@ -3,6 +3,7 @@ rules against forged, foreign, partial and missing verdict frames."""
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 
@@ -10,7 +11,7 @@ import pytest
 
 from verigen.sandbox import Result, Status, TestSuite
 from verigen.sandbox.harness.codec import NotPlainData, decode, encode
-from verigen.sandbox.harness.runner import plan
+from verigen.sandbox.harness.runner import CHECKS, count_asserts, plan
 from verigen.sandbox.seccomp import program
 from verigen.sandbox.verdict import decide
 
@@ -119,3 +120,18 @@ def test_sandbox_error_is_infra_not_wrong() -> None:
 def test_seccomp_program_is_whole_instructions() -> None:
     prog = program()
     assert len(prog) % 8 == 0 and 0 < len(prog) // 8 < 4096
+
+
+def test_asserts_of_test_code_count_themselves_once_passed() -> None:
+    """What the runner compiles: each assert that passes calls the counter once; one that
+    fails raises before reaching it; asserts in functions and loops count each time they run."""
+    tree = ast.parse(
+        "def helper(v):\n    assert v >= 0\n"
+        "for i in range(4):\n    helper(i)\n    assert i < 4\n"
+        "assert False, 'stop'\n"
+    )
+    seen: list[int] = []
+    ns = {CHECKS: lambda: seen.append(1)}
+    with pytest.raises(AssertionError, match="stop"):
+        exec(count_asserts(tree.body), ns)
+    assert len(seen) == 8

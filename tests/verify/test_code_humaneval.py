@@ -1,9 +1,11 @@
-"""HumanEval through the code verifier, on every backend: all 164 canonical solutions verified,
-the mutator's wrong variant of each rejected, and ``verigen verify`` counting the same.
+"""HumanEval through the code verifier, on every backend: all 164 canonical solutions verified at
+the default ``min_tests``, the mutator's wrong variant of each rejected, and ``verigen verify``
+counting the same.
 
-HumanEval's checks are human-written; six of them hold fewer than three test statements (one
-loop over 100 random cases counts as one test), so these runs use ``min_tests=1``: the mutation
-score still measures each suite's strength."""
+``min_tests`` counts checks (asserts executed), so a loop of 100 random cases is 100 checks; the
+three checks that hold one or two asserts pass because a benchmark's own suite is trusted
+(``HumanEvalProblem.task`` says so). The ``verigen verify`` run cannot say it yet (no column
+for it), so it keeps ``--min-tests 1``."""
 
 from __future__ import annotations
 
@@ -30,24 +32,11 @@ def test_loader_gives_164_problems_with_a_wrong_variant_each() -> None:
 def test_canonical_verified_and_wrong_variants_rejected(backend: str) -> None:
     require(backend)
     problems = load_humaneval()
-    options = CodeOptions(backend=backend, min_tests=1)  # type: ignore[arg-type]
+    options = CodeOptions(backend=backend)  # type: ignore[arg-type]
+    assert options.min_tests == 3
     with CodeVerifier(options, workers=2) as cv:
-        right = cv.verify_many(
-            [
-                {"solutions": [p.solution], "tests": p.test, "entry_point": p.entry_point}
-                for p in problems
-            ]
-        )
-        wrong = cv.verify_many(
-            [
-                {
-                    "solutions": [wrong_variant(p.solution, p.entry_point)],
-                    "tests": p.test,
-                    "entry_point": p.entry_point,
-                }
-                for p in problems
-            ]
-        )
+        right = cv.verify_many([p.task() for p in problems])
+        wrong = cv.verify_many([p.task(wrong_variant(p.solution, p.entry_point)) for p in problems])
     not_verified = {
         p.task_id: v[0].reason for p, v in zip(problems, right, strict=True) if not v[0].accepted
     }
@@ -58,6 +47,22 @@ def test_canonical_verified_and_wrong_variants_rejected(backend: str) -> None:
         if v[0].reason in ("accepted", "sandbox_error")
     ]
     assert not slipped
+
+
+def test_loops_count_every_assert_they_execute() -> None:
+    """Not trusted, the six suites once rejected for their size: the three loops of 100 random
+    cases now count 100 checks and pass; the suites of one or two asserts are still too few."""
+    require("bwrap")
+    few = {"HumanEval/29", "HumanEval/34", "HumanEval/35"}
+    loops = {"HumanEval/32", "HumanEval/38", "HumanEval/50"}
+    problems = [p for p in load_humaneval() if p.task_id in few | loops]
+    options = CodeOptions(backend="bwrap", mutants=0, differential=False)
+    with CodeVerifier(options, workers=2) as cv:
+        verdicts = cv.verify_many([{**p.task(), "trusted_suite": False} for p in problems])
+    got = {p.task_id: v[0] for p, v in zip(problems, verdicts, strict=True)}
+    assert {i for i, v in got.items() if v.reason == "too_few_trusted_tests"} == few
+    assert all(got[i].accepted and got[i].details["checks_passed"] == 100 for i in loops)
+    assert got["HumanEval/34"].details["tests_total"] == 1  # known without running it
 
 
 def test_cli_summary_counts_match(tmp_path: Path) -> None:

@@ -199,3 +199,28 @@ def test_public_exports_are_complete() -> None:
     }
     assert public <= set(code.__all__)
     assert code.VERIFIER_VERSION.startswith("code-")
+
+
+def test_checks_are_known_before_running_only_for_single_asserts() -> None:
+    cases = [{"args": [i], "expected": i} for i in range(2)]
+    assert parse_tests(cases, "f").fixed_checks() == 2
+    assert parse_tests(cases, "f", io_cases=[{"input": "", "output": ""}]).fixed_checks() == 3
+    assert (
+        parse_tests("assert f(1) == 1\nassert all(f(i) for i in range(9))\n", "f").fixed_checks()
+        == 2
+    )
+    assert parse_tests("def test_a():\n    assert f(1)\n", "f").fixed_checks() is None
+    assert parse_tests(CHECK, "f").fixed_checks() is None  # a loop is hoisted into a function
+    assert parse_tests(CHECK, "f").keep(["check:6", "check:10"]).fixed_checks() == 2
+
+
+def test_a_run_counts_the_checks_of_its_passed_tests_only() -> None:
+    r = Run(
+        {"a": TestOutcome("a", "passed"), "b": TestOutcome("b", "failed")},
+        checks={"a": 4, "b": 7},
+    )
+    assert r.checks_on(["a", "b"]) == 4 and r.checks_on(["b"]) == 0
+    hung = Run({"a": TestOutcome("a", "passed"), "b": TestOutcome("b", "timeout")})
+    assert hung.timed_out and hung.any_timeout
+    assert not Run({"b": TestOutcome("b", "missing")}, note="job timeout").timed_out
+    assert not Run({"b": TestOutcome("b", "timeout")}, infra_error="gone").any_timeout

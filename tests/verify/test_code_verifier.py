@@ -184,3 +184,70 @@ def test_a_fault_in_the_verifier_is_an_infra_error_never_a_verdict(cv: CodeVerif
     assert "KeyError" in verdicts[0].details["error"]
     [after] = cv.verify([GOOD], WEAK, "clamp_sum", SIGNATURE)
     assert after.accepted, after.reason
+
+
+def test_a_loop_of_asserts_is_as_many_checks_as_it_runs(cv: CodeVerifier) -> None:
+    loop = "def test_many():\n    for x in range(5):\n        assert clamp_sum([x], 10) == x\n"
+    [v] = cv.verify([GOOD], loop, "clamp_sum", SIGNATURE)
+    assert (v.details["tests_total"], v.details["checks_passed"]) == (1, 5)
+    assert v.reason != "too_few_trusted_tests"
+
+
+def test_a_test_that_asserts_nothing_is_too_few_even_when_trusted(cv: CodeVerifier) -> None:
+    nothing = "def test_runs():\n    clamp_sum([1], 2)\n"
+    for trusted in (False, True):
+        [v] = cv.verify([GOOD], nothing, "clamp_sum", SIGNATURE, trusted_suite=trusted)
+        assert v.reason == "too_few_trusted_tests"
+        assert v.details["checks_passed"] == 0
+
+
+def test_unittest_assert_methods_count_once_each(cv: CodeVerifier) -> None:
+    code = (
+        "import unittest\n\nclass T(unittest.TestCase):\n    def test_a(self):\n"
+        "        self.assertEqual(clamp_sum([1, 2], 9), 3)\n"
+        "        self.assertEqual([clamp_sum([1], 9)], [1])\n"  # runs assertListEqual inside
+        "        self.assertTrue(clamp_sum([], 9) == 0)\n"
+    )
+    [v] = cv.verify([GOOD], code, "clamp_sum", SIGNATURE)
+    assert v.details["checks_passed"] == 3
+    assert v.reason != "too_few_trusted_tests"
+
+
+FORGER = (
+    GOOD
+    + """
+import sys
+print('{"nonce": "x", "results": [[{"id": "test_one", "outcome": "passed", "checks": 99}]]}')
+
+def __verigen_check_passed__():
+    return None
+
+_host = sys.modules.get("solhost")
+if _host is not None:  # export the counter's name, so the test namespace would hold a proxy
+    _exported = _host.exported
+
+    def _more(ns):
+        names, values = _exported(ns)
+        return [*names, "__verigen_check_passed__"], values
+
+    _host.exported = _more
+"""
+)
+
+
+def test_a_solution_cannot_change_its_own_check_count(cv: CodeVerifier) -> None:
+    one = "def test_one():\n    assert clamp_sum([1], 9) == 1\n"
+    [v] = cv.verify([FORGER], one, "clamp_sum", SIGNATURE)
+    assert v.reason == "too_few_trusted_tests"
+    assert v.details["checks_passed"] == 1
+
+
+def test_an_answer_that_shortens_a_loop_makes_too_few_checks(cv: CodeVerifier) -> None:
+    """The suite checks each element returned; an empty answer passes it by checking nothing."""
+    sig = "def evens(n: int) -> list[int]:"
+    good = sig + "\n    return [i for i in range(n) if i % 2 == 0]\n"
+    empty = sig + "\n    return []\n"
+    tests = "def test_all_even():\n    for x in evens(10):\n        assert x % 2 == 0\n"
+    [g, e] = cv.verify([good, empty], tests, "evens", sig)
+    assert g.details["checks_passed"] == 5 and g.reason != "too_few_trusted_tests"
+    assert (e.reason, e.details["checks_passed"]) == ("too_few_trusted_tests", 0)

@@ -12,11 +12,19 @@ Order matters and is the security argument:
 3. read the tests and the host's nonce from stdin (never from a file the solution could read);
 4. call the solution through proxies that send arguments and receive return values as plain data
    (``codec``), with a per-call timeout; compare here, with builtins the solution never touched;
-5. write one JSON frame (nonce + per-test outcomes) to the verdict channel.
+   every ``assert`` statement of the test code is followed by a call that counts it as passed
+   (``count_asserts``), so a test reports how many checks it really made — a loop over 100
+   random cases is 100 checks, a test that asserts nothing is none;
+5. stop at the job's time budget, a little before its wall limit (``BudgetSpent``): tests that
+   did not finish are reported ``timeout``, so a slow solution is always reported by the harness
+   and a job the fork server has to kill at its wall limit means the harness itself failed;
+6. write one JSON frame (nonce + per-test outcomes and checks) to the verdict channel.
 
 The host decides the verdict from that frame alone; a missing, malformed or foreign frame (the
-runner was killed, the nonce is wrong) fails the solution. ``plan()`` is shared with the host,
-which uses it to know which test ids a complete report must contain.
+runner was killed, the nonce is wrong) fails the solution. The check counts live in the same
+frame, written by this process only: the solution cannot raise them. At most it can lower them
+(an answer that makes a test loop fewer times), which leans towards rejecting. ``plan()`` is
+shared with the host, which uses it to know which test ids a complete report must contain.
 """
 
 import ast
@@ -130,8 +138,8 @@ def start_zygote(solution_path: str) -> socket.socket:
 class Solution:
     """Proxies into a solution process, restarted after a crash or a timeout."""
 
-    def __init__(self, zygote: socket.socket, call_timeout: float) -> None:
-        self.zygote, self.call_timeout = zygote, call_timeout
+    def __init__(self, zygote: socket.socket, call_timeout: float, budget: "Budget") -> None:
+        self.zygote, self.call_timeout, self.budget = zygote, call_timeout, budget
         self.sock: socket.socket | None = None
         self.pid = 0
         self.names: list[str] = []
@@ -187,6 +195,7 @@ class Solution:
             request = {"fn": name, "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
         except TypeError as exc:
             raise SolutionError(f"argument of {name}() is not plain data: {exc}") from None
+        self.budget.check()  # test code that swallowed ``BudgetSpent`` stops at its next call
         self.ensure()
         assert self.sock is not None
         codec.send_msg(self.sock, request)
@@ -224,6 +233,133 @@ def _rebuild(raised: dict[str, str]) -> Exception:
 
 # --- running suites ---------------------------------------------------------------------------
 
+CHECKS = "__verigen_check_passed__"
+"""The name test code calls after each assert; bound in the test namespace after the solution's
+names (a solution that rebinds it through a star import can only make counts lower)."""
+BUDGET_MARGIN_S = 1.0
+"""At most this much (and at most a fifth of the wall limit) is kept between the end of the
+budget and the wall limit, to write the frame and exit."""
+
+
+class BudgetSpent(BaseException):
+    """Raised in the test process when the job's time budget runs out; a BaseException, so an
+    ``except Exception`` in test code does not swallow it."""
+
+
+class Budget:
+    """The job's time budget: a one-shot timer that raises ``BudgetSpent`` wherever the test
+    process is, and a flag for the places that run after an ``except:`` swallowed it."""
+
+    def __init__(self) -> None:
+        self.spent = False
+
+    def start(self, wall_s: float | None, elapsed: float) -> None:
+        """Arm the timer for what is left of ``wall_s`` (none: no budget) after ``elapsed``."""
+        if not wall_s:
+            return
+        left = wall_s - min(BUDGET_MARGIN_S, wall_s / 5) - elapsed
+        signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, max(left, 0.01))
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _expire(self, *_: Any) -> None:
+        self.spent = True
+        raise BudgetSpent
+
+    def check(self) -> None:
+        if self.spent:
+            raise BudgetSpent
+
+
+class Tally:
+    """The current suite's results so far, and the checks passed in this process."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.checks = 0
+        self.results: list[dict[str, Any]] = []
+        self.unittest_counted = False
+
+    def passed_check(self) -> None:
+        self.checks += 1
+
+    def timed(self, test_id: str, fn: Any) -> None:
+        """Run one test and record its outcome and the checks it passed."""
+        t0, before = time.perf_counter(), self.checks
+        exc: BaseException | None = None
+        try:
+            fn()
+        except Exception as e:
+            exc = e
+        self.budget.check()
+        outcome, message = _outcome(exc)
+        self.add(test_id, outcome, message, time.perf_counter() - t0, self.checks - before)
+
+    def add(self, test_id: str, outcome: str, message: str, time_s: float, checks: int) -> None:
+        self.results.append(
+            {
+                "id": test_id,
+                "outcome": outcome,
+                "message": message,
+                "time_s": time_s,
+                "checks": checks if outcome == "passed" else 0,
+            }
+        )
+
+    def fill(self, suite: dict[str, Any], outcome: str, message: str) -> None:
+        """Every planned test of ``suite`` without a result yet gets ``outcome``."""
+        done = {r["id"] for r in self.results}
+        for test_id in plan(suite):
+            if test_id not in done:
+                self.add(test_id, outcome, message, 0.0, 0)
+
+
+class _CountAsserts(ast.NodeTransformer):
+    """``assert x`` → ``assert x`` then a call counting one passed check (a failed assert raises
+    before reaching it). Applied to test code only, never to the solution."""
+
+    def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:
+        count = ast.Expr(ast.Call(ast.Name(CHECKS, ast.Load()), [], []))
+        return [node, ast.copy_location(count, node)]
+
+
+def count_asserts(body: list[ast.stmt]) -> Any:
+    """Compiled test code whose asserts count themselves (see ``_CountAsserts``)."""
+    module = ast.fix_missing_locations(_CountAsserts().visit(ast.Module(body, [])))
+    return compile(module, "<tests>", "exec")
+
+
+def count_unittest_asserts(tally: Tally) -> None:
+    """Each outermost ``TestCase.assert*``/``fail*`` call that returns counts one check (they
+    call each other: ``assertEqual`` on lists runs ``assertListEqual``, one check, not three).
+    Done once per test process, at its first TestCase test (most suites have none)."""
+    import unittest
+
+    if tally.unittest_counted:
+        return
+    tally.unittest_counted = True
+    depth = [0]
+
+    def counted(method: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            depth[0] += 1
+            try:
+                value = method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+            if depth[0] == 0:
+                tally.passed_check()
+            return value
+
+        return wrapper
+
+    for name in dir(unittest.TestCase):
+        method = getattr(unittest.TestCase, name)
+        if name.startswith(("assert", "fail")) and name != "failureException" and callable(method):
+            setattr(unittest.TestCase, name, counted(method))
+
 
 def _outcome(exc: BaseException | None) -> tuple[str, str]:
     if exc is None:
@@ -236,91 +372,70 @@ def _outcome(exc: BaseException | None) -> tuple[str, str]:
     return "error", tail[-MESSAGE_CHARS:]
 
 
-def _timed(test_id: str, fn: Any) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    exc: BaseException | None = None
-    try:
-        fn()
-    except Exception as e:
-        exc = e
-    outcome, message = _outcome(exc)
-    return {
-        "id": test_id,
-        "outcome": outcome,
-        "message": message,
-        "time_s": time.perf_counter() - t0,
-    }
-
-
 def _module_for(solution: Solution, name: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__dict__.update(solution.namespace())
     return module
 
 
-def run_code(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
+def _namespace(solution: Solution, tally: Tally) -> dict[str, Any]:
+    """The test code's globals: the solution's names as proxies, then the check counter."""
+    return {"__name__": "__tests__", **solution.namespace(), CHECKS: tally.passed_check}
+
+
+def run_code(suite: dict[str, Any], solution: Solution, tally: Tally) -> None:
     """Top-level statements in order (asserts are tests), then ``test_*`` functions and
     TestCase methods, all in one namespace that holds the solution's names as proxies."""
-    ns = {"__name__": "__tests__", **solution.namespace()}
+    ns = _namespace(solution, tally)
     sys.modules[suite.get("module", "solution")] = _module_for(solution, "solution")
-    results = []
     for node in parse_module(suite["code"]).body:
-        code = compile(ast.Module(body=[node], type_ignores=[]), "<tests>", "exec")
+        code = count_asserts([node])
         if isinstance(node, ast.Assert):
-            results.append(_timed(f"assert:{node.lineno}", lambda c=code: exec(c, ns)))
+            tally.timed(f"assert:{node.lineno}", lambda c=code: exec(c, ns))
             continue
         try:
             exec(code, ns)
         except Exception as exc:
-            _, message = _outcome(exc)
-            planned = {r["id"] for r in results}
-            return results + [
-                {"id": i, "outcome": "error", "message": f"setup failed: {message}", "time_s": 0.0}
-                for i in plan(suite)
-                if i not in planned
-            ]
+            tally.fill(suite, "error", f"setup failed: {_outcome(exc)[1]}")
+            return
     for test_id in plan(suite):
         if test_id.startswith("assert:"):
             continue
         if "." in test_id:
             cls_name, method = test_id.split(".", 1)
-            results.append(_run_testcase(test_id, ns[cls_name], method))
+            _run_testcase(tally, test_id, ns[cls_name], method)
         else:
-            results.append(_timed(test_id, ns[test_id]))
-    return results
+            tally.timed(test_id, ns[test_id])
 
 
-def _run_testcase(test_id: str, cls: Any, method: str) -> dict[str, Any]:
+def _run_testcase(tally: Tally, test_id: str, cls: Any, method: str) -> None:
     import unittest
 
     result = unittest.TestResult()
-    t0 = time.perf_counter()
+    t0, before = time.perf_counter(), tally.checks
+    count_unittest_asserts(tally)
     cls(method).run(result)
+    tally.budget.check()  # unittest records any exception, ours included, as an error
     problems = [("failed", e) for _, e in result.failures]
     problems += [("error", e) for _, e in result.errors]
     outcome, message = problems[0] if problems else ("passed", "")
     if not problems and (result.skipped or result.testsRun != 1):
         outcome, message = "error", "test was skipped or did not run"
-    return {
-        "id": test_id,
-        "outcome": outcome,
-        "message": message[-MESSAGE_CHARS:],
-        "time_s": time.perf_counter() - t0,
-    }
+    elapsed, checks = time.perf_counter() - t0, tally.checks - before
+    tally.add(test_id, outcome, message[-MESSAGE_CHARS:], elapsed, checks)
 
 
-def run_check(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
-    ns = {"__name__": "__tests__", **solution.namespace()}
+def run_check(suite: dict[str, Any], solution: Solution, tally: Tally) -> None:
+    ns = _namespace(solution, tally)
 
     def check() -> None:
-        exec(compile(suite["code"], "<tests>", "exec"), ns)
+        exec(count_asserts(parse_module(suite["code"]).body), ns)
         ns["check"](solution.proxy(suite["entry_point"]))
 
-    return [_timed("check", check)]
+    tally.timed("check", check)
 
 
-def run_call(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
-    results = []
+def run_call(suite: dict[str, Any], solution: Solution, tally: Tally) -> None:
     for i, case in enumerate(suite["cases"]):
 
         def one(case: dict[str, Any] = case) -> None:
@@ -332,35 +447,49 @@ def run_call(suite: dict[str, Any], solution: Solution) -> list[dict[str, Any]]:
             expected = codec.decode(case["expected"])
             if not (type(got) is type(expected) and got == expected):
                 raise AssertionError(f"expected {expected!r}, got {got!r}"[:MESSAGE_CHARS])
+            tally.passed_check()
 
-        results.append(_timed(f"case:{i}", one))
-    return results
+        tally.timed(f"case:{i}", one)
 
 
 SUITES = {"code": run_code, "check": run_check, "call": run_call}
 
 
-def main(argv: list[str]) -> None:
-    """Run the suites read from stdin against the solution file ``argv[0]`` (see above)."""
+def run_suites(
+    suites: list[dict[str, Any]], solution: Solution, tally: Tally
+) -> list[list[dict[str, Any]]]:
+    """Every suite's results, in the order sent; when the budget runs out, what did not finish
+    is ``timeout`` (the solution, or tests waiting on it, took the time)."""
+    results: list[list[dict[str, Any]]] = [[] for _ in suites]
+    try:
+        for sink, suite in zip(results, suites, strict=True):
+            tally.results = sink
+            try:
+                SUITES[suite["kind"]](suite, solution, tally)
+            except Exception as exc:
+                tally.fill(suite, "error", _outcome(exc)[1])
+        tally.budget.stop()
+    except BudgetSpent:
+        for sink, suite in zip(results, suites, strict=True):
+            tally.results = sink
+            tally.fill(suite, "timeout", "not finished within the job's time budget")
+    return results
+
+
+def main(argv: list[str], wall_s: float | None = None) -> None:
+    """Run the suites read from stdin against the solution file ``argv[0]`` (see above), within
+    ``wall_s`` less a margin (the job's wall limit, from the fork server)."""
+    started = time.monotonic()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
     channel = os.dup(1)
     os.dup2(2, 1)
     zygote = start_zygote(argv[0])
     spec = json.loads(sys.stdin.buffer.read())
-    solution = Solution(zygote, float(spec["call_timeout"]))
-    results: list[list[dict[str, Any]]] = []  # one list per suite, in the order sent
-    for suite in spec["suites"]:
-        try:
-            results.append(SUITES[suite["kind"]](suite, solution))
-        except Exception as exc:
-            _, message = _outcome(exc)
-            results.append(
-                [
-                    {"id": i, "outcome": "error", "message": message, "time_s": 0.0}
-                    for i in plan(suite)
-                ]
-            )
+    budget = Budget()
+    budget.start(wall_s, time.monotonic() - started)
+    solution = Solution(zygote, float(spec["call_timeout"]), budget)
+    results = run_suites(spec["suites"], solution, Tally(budget))
     frame = json.dumps(
         {"nonce": spec["nonce"], "results": results, "load_error": solution.load_error}
     ).encode()

@@ -14,13 +14,16 @@ clean environment, stdin from a pipe that is closed after the job's input, and o
 stream. The seccomp filter and ``no_new_privs`` are installed on this process at start and so
 inherited by everything it forks; it also marks itself non-dumpable, which keeps a job (same uid)
 from reading ``/proc/1/{environ,mem,fd}``. After the job: kill all, reap all, wipe every writable
-place (``/tmp``, ``/dev/shm``). The host decides the final status from the facts reported here.
+place (``/tmp``, ``/dev/shm``). A job whose main process is stopped (SIGSTOP from a process of the
+job) is ended at once with reason ``stopped``: it could never finish, and only the job can have
+stopped it. The host decides the final status from the facts reported here.
 
 Two kinds of job main process. A command is forked from here and exec'd. A harness job (``argv[0]``
 is ``HARNESS``) is the test runner, forked by the *zygote* without an exec: a second interpreter,
 forked from this one after the seccomp filter and before any job frame was read, which has the
 harness modules (sent in the init frame) imported, holds no fd of the host's channel, and only ever
-receives from here a job's argv, limits, environment and three pipe ends. It double-forks the
+receives from here a job's argv, limits, environment and three pipe ends; the runner is told the
+job's wall limit, so it reports a slow solution itself before it is killed. It double-forks the
 runner, so the runner is re-parented to PID 1 and reaped and measured like any job; the runner
 then forks its own per-job zygote for the solution before it reads the tests (``runner.py``), so
 no process a solution runs in has held a test, a nonce or anything of an earlier job. The
@@ -386,7 +389,7 @@ def run_runner(job: Any, fds: tuple[int, int, int], runner: Any) -> None:
         os.environ.clear()
         os.environ.update(job_env(job))
         sys.argv = list(job["argv"])
-        runner.main(sys.argv[1:])
+        runner.main(sys.argv[1:], float(job["limits"]["wall_s"]))
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -399,17 +402,21 @@ def run_runner(job: Any, fds: tuple[int, int, int], runner: Any) -> None:
         os._exit(code)
 
 
-def reap_some() -> list[Reaped]:
-    """Reap every child that has already exited (orphans included: they are re-parented here)."""
+def reap_some(stopped: list[int]) -> list[Reaped]:
+    """Reap every child that has already exited (orphans included: they are re-parented here);
+    the pids of children that were stopped are added to ``stopped``."""
     reaped: list[Reaped] = []
     while True:
         try:
-            rpid, status, usage = os.wait4(-1, os.WNOHANG)
+            rpid, status, usage = os.wait4(-1, os.WNOHANG | os.WUNTRACED)
         except ChildProcessError:
             return reaped
         if rpid == 0:
             return reaped
-        reaped.append(_note((rpid, status, usage)))
+        if os.WIFSTOPPED(status):
+            stopped.append(rpid)
+        else:
+            reaped.append(_note((rpid, status, usage)))
 
 
 def feed(fd: int, pending: bytes) -> bytes:
@@ -481,7 +488,13 @@ def supervise(
                 reaped += kill_all()
         if wake_r in readable:
             os.read(wake_r, 4096)
-        reaped += reap_some()
+        stopped: list[int] = []
+        reaped += reap_some(stopped)
+        if pid in stopped and reason is None:
+            # The job stopped its own main process (a solution can SIGSTOP its test runner):
+            # it would never end, and waiting out the wall limit would look like our failure.
+            reason = "stopped"
+            reaped += kill_all()
         for rpid, status, usage in reaped:
             cpu += usage.ru_utime + usage.ru_stime
             maxrss = max(maxrss, usage.ru_maxrss)

@@ -55,7 +55,6 @@ class Finding:
     strategy: str = ""
     examples: int = 0
     jobs: int = 0
-    skipped: str = ""
     infra_error: str = ""
     disagreeing: int = 0
     disagreements: list[dict[str, Any]] = field(default_factory=list)
@@ -70,7 +69,7 @@ class Finding:
             "strategy": self.strategy,
             "examples": self.examples,
             "jobs": self.jobs,
-            "skipped": self.skipped,
+            "infra_error": self.infra_error,
             "disagreeing_inputs": self.disagreeing,
             "disagreements": self.disagreements,
             "new_tests": [
@@ -182,8 +181,13 @@ class Differential:
         call_timeout: float,
         found: Finding,
     ) -> list[list[Outcome]] | None:
-        """Outcomes per candidate per input from one job (retried on sandbox errors); None,
-        with ``skipped`` or ``infra_error`` set on ``found``, when there are none."""
+        """Outcomes per candidate per input from one job; None, with ``infra_error`` set on
+        ``found``, when there are none after the retries.
+
+        A job without a usable frame is an infra error like a sandbox error: nobody can say
+        which candidate (if any) killed the driver or made it miss its wall limit, and treating
+        it as "no disagreement found" would let a wrong candidate that kills the driver skip
+        the differential test and be accepted."""
         budget = min(self.options.timeout_s * 3, 60.0)
         for attempt in range(self.options.retries + 1):
             if attempt:
@@ -227,10 +231,10 @@ class Differential:
                 ):
                     raise ValueError("foreign or incomplete frame")
             except (ValueError, KeyError, TypeError) as exc:
-                found.skipped = (
-                    f"the differential job gave no usable frame ({result.status}: {exc})"
+                found.infra_error = (
+                    f"the differential job gave no usable frame ({result.status}: {exc})"[:500]
                 )
-                return None
+                continue
             return [list(o) for o in outputs]
         return None
 

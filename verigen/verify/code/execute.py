@@ -4,24 +4,40 @@ The only module of the code verifier that submits work to the sandbox. Harness s
 ``Pool.run_tests_many`` (the verdict per test is decided by the sandbox's host side, from a frame
 the solution cannot write); stdin/stdout cases are plain jobs whose stdout is compared here.
 
-A job that ends in ``sandbox_error`` (the engine went away, the fork server died) is retried with
-exponential backoff; one that still fails is returned with ``infra_error`` set, so the caller can
-report it as such and never as a wrong solution.
+Two kinds of failure, two policies:
+
+- *infrastructure* — the job ends in ``sandbox_error`` (the engine went away, the sandbox was
+  killed, the fork server died), the sandbox layer raises, or a harness job reaches its wall limit
+  without the harness reporting (the harness stops itself a little before that limit and reports
+  what did not finish as ``timeout``, so a kill at the limit means the harness failed, not the
+  solution): retried with exponential backoff, then returned with ``infra_error`` set, so the
+  caller reports it as such and never as a wrong solution;
+- *a test that timed out* — reported by the harness (a call past its limit, the job's budget
+  spent) or by the fork server for a stdin/stdout program: the program's own behaviour, but a
+  loaded machine can cause it too, so the solution runs once more with every limit
+  ``TIMEOUT_RETRY_FACTOR`` times longer, and that run decides.
+
+Each passed test also says how many checks it made (``Run.checks``): the harness counts the
+asserts it executed; a stdin/stdout case is one check.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from verigen.errors import SandboxError
-from verigen.sandbox import Job, Limits, Pool, Result, Status, TestOutcome
+from verigen.sandbox import Job, Limits, Pool, Result, Status, TestOutcome, TestReport
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, outcomes_by_id, same_output
 
 SOLUTION_FILE = "solution.py"
+TIMEOUT_RETRY_FACTOR = 3.0
+"""A run with a timed-out test is run again once with limits this many times longer."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,10 @@ class Run:
     note: str = ""
     """The harness's own summary (a load error, the job's end) for the verdict's details."""
     wall_s: float = 0.0
+    checks: dict[str, int] = field(default_factory=dict)
+    """Per passed test, the checks (executed asserts) it made, as the harness counted them."""
+    timeout_retried: bool = False
+    """This run is the retry, with longer limits, of a run that had a timeout."""
 
     @property
     def passed(self) -> frozenset[str]:
@@ -42,15 +62,19 @@ class Run:
     def passes_all(self) -> bool:
         return not self.infra_error and all(t.outcome == "passed" for t in self.outcomes.values())
 
+    def checks_on(self, ids: Sequence[str]) -> int:
+        """Checks made by the tests in ``ids`` that passed."""
+        return sum(self.checks.get(i, 0) for i in ids if i in self.passed)
+
+    @property
+    def any_timeout(self) -> bool:
+        return not self.infra_error and any(t.outcome == "timeout" for t in self.outcomes.values())
+
     @property
     def timed_out(self) -> bool:
         """Every failure is a timeout (a hang, not a wrong answer)."""
         bad = [t for t in self.outcomes.values() if t.outcome != "passed"]
-        return (
-            bool(bad)
-            and all(t.outcome in ("timeout", "missing") for t in bad)
-            and (any(t.outcome == "timeout" for t in bad) or "timeout" in self.note)
-        )
+        return self.any_timeout and all(t.outcome in ("timeout", "missing") for t in bad)
 
 
 class Executor:
@@ -69,21 +93,41 @@ class Executor:
         plan: TestPlan,
         call_timeout: float | None = None,
         wall_s: float | None = None,
+        retry_timeouts: bool = True,
     ) -> list[Run]:
-        """Each source against the whole plan, in input order (identical sources run once)."""
+        """Each source against the whole plan, in input order (identical sources run once).
+        A run with a timed-out test is run again with longer limits, unless ``retry_timeouts``
+        is off (mutants: their timeouts only make a suite look stronger)."""
         unique = list(dict.fromkeys(sources))
+        runs = self._retrying(unique, plan, call_timeout, wall_s)
+        slow = [i for i, r in enumerate(runs) if r.any_timeout] if retry_timeouts else []
+        if slow:
+            longer = self._retrying(
+                [unique[i] for i in slow],
+                plan,
+                call_timeout and call_timeout * TIMEOUT_RETRY_FACTOR,
+                (wall_s or self.options.timeout_s) * TIMEOUT_RETRY_FACTOR,
+            )
+            for i, run in zip(slow, longer, strict=True):
+                runs[i] = replace(run, timeout_retried=True)
+        by_source = dict(zip(unique, runs, strict=True))
+        return [by_source[s] for s in sources]
+
+    def _retrying(
+        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+    ) -> list[Run]:
+        """One run per source; sandbox failures retried with exponential backoff."""
         runs: dict[int, Run] = {}
-        pending = list(range(len(unique)))
+        pending = list(range(len(sources)))
         for attempt in range(self.options.retries + 1):
             if attempt:
                 time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
-            fresh = self._once([unique[i] for i in pending], plan, call_timeout, wall_s)
+            fresh = self._once([sources[i] for i in pending], plan, call_timeout, wall_s)
             runs.update(zip(pending, fresh, strict=True))
             pending = [i for i in pending if runs[i].infra_error]
             if not pending:
                 break
-        by_source = {src: runs[i] for i, src in enumerate(unique)}
-        return [by_source[s] for s in sources]
+        return [runs[i] for i in range(len(sources))]
 
     def _once(
         self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
@@ -113,20 +157,63 @@ class Executor:
         runs = []
         for report, futures in zip(reports, io_futures, strict=True):
             outcomes: dict[str, TestOutcome] = {}
+            checks: dict[str, int] = {}
             infra, note, wall = "", "", 0.0
             if report is not None:
                 outcomes = outcomes_by_id(ids, report.tests)
+                checks = _checks(report, ids)
                 note, wall = ("" if report.passed else report.reason), report.result.wall_s
-                infra = report.result.error if report.infra_error else ""
+                infra = _harness_infra(report)
             for (test_id, case), future in zip(plan.io, futures, strict=True):
                 outcome, error = _io_outcome(
                     test_id, future, case.output, self.options.float_rel_tol
                 )
                 outcomes[test_id] = outcome
+                checks[test_id] = int(outcome.outcome == "passed")
                 infra = infra or error
                 wall += outcome.time_s
-            runs.append(Run(outcomes, infra or "", note, wall))
+            runs.append(Run(outcomes, infra or "", note, wall, checks))
         return runs
+
+
+def _harness_infra(report: TestReport) -> str:
+    """Why a harness job tells nothing about the solution, or "" when it does."""
+    if report.infra_error:
+        return report.result.error or "sandbox error"
+    reported = any(t.outcome != "missing" for suite in report.tests for t in suite)
+    if report.result.status is Status.TIMEOUT and not reported:
+        return (
+            "the harness did not report before the job's wall limit "
+            f"({report.result.wall_s:.1f} s); it stops itself before that limit, so it was "
+            "starved or stuck, and nothing is known about the solution"
+        )
+    return ""
+
+
+def _checks(report: TestReport, ids: list[list[str]]) -> dict[str, int]:
+    """Checks per test id, from the harness's frame.
+
+    ``TestOutcome`` has no field for them, so they are read from the frame itself, and only
+    when ``decide`` accepted that frame (some outcome is not ``missing``): its nonce matched, so
+    these bytes are the ones the test process wrote, on a channel the solution cannot reach.
+    """
+    if all(t.outcome == "missing" for suite in report.tests for t in suite):
+        return {}
+    try:
+        results: list[Any] = json.loads(report.result.stdout_bytes)["results"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    found: dict[str, int] = {}
+    for suite_ids, outcomes, items in zip(ids, report.tests, results, strict=True):
+        counted = {
+            str(item["id"]): item["checks"]
+            for item in (reversed(items) if type(items) is list else ())  # first report wins
+            if type(item) is dict and type(item.get("checks")) is int and "id" in item
+        }
+        for ours, outcome in zip(suite_ids, outcomes, strict=True):
+            if outcome.outcome == "passed":
+                found[ours] = max(counted.get(outcome.id, 0), 0)
+    return found
 
 
 def _io_job(source: str, stdin: str, limits: Limits) -> Job:

@@ -6,14 +6,20 @@ The order is the argument:
 2. the tests are parsed (``invalid_tests`` when they cannot be);
 3. the anchor decides which tests to trust: the reference (and its runtimes calibrate the
    per-test limit), else the consensus of the solutions (``trust.by_consensus``);
-4. fewer than ``min_tests`` trusted tests rejects every solution ``too_few_trusted_tests``;
-5. each solution is judged on the trusted tests (``tests_failed`` / ``timeout``);
+4. fewer than ``min_tests`` *checks* (asserts executed and passed, counted by the harness) on
+   the trusted tests rejects every solution ``too_few_trusted_tests`` — known before running
+   when every test is one assert, else measured on the reference; a benchmark's own suite
+   (``trusted_suite``) needs one check, not ``min_tests``: its authors chose what it checks;
+5. each solution is judged on the trusted tests (``tests_failed`` / ``timeout``, the latter only
+   after a rerun with longer limits), and one that passes them with fewer checks than required
+   (an answer that made a test's loop shorter) is ``too_few_trusted_tests`` too;
 6. survivors (and the reference) meet Hypothesis inputs (``differential``): who loses a
    disagreement is rejected ``disagrees_with_consensus``, who is in a tie
    ``unresolved_disagreement``;
 7. the suite's strength: mutants of one accepted solution must mostly die, else ``weak_tests``.
 
-A sandbox failure at any step, after the executor's retries, makes the affected verdicts
+A sandbox failure at any step, after the executor's retries — a killed or vanished sandbox, a
+harness that did not report before the job's wall limit — makes the affected verdicts
 ``infra_error``: nothing is concluded about a solution the sandbox could not run. So does a bug
 in the verifier itself (``verifier_error``, the exception in the details): one problem that trips
 it must neither end a long run nor turn into a wrong answer.
@@ -40,7 +46,7 @@ from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, parse_tests
 from verigen.verify.code.trust import Trust, by_consensus, by_reference
 
-VERIFIER_VERSION = "code-1.0"
+VERIFIER_VERSION = "code-1.1"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -55,6 +61,11 @@ class Task:
     reference: str | None = None
     io_cases: Any = None
     strategy: SearchStrategy[tuple[Any, ...]] | None = None
+    trusted_suite: bool = False
+    """The tests are a benchmark's own curated suite (HumanEval's ``check``), not generated."""
+
+    def min_checks(self, options: CodeOptions) -> int:
+        return 1 if self.trusted_suite else options.min_tests
 
 
 @dataclass
@@ -131,12 +142,18 @@ def _judge(state: _State, ex: Executor, diff: Differential) -> list[Verdict]:
     except InputError as exc:
         state.settle(state.open(), Outcome.REJECTED, "invalid_tests", error=str(exc))
         return state.build({})
-    if len(plan.ids) < options.min_tests:
+    if _too_few(plan, task.min_checks(options)):
         state.settle(
             state.open(), Outcome.REJECTED, "too_few_trusted_tests", tests_total=len(plan.ids)
         )
         return state.build({})
     return _run(state, plan, ex, diff)
+
+
+def _too_few(plan: TestPlan, min_checks: int) -> bool:
+    """Known before running: no test at all, or single-assert tests fewer than required."""
+    fixed = plan.fixed_checks()
+    return not plan.ids or (fixed is not None and fixed < min_checks)
 
 
 def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> list[Verdict]:
@@ -160,14 +177,17 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
     per = {i: _run_details(r, trust.kept) for i, r in zip(todo, runs, strict=True)}
     infra = [i for i, r in zip(todo, runs, strict=True) if r.infra_error]
     state.settle(infra, Outcome.INFRA_ERROR, "sandbox_error")
-    if len(trust.kept) < options.min_tests:
+    trusted = plan.keep(trust.kept)
+    need = task.min_checks(options)
+    if _too_few(trusted, need) or (anchor is not None and anchor.checks_on(trust.kept) < need):
         state.settle(todo, Outcome.REJECTED, "too_few_trusted_tests")
         return state.build(per)
     for i, run in zip(todo, runs, strict=True):
         kept = [run.outcomes.get(t) for t in trust.kept]
         if not all(o is not None and o.outcome == "passed" for o in kept):
             state.settle([i], Outcome.REJECTED, "timeout" if run.timed_out else "tests_failed")
-    trusted = plan.keep(trust.kept)
+        elif run.checks_on(trust.kept) < need:
+            state.settle([i], Outcome.REJECTED, "too_few_trusted_tests")
     trusted = _differential(state, trusted, diff, ex, call_timeout, per)
     accepted = state.open()
     if accepted and anchor is None:  # the accepted solution's runtimes calibrate its mutants
@@ -236,6 +256,8 @@ def _differential(
         }
         if run.infra_error:
             state.settle([i], Outcome.INFRA_ERROR, "sandbox_error", error=run.infra_error)
+        elif run.timed_out:
+            state.settle([i], Outcome.REJECTED, "timeout")
         elif not run.passes_all():
             state.settle([i], Outcome.REJECTED, "disagrees_with_consensus")
     state.common["tests_trusted"] = grown.ids
@@ -253,7 +275,11 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
         state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
         return
     runs = ex.run(
-        [m.source for m in found], plan, per_test_limit(anchor, options), job_limit(anchor, options)
+        [m.source for m in found],
+        plan,
+        per_test_limit(anchor, options),
+        job_limit(anchor, options),
+        retry_timeouts=False,
     )
     broken = next((r.infra_error for r in runs if r.infra_error), "")
     if broken:
@@ -312,15 +338,18 @@ def _run_details(run: Run, kept: Sequence[str]) -> dict[str, Any]:
     return {
         "tests_passed": sum(t.outcome == "passed" for t in trusted),
         "tests_total": len(kept),
+        "checks_passed": run.checks_on(kept),
         "tests_run": [
             {
                 "id": i,
                 "outcome": t.outcome,
                 "message": t.message[:300],
                 "time_s": round(t.time_s, 5),
+                "checks": run.checks.get(i, 0),
             }
             for i, t in run.outcomes.items()
         ],
         "run_note": run.note[:300],
         "infra_error": run.infra_error,
+        "timeout_retried": run.timeout_retried,
     }

@@ -10,7 +10,11 @@ Formats taken:
   is one test; other statements are set-up and stay in place.
 - HumanEval's ``check(candidate)`` with an entry point: the body of ``check`` is hoisted so each
   assert (or each loop holding asserts) is a test of its own — a single opaque ``check`` would
-  make a pass matrix, test trust and a minimum number of tests meaningless.
+  make a pass matrix and test trust meaningless.
+
+A test is the unit of trust (dropped or kept whole); a *check* is the unit of ``min_tests``: one
+executed assert, counted by the harness (a loop of 100 random cases is one test and 100 checks).
+``TestPlan.fixed_checks`` knows the count before running when every test is a single assert.
 - exact-type cases (from differential testing): Python literals, compared type for type (floats
   within ``float_rel_tol``).
 - stdin/stdout cases ``{"input": ..., "output": ...}``: plain jobs, stdout compared on the host,
@@ -112,6 +116,15 @@ class TestPlan:
     """An opaque ``check(candidate)`` suite (one test, ``check``) when hoisting was impossible."""
     shown: Mapping[str, Any] = field(default_factory=dict)
     """For each id, what to record when the test is dropped (its source or its case)."""
+
+    def fixed_checks(self) -> int | None:
+        """The checks this plan makes when every test is exactly one (a top-level assert, a
+        JSON case, a stdin/stdout case); ``None`` when some test may make any number (a test
+        function, a loop, a ``check``), which only running it can tell."""
+        nodes = [n for n in self.nodes if n.ids]
+        if self.check or not all(_one_assert(n.source) for n in nodes):
+            return None
+        return len(self.ids)
 
     @property
     def ids(self) -> list[str]:
@@ -293,6 +306,11 @@ def _hoist_check(tree: ast.Module, check: ast.FunctionDef, entry_point: str) -> 
         return None
     shown = {i: n.source for n in nodes for i in n.ids}
     return TestPlan(entry_point=entry_point, nodes=tuple(nodes), shown=shown)
+
+
+def _one_assert(source: str) -> bool:
+    """A test node that is one plain ``assert`` statement (one check, whatever it holds)."""
+    return source.startswith("assert ") and isinstance(parse_module(source).body[0], ast.Assert)
 
 
 def _calls_check(node: ast.stmt) -> bool:

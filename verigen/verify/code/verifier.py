@@ -96,11 +96,22 @@ class CodeVerifier:
         reference: str | None = None,
         io_cases: Any = None,
         strategy: SearchStrategy[tuple[Any, ...]] | None = None,
+        trusted_suite: bool = False,
     ) -> list[Verdict]:
         """One ``Verdict`` per solution, in order. ``tests``: JSON call cases, test code or a
         HumanEval ``check``; ``io_cases``: stdin/stdout cases; ``strategy``: Hypothesis inputs
-        (a tuple of positional arguments) when the type hints are not enough."""
-        task = Task(list(solutions), tests, entry_point, signature, reference, io_cases, strategy)
+        (a tuple of positional arguments) when the type hints are not enough;
+        ``trusted_suite``: the tests are a benchmark's own suite, exempt from ``min_tests``."""
+        task = Task(
+            list(solutions),
+            tests,
+            entry_point,
+            signature,
+            reference,
+            io_cases,
+            strategy,
+            trusted_suite,
+        )
         return judge(
             task,
             self.options,
@@ -118,10 +129,19 @@ class CodeVerifier:
         reference: str | None = None,
         io_cases: Any = None,
         strategy: SearchStrategy[tuple[Any, ...]] | None = None,
+        trusted_suite: bool = False,
     ) -> list[Verdict]:
         """``verify`` without blocking the event loop."""
         call = functools.partial(
-            self.verify, solutions, tests, entry_point, signature, reference, io_cases, strategy
+            self.verify,
+            solutions,
+            tests,
+            entry_point,
+            signature,
+            reference,
+            io_cases,
+            strategy,
+            trusted_suite,
         )
         return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
 
