@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,34 @@ def test_doctor_probes_the_configured_endpoint(tmp_path: Path) -> None:
         result = runner.invoke(app, ["doctor", "--config", str(config)])
     assert "llm endpoint" in result.output and "answered 200" in result.output
     assert "python" in result.output and "disk" in result.output
+
+
+_DATASETS_BARS = ("examples/s", "Generating train split", "Saving the dataset", "Map")
+
+
+def test_datasets_progress_bars_stay_out_of_generate_and_verify(tmp_path: Path) -> None:
+    """Between the live panel and the summary, nothing but verigen's own output."""
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("HF_DATASETS_DISABLE_PROGRESS_BARS", None)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"solution": "\\\\boxed{2}", "answer": "2"}\n' * 3)
+    with FakeLLM() as server:
+        config = tmp_path / "c.yaml"
+        config.write_text(
+            f"run_dir: {tmp_path / 'run'}\n"
+            f"llm: {{api_base: '{server.api_base}'}}\n"
+            "problems: {topics: [a], per_topic: 1, writer: {models: [openai/x]}}\n"
+            "solver: {models: [openai/x], samples: 2}\n"
+        )
+        commands = [
+            ["generate", "-c", str(config)],
+            ["verify", str(rows), "--out", str(tmp_path / "out"), "--domain", "math"],
+        ]
+        for command in commands:
+            done = subprocess.run(
+                [sys.executable, "-m", "verigen", *command],
+                capture_output=True, text=True, timeout=300, env=env,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            shown = done.stdout + done.stderr
+            assert not [bar for bar in _DATASETS_BARS if bar in shown], shown

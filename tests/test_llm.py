@@ -10,7 +10,7 @@ import pytest
 from tests.fakellm import FakeLLM, Fault
 from verigen.config import LLMConfig, Price
 from verigen.errors import BudgetExceeded, LLMError
-from verigen.llm import ChatRequest, LLMClient, RequestFailed
+from verigen.llm import ChatRequest, ChatResponse, LLMClient, RequestFailed, missing_credentials
 from verigen.store import Journal
 
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5.0}
@@ -116,12 +116,71 @@ def test_cache_answers_a_repeated_request_without_http(fake_llm: FakeLLM, tmp_pa
     assert client.spend.calls == 2 and client.spend.cached == 1
 
 
-def test_budget_stops_new_requests_and_counts_configured_prices(fake_llm: FakeLLM) -> None:
+def test_budget_counts_configured_prices_and_refuses_a_request_that_could_pass_it(
+    fake_llm: FakeLLM,
+) -> None:
     prices = {"openai/fake": Price(input_per_mtok=1e6, output_per_mtok=0)}  # $1 per prompt token
-    client = LLMClient(LLMConfig(max_cost_usd=5.0, prices=prices, **FAST))
+    client = LLMClient(LLMConfig(max_cost_usd=28.0, prices=prices, **FAST))
     reply = _complete(client, _request(fake_llm))
     assert reply.usage.cost_usd == pytest.approx(reply.usage.prompt_tokens)
-    assert client.total_cost_usd >= 5.0
-    with pytest.raises(BudgetExceeded, match=r"max_cost_usd=5\.0"):
+    # a worst case counts each prompt byte as a token (17 + 8 for the template): $25 > $28 - $5
+    with pytest.raises(BudgetExceeded, match=r"max_cost_usd=28\.0"):
         _complete(client, _request(fake_llm, seed=9))
     assert len(fake_llm.state.requests) == 1
+    assert client.total_cost_usd <= 28.0
+
+
+def test_budget_is_never_passed_with_many_requests_in_flight(fake_llm: FakeLLM) -> None:
+    """The $0.001 cap that ended at $0.08: each request's worst case is held before it is sent."""
+    fake_llm.state.delay_s = 0.05  # replies overlap: every request is in flight at once
+    prices = {"openai/fake": Price(input_per_mtok=0, output_per_mtok=5)}  # $5 per 1M out
+    limit = 0.001  # a worst case (64 tokens) is $0.00032: three fit, and each costs ~$0.00007
+    client = LLMClient(LLMConfig(max_cost_usd=limit, prices=prices, max_concurrency=8, **FAST))
+
+    async def many() -> list[object]:
+        requests = [_request(fake_llm, seed=seed) for seed in range(40)]
+        return await asyncio.gather(*map(client.complete, requests), return_exceptions=True)
+
+    outcomes = asyncio.run(many())
+    sent = len(fake_llm.state.requests)
+    stopped = [o for o in outcomes if isinstance(o, BudgetExceeded)]
+    assert stopped and all(isinstance(o, BudgetExceeded | ChatResponse) for o in outcomes)
+    assert client.total_cost_usd <= limit
+    assert sent > 3, "room freed by a cheap reply is used: requests wait for it, not stop"
+    assert sent == client.spend.calls == len(outcomes) - len(stopped)
+
+
+def test_an_unpriced_model_is_not_held_against_the_budget(fake_llm: FakeLLM) -> None:
+    client = LLMClient(LLMConfig(max_cost_usd=1e-9, **FAST))
+    reply = _complete(client, _request(fake_llm))
+    assert reply.usage.cost_usd is None and client.total_cost_usd == 0.0
+
+
+def test_a_hosted_model_without_its_key_is_refused_before_sending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    client = LLMClient(LLMConfig(**FAST))
+    request = ChatRequest(model="gpt-4o-mini", messages=(("user", "hi"),))
+    with pytest.raises(LLMError, match="gpt-4o-mini needs OPENAI_API_KEY"):
+        _complete(client, request)
+
+
+def test_missing_credentials_names_the_variable_and_trusts_a_configured_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OLLAMA_API_BASE", raising=False)
+    hosted = ["gpt-4o-mini", "openai/gpt-4o-mini"]
+    message = missing_credentials(LLMConfig(), hosted)
+    assert message is not None and message.startswith("gpt-4o-mini, openai/gpt-4o-mini needs")
+    assert message.count("OPENAI_API_KEY") == 1
+    assert missing_credentials(LLMConfig(api_base="http://127.0.0.1:8000/v1"), hosted) is None
+    assert missing_credentials(LLMConfig(local_model="qwen2.5-coder-0.5b"), hosted) is None
+    assert missing_credentials(LLMConfig(), ["ollama/llama3"]) is None, "Ollama has a default"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert missing_credentials(LLMConfig(), hosted) is None
+    keyed = LLMConfig(api_key_env="MY_KEY")
+    assert "MY_KEY" in (missing_credentials(keyed, hosted) or "")
+    monkeypatch.setenv("MY_KEY", "k")
+    assert missing_credentials(keyed, hosted) is None

@@ -10,7 +10,9 @@
     ├── ModelError               the local model could not be fetched, verified or served (exit 1)
     ├── InfraError               something verigen relies on is down (exit 1)
     │   └── SandboxError         no working sandbox, or the sandbox itself failed
-    └── Interrupted              Ctrl-C; what was finished is kept and a rerun resumes (exit 130)
+    ├── RunIncomplete            a run ended, but stopped early or lost requests (exit 1)
+    └── Interrupted              Ctrl-C or SIGTERM; what was finished is kept and a rerun
+                                 resumes (exit 130, or 143 for SIGTERM: decided by the CLI)
 
 A wrong answer or failing code is never an exception: it is a rejected ``Verdict``.
 """
@@ -48,6 +50,12 @@ class InfraError(VerigenError):
 
 class SandboxError(InfraError):
     pass
+
+
+class RunIncomplete(VerigenError):
+    """Not a crash: the run wrote its dataset and report, but did not do all it was asked."""
+
+    exit_code = 1
 
 
 class Interrupted(VerigenError):

@@ -13,16 +13,24 @@ resumed run sends nothing it has already paid for.
 
 Cost comes from ``llm.prices`` in the config when the model is listed there, else from litellm's
 bundled price table; a model in neither is counted as *unknown* cost (None), never as free.
+
+The budget (``max_cost_usd``) is never passed, however many requests are in flight: before a try
+is sent, its worst case is reserved (every prompt byte counted as a token, since no tokenizer
+makes more tokens than bytes, plus ``max_tokens``, at the model's price), and the reply's true
+cost replaces the reservation. A try that would not fit even once everything in flight is paid
+for is not sent (``BudgetExceeded``); one that fits only after others settle waits for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import os
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -126,6 +134,9 @@ class Spend:
 UNSUPPORTED_FORMAT = "unsupported_response_format"
 """``RequestFailed.reason`` when the server refused the request's ``response_format``."""
 
+_TOKENS_PER_MESSAGE = 8
+"""A bound on what a chat template adds around each message (OpenAI's is 3 or 4)."""
+
 _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _FATAL_STATUS = {401, 403, 404}
 
@@ -146,18 +157,19 @@ class LLMClient:
         self.api_key = api_key
         self.spend = Spend()
         self._spent_before = spent_before_usd
+        self._reserved_usd = 0.0
+        """Worst-case cost of the tries in flight (see the module docstring)."""
+        self._settled: asyncio.Event | None = None
+        """Set whenever a reservation is given back: a try waiting for room looks again."""
         self._semaphore: asyncio.Semaphore | None = None
+        self._credentialed: set[str] = set()
+        """Models whose provider variables were found (checked once per model)."""
         self._limits = RateLimits({m: (lim.rpm, lim.tpm) for m, lim in config.limits.items()})
-        self._litellm: ModuleType | None = None
 
     @property
     def total_cost_usd(self) -> float:
         """Cost of this run directory so far, including earlier (resumed) invocations."""
         return self._spent_before + self.spend.cost_usd
-
-    def budget_left(self) -> bool:
-        limit = self.config.max_cost_usd
-        return limit is None or self.total_cost_usd < limit
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """One completion, from the cache when possible; raises BudgetExceeded, LLMError or
@@ -167,11 +179,11 @@ class LLMClient:
             response = _from_cache(hit)
             self.spend.add(response.usage)
             return response
+        self._require_credentials(request)
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
         async with self._semaphore:
             response = await self._with_retries(request)
-        self.spend.add(response.usage)
         if self.store is not None:
             self.store.add_llm_call(
                 key,
@@ -189,13 +201,11 @@ class LLMClient:
         cfg = self.config
         limiter = self._limits.for_model(request.model)
         estimate = estimate_tokens(sum(len(c) for _, c in request.messages), request.max_tokens)
+        worst = self._worst_cost(request)
         for attempt in range(cfg.max_retries + 1):
-            if not self.budget_left():
-                raise BudgetExceeded(
-                    f"max_cost_usd={cfg.max_cost_usd} reached (spent ${self.total_cost_usd:.4f})"
-                )
-            await limiter.acquire(estimate)
+            await self._reserve(worst)
             try:
+                await limiter.acquire(estimate)
                 response, headers = await self._send(request)
             except Exception as exc:  # provider exceptions are classified once, here
                 retryable, fatal, wait = _classify(exc)
@@ -206,7 +216,9 @@ class LLMClient:
                     where = request.api_base or "the provider's default endpoint"
                     detail = f"{type(exc).__name__} from {request.model} at {where}: {_short(exc)}"
                     if fatal:
-                        tries = f" after {attempt + 1} tries" if retryable else ""
+                        if _unreachable(exc):
+                            detail = f"cannot reach {where} for {request.model}: {_short(exc)}"
+                        tries = f" (gave up after {attempt + 1} tries)" if retryable else ""
                         raise LLMError(detail + tries) from None
                     raise RequestFailed(_reason(exc), detail) from None
                 self.spend.retries += 1
@@ -214,13 +226,62 @@ class LLMClient:
                 await asyncio.sleep(max(wait or 0.0, random.uniform(0, backoff)))
             else:
                 usage = response.usage
+                self.spend.add(usage)
                 limiter.settle(estimate, usage.prompt_tokens + usage.completion_tokens)
                 limiter.observe(headers)
                 return response
+            finally:
+                self._release(worst)
         raise AssertionError("unreachable")
 
+    def _require_credentials(self, request: ChatRequest) -> None:
+        """Refuse, before sending, a request the provider would refuse for want of a key (the
+        CLI checks every model up front; this covers ``verigen.api`` and other callers)."""
+        if request.api_base or self.api_key or request.model in self._credentialed:
+            return
+        if keys := _missing_keys(request.model):
+            raise LLMError(f"{request.model} needs {', '.join(keys)}, which is not set")
+        self._credentialed.add(request.model)
+
+    def _worst_cost(self, request: ChatRequest) -> float:
+        """The most one try of ``request`` can cost; 0 without a budget, or for a model of
+        unknown price (its calls are counted as unknown cost, never against the budget)."""
+        if self.config.max_cost_usd is None:
+            return 0.0
+        prompt = sum(len(c.encode()) + _TOKENS_PER_MESSAGE for _, c in request.messages)
+        return self._price(request.model, prompt, request.max_tokens) or 0.0
+
+    async def _reserve(self, worst: float) -> None:
+        """Hold ``worst`` against the budget, waiting while tries in flight hold the room."""
+        limit = self.config.max_cost_usd
+        if limit is None:
+            return
+        while True:
+            spent = self.total_cost_usd
+            if spent >= limit or spent + worst > limit:
+                raise BudgetExceeded(
+                    f"max_cost_usd={limit} reached (spent ${spent:.4f}; the next request may "
+                    f"cost up to ${worst:.4f})"
+                )
+            if spent + self._reserved_usd + worst <= limit:
+                self._reserved_usd += worst
+                return
+            if self._settled is None:
+                self._settled = asyncio.Event()
+            self._settled.clear()
+            await self._settled.wait()
+
+    def _release(self, worst: float) -> None:
+        """Give a try's reservation back. On success the reply's cost was added in the same
+        step (no ``await`` between), so the budget never looks emptier than it is."""
+        if self.config.max_cost_usd is None:
+            return
+        self._reserved_usd -= worst
+        if self._settled is not None:
+            self._settled.set()
+
     async def _send(self, request: ChatRequest) -> tuple[ChatResponse, dict[str, str]]:
-        litellm = self._import_litellm()
+        litellm = _litellm()
         kwargs: dict[str, Any] = {
             "model": request.model,
             "messages": [{"role": r, "content": c} for r, c in request.messages],
@@ -275,29 +336,82 @@ class LLMClient:
         litellm prices every reply while building it (``_hidden_params["response_cost"]``);
         reading that rather than calling ``completion_cost`` again halves verigen's CPU per call.
         """
+        if model in self.config.prices:
+            return self._price(model, prompt_tokens, completion_tokens)
+        hidden = getattr(raw, "_hidden_params", None) or {}
+        cost = hidden.get("response_cost")
+        return float(cost) if isinstance(cost, int | float) else None
+
+    def _price(self, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """What these token counts cost: the configured price, else litellm's table; None for
+        a model in neither."""
         price = self.config.prices.get(model)
         if price is not None:
             return (
                 prompt_tokens * price.input_per_mtok + completion_tokens * price.output_per_mtok
             ) / 1e6
-        hidden = getattr(raw, "_hidden_params", None) or {}
-        cost = hidden.get("response_cost")
-        return float(cost) if isinstance(cost, int | float) else None
+        try:
+            costs = _litellm().cost_per_token(
+                model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            )
+        except Exception:  # litellm raises a bare Exception for a model it has no price for
+            return None
+        return float(sum(costs))
 
-    def _import_litellm(self) -> ModuleType:
-        """Import litellm on first use: it costs seconds, and ``verigen --help`` should not pay.
 
-        litellm would otherwise fetch its price map from the internet at import (and wait ~9 s
-        for retries offline); the bundled table is what verigen prices with.
-        """
-        if self._litellm is None:
-            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            import litellm
+@functools.cache
+def _litellm() -> ModuleType:
+    """Import litellm on first use: it costs seconds, and ``verigen --help`` should not pay.
 
-            litellm.suppress_debug_info = True
-            litellm.telemetry = False
-            self._litellm = litellm
-        return self._litellm
+    litellm would otherwise fetch its price map from the internet at import (and wait ~9 s
+    for retries offline); the bundled table is what verigen prices with.
+    """
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    return litellm
+
+
+def missing_credentials(config: LLMConfig, models: Iterable[str]) -> str | None:
+    """What to set before ``models`` can be asked anything, in one sentence; None when nothing.
+
+    A configured endpoint (``api_base``, a local model) counts as credentials: self-hosted
+    servers need no key, and verigen sends a placeholder. Otherwise litellm's own table of
+    provider variables decides (``validate_environment``), so a hosted model without its key
+    stops the run before the first request instead of failing every request one by one.
+    """
+    if config.api_key_env is not None:
+        if os.environ.get(config.api_key_env):
+            return None
+        return f"llm.api_key_env names {config.api_key_env}, which is not set: set it"
+    if config.api_base is not None or config.local_model is not None:
+        return None
+    needs = {model: keys for model in dict.fromkeys(models) if (keys := _missing_keys(model))}
+    if not needs:
+        return None
+    variables = ", ".join(dict.fromkeys(key for keys in needs.values() for key in keys))
+    return (
+        f"{', '.join(needs)} needs {variables}, which is not set: set it in the environment, "
+        "or point llm.api_base at a server that needs no key"
+    )
+
+
+def _missing_keys(model: str) -> tuple[str, ...]:
+    """The environment variables litellm needs for ``model`` and does not find."""
+    try:
+        found = _litellm().validate_environment(model=model)
+    except Exception:  # a model string litellm cannot place: its request will say so itself
+        return ()
+    if found.get("keys_in_environment"):
+        return ()
+    return tuple(str(k) for k in found.get("missing_keys") or () if k not in _HAS_A_DEFAULT)
+
+
+_HAS_A_DEFAULT = {"OLLAMA_API_BASE"}
+"""Variables litellm lists as missing although the provider works without them (Ollama
+listens on localhost:11434 unless told otherwise): no false alarm for a local server."""
 
 
 class _MalformedReply(Exception):

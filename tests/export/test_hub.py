@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from tests.curate.journals import two_rounds
 from tests.export.hubstandin import HubStandIn
 from verigen.curate import curate
-from verigen.errors import InputError
+from verigen.errors import InfraError, InputError
 from verigen.export.hub import push_to_hub
 from verigen.export.writer import ExportOptions, export
 from verigen.store import Journal
@@ -73,3 +74,11 @@ def test_only_an_export_directory_can_be_pushed(hub: HubStandIn, tmp_path: Path)
     with pytest.raises(InputError, match="not a verigen export"):
         push_to_hub(tmp_path, REPO, token="hf_test", endpoint=hub.url)
     assert hub.commits == []
+
+
+def test_an_unreachable_hub_is_an_infra_error_naming_it(exported: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed once the block ends
+    with pytest.raises(InfraError, match=f"push to {REPO} failed: cannot reach {endpoint}"):
+        push_to_hub(exported, REPO, token="hf_test", endpoint=endpoint)

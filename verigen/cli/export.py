@@ -1,4 +1,4 @@
-"""``verigen export`` and ``verigen curate-report``: curate a run's journal, then write or show it.
+"""``verigen export``, ``push`` and ``curate-report``: curate a run's journal, write or show it.
 
 Both read every round in the run directory's journal, so a dataset grows round after round
 without repeating itself. Flags are parsed here, once, into the frozen options the curation
@@ -20,7 +20,7 @@ from verigen.curate import (
     CurationOptions,
     curate,
 )
-from verigen.errors import ConfigError
+from verigen.errors import ConfigError, InfraError
 from verigen.store import Journal
 
 RunDir = Annotated[Path, typer.Argument(help="A run directory (holds journal.sqlite).")]
@@ -56,6 +56,7 @@ VerifierVersion = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.command("export")(export_command)
+    app.command("push")(push_command)
     app.command("curate-report")(curate_report)
 
 
@@ -118,10 +119,34 @@ def export_command(
     report = export(result, to, ExportOptions(format=fmt, parquet=parquet, jsonl=jsonl))
     typer.echo(f"wrote {report.rows} {fmt} rows to {report.path}")
     if push_to_hub:
-        from verigen.export.hub import push_to_hub as push
+        typer.echo(f"pushed to {_push(report.path, push_to_hub, private)}")
 
-        url = push(to, push_to_hub, token=os.environ.get("HF_TOKEN") or None, private=private)
-        typer.echo(f"pushed to {url}")
+
+def push_command(
+    export_dir: Annotated[Path, typer.Argument(help="A directory written by verigen export.")],
+    repo_id: Annotated[str, typer.Argument(help="The Hub dataset repo, e.g. me/math-sft.")],
+    private: Annotated[bool, typer.Option(help="Create the Hub repo as private.")] = False,
+) -> None:
+    """Push an export already on disk to the Hub (after a failed export --push-to-hub).
+
+    The token comes from HF_TOKEN (or a stored ``hf auth login``).
+    """
+    typer.echo(f"pushed to {_push(export_dir, repo_id, private)}")
+
+
+def _push(export_dir: Path, repo_id: str, private: bool) -> str:
+    """Push, and on failure say where the export is and the command that pushes it later."""
+    from verigen.export.hub import push_to_hub
+
+    try:
+        return push_to_hub(
+            export_dir, repo_id, token=os.environ.get("HF_TOKEN") or None, private=private
+        )
+    except InfraError as exc:
+        again = f"verigen push {export_dir} {repo_id}" + (" --private" if private else "")
+        raise InfraError(
+            f"{exc}; the export is in {export_dir}; push it later with: {again}"
+        ) from None
 
 
 def curate_report(

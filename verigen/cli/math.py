@@ -73,6 +73,8 @@ def _read_pairs(path: Path) -> Iterator[tuple[str, str]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -6,11 +6,7 @@ XDG default; the core only ever receives a plain path.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import typer
 from rich.console import Console
@@ -70,13 +66,14 @@ def serve(
     ),
     cache_dir: Path | None = _CACHE_DIR,
 ) -> None:
-    """Serve a model over an OpenAI-compatible API until Ctrl-C (fetching it first if needed)."""
+    """Serve a model over an OpenAI-compatible API until Ctrl-C (fetching it first if needed).
+
+    SIGTERM stops it the same way (``verigen.cli.main`` turns it into Ctrl-C), so the server's
+    process group is stopped on the way out instead of being left running.
+    """
     console = Console()
     try:
-        with (
-            _sigterm_as_interrupt(),
-            local_server(name, cache_dir=cache_dir, port=port, console=console) as server,
-        ):
+        with local_server(name, cache_dir=cache_dir, port=port, console=console) as server:
             console.print(
                 f"serving {server.name}\n"
                 f"  api_base: {server.api_base}\n"
@@ -89,18 +86,3 @@ def serve(
             server.wait()
     except KeyboardInterrupt:
         console.print("server stopped")
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (a supervisor, ``timeout``, CI cancelling) like Ctrl-C, so the server's
-    process group is stopped on the way out instead of being left running."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from verigen.config import RunConfig, load_config
+from verigen.errors import ConfigError, Interrupted, RunIncomplete
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Run config (YAML).")]
 SetOption = Annotated[
@@ -66,6 +67,8 @@ def generate(
         flags.append(f"round={round_}")
     if max_cost_usd is not None:
         flags.append(f"llm.max_cost_usd={max_cost_usd}")
+    cfg = load_config(config, flags)
+    _require_credentials(cfg)
     console = Console(stderr=True)
     display = Display() if quiet or not sys.stderr.isatty() else RichDisplay(console)
 
@@ -73,14 +76,48 @@ def generate(
         if not quiet:
             console.print(f"local model serving at {api_base}")
 
-    report = run(load_config(config, flags), display=display, on_local_server=announce)
+    try:
+        report = run(cfg, display=display, on_local_server=announce)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: everything verified so far is in {cfg.run_dir / 'journal.sqlite'}; "
+            "rerun the same command to resume"
+        ) from None
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report, indent=2))
     if not quiet:
         console.print(summary_table(report))
     if report["status"] != "ok":
-        raise typer.Exit(1)
+        raise RunIncomplete(_why_incomplete(report))
+
+
+def _models(cfg: RunConfig) -> list[str]:
+    """Every model the run may send a request to, in config order."""
+    roles = [cfg.problems.writer, cfg.problems.test_writer, cfg.solver, cfg.math.program_check]
+    return [model for role in roles if role is not None for model in role.models]
+
+
+def _require_credentials(cfg: RunConfig) -> None:
+    """Stop before the first request when a provider would refuse it for want of a key: a
+    missing key otherwise surfaces as one dropped request after another."""
+    from verigen.llm import missing_credentials
+
+    if missing := missing_credentials(cfg.llm, _models(cfg)):
+        raise ConfigError(missing)
+
+
+def _why_incomplete(report: dict[str, Any]) -> str:
+    """The one line a run that stopped early, or lost requests, ends with (even ``--quiet``)."""
+    where = (
+        f"{report['dataset_rows']} verified rows in {report['dataset_dir']}; "
+        f"details in {Path(report['run_dir']) / 'report.md'}"
+    )
+    if report["stop_reason"]:
+        return f"the run stopped early ({report['stop_reason']}); {where}"
+    failures = sorted(report["counts"]["failures"].items(), key=lambda kv: -kv[1])
+    dropped = ", ".join(f"{what} x{n}" for what, n in failures[:3])
+    return f"some work was dropped ({dropped}); {where}"
 
 
 def stats(
@@ -165,6 +202,7 @@ def doctor(
     if config is not None:
         cfg = load_config(config)
         checks.append(_endpoint_check(cfg))
+        checks.append(_credentials_check(cfg))
         disk_path = cfg.run_dir if cfg.run_dir.exists() else Path.cwd()
     else:
         disk_path = Path.cwd()
@@ -200,3 +238,10 @@ def _endpoint_check(cfg: RunConfig) -> tuple[str, bool, str]:
         return ("llm endpoint", exc.code in (401, 403), f"{url} answered {exc.code}")
     except (urllib.error.URLError, OSError) as exc:
         return ("llm endpoint", False, f"{url} unreachable: {exc}")
+
+
+def _credentials_check(cfg: RunConfig) -> tuple[str, bool, str]:
+    from verigen.llm import missing_credentials
+
+    missing = missing_credentials(cfg.llm, _models(cfg))
+    return ("llm credentials", missing is None, missing or "every model has what it needs")

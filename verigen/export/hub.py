@@ -8,6 +8,8 @@ deleted in the same commit.
 
 The token is passed in (the CLI reads ``HF_TOKEN`` from the environment; ``None`` lets
 ``huggingface_hub`` use a stored login). ``endpoint`` exists for self-hosted Hub mirrors.
+A Hub that refuses the push or cannot be reached is an ``InfraError`` naming which: the export
+on disk is untouched either way, so the push can simply be tried again.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import math
 import tempfile
 from pathlib import Path
 
+import httpx
 from datasets import Dataset, load_from_disk
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, DatasetCard, HfApi
-from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
+from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError
 
 from verigen.errors import InfraError, InputError
 from verigen.export.card import build_card
@@ -67,8 +70,12 @@ def push_to_hub(
                 repo_type="dataset",
                 commit_message=f"verigen export: {record['rows']} {record['format']} rows",
             )
-    except HfHubHTTPError as exc:
+    except HfHubHTTPError as exc:  # the Hub answered, and refused
         raise InfraError(f"push to {repo_id} failed: {exc}") from None
+    except (httpx.TransportError, LocalEntryNotFoundError) as exc:  # the Hub did not answer
+        raise InfraError(
+            f"push to {repo_id} failed: cannot reach {api.endpoint} ({type(exc).__name__}: {exc})"
+        ) from None
     return str(info.commit_url)
 
 
@@ -76,6 +83,8 @@ def _existing_card(api: HfApi, repo_id: str, into: Path) -> DatasetCard | None:
     """The repo's current card, downloaded into ``into`` (not the user's Hub cache)."""
     try:
         path = api.hf_hub_download(repo_id, "README.md", repo_type="dataset", local_dir=into)
+    except LocalEntryNotFoundError:  # a subclass of the one below, raised when offline: no
+        raise  # answer is not "no card", and pushing on would replace the card the repo has
     except EntryNotFoundError:
         return None
     card: DatasetCard = DatasetCard.load(str(path))
