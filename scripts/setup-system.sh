@@ -26,6 +26,11 @@ if ((${#need[@]})); then
     apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Installed is not working: a kernel without user namespaces breaks bwrap only when it runs.
+if ! why=$(bwrap --unshare-user --unshare-pid --ro-bind / / true 2>&1); then
+    log "bubblewrap is installed but cannot make a sandbox here: ${why}"
+fi
+
 engine_answers() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if engine_answers; then
