@@ -259,8 +259,9 @@ class LLMClient:
         while True:
             spent = self.total_cost_usd
             if spent >= limit or spent + worst > limit:
+                state = "reached" if spent >= limit else "has no room left"
                 raise BudgetExceeded(
-                    f"max_cost_usd={limit} reached (spent ${spent:.4f}; the next request may "
+                    f"max_cost_usd={limit} {state} (spent ${spent:.4f}; the next request may "
                     f"cost up to ${worst:.4f})"
                 )
             if spent + self._reserved_usd + worst <= limit:
