@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from datasets import Dataset, load_from_disk
+from datasets import Dataset, load_dataset, load_from_disk
+from huggingface_hub import DatasetCard
 from matplotlib.image import imread
 
 from tests.curate.journals import two_rounds
@@ -102,13 +104,30 @@ def test_the_card_lists_the_funnel_contamination_and_versions(
 ) -> None:
     path = export(result, tmp_path / "sft").path
     card = (path / "README.md").read_text()
-    assert card.startswith("---\n") and "data/train-*.parquet" in card
+    assert card.startswith("---\n") and "path: data-*.arrow" in card
     assert "| generated | 16 | 8 |" in card and "| kept | 7 | 4 |" in card
     assert re.search(r"\| \w+ \| humaneval \| HumanEval/0 \| `[a-z ]+` \|", card)
     assert "Word 8-gram overlap" in card and "math math-1.0" in card
     assert "disagrees_with_majority" in card and "solver-a" in card
     record = json.loads((path / "curation.json").read_text())
     assert {r["stage"] for r in record["removed_samples"]} == {"dedup", "decontam"}
+
+
+@pytest.mark.parametrize("flags", [{}, {"parquet": True, "jsonl": True}])
+def test_the_cards_data_files_are_the_exported_data(
+    result: CurationResult, tmp_path: Path, flags: dict[str, bool]
+) -> None:
+    """The directory uploaded as is: ``load_dataset`` reads the card's ``configs`` and must get
+    the export's rows (``state.json`` left out: locally it makes ``load_dataset`` refuse)."""
+    path = export(result, tmp_path / "dpo", ExportOptions(format="dpo", **flags)).path
+    [config] = DatasetCard.load(str(path / "README.md")).data["configs"]
+    [files] = config["data_files"]
+    assert files["split"] == "train" and list(path.glob(files["path"]))
+    uploaded = tmp_path / "uploaded"
+    shutil.copytree(path, uploaded, ignore=shutil.ignore_patterns("state.json"))
+    loaded = load_dataset(str(uploaded), split="train", cache_dir=str(tmp_path / "cache"))
+    assert loaded.to_list() == _load(path).to_list()
+    assert loaded.features == _load(path).features
 
 
 @pytest.mark.parametrize("name", PLOTS)

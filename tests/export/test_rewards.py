@@ -6,11 +6,18 @@ import pickle
 from collections.abc import Iterator
 
 import pytest
-from datasets import Dataset
+from datasets import Dataset, Features
 
 from verigen.errors import InfraError, InputError
 from verigen.records import Outcome, Verdict
-from verigen.verify.rewards import MathBatchVerifier, MathReward, completion_text, compute_score
+from verigen.schema import VERDICT, add_verdicts, features, verdict_values
+from verigen.verify.rewards import (
+    MathBatchVerifier,
+    MathReward,
+    completion_text,
+    compute_score,
+    reward_of,
+)
 
 CORRECT = "Half of one is \\frac{1}{2}, so the answer is \\boxed{\\frac{1}{2}}."
 WRONG = "I think it is \\boxed{3}."
@@ -52,11 +59,17 @@ def _infra(reason: str = "worker_crashed") -> Verdict:
     )
 
 
-def test_an_infra_verdict_raises_or_is_none_and_counted() -> None:
-    with pytest.raises(InfraError, match="worker_crashed"):
-        MathReward(workers=1).score(_infra())
+INFRA_REASONS = ["worker_crashed", "checker_error", "unverifiable", "vote_unsettled"]
+
+
+@pytest.mark.parametrize("reason", INFRA_REASONS)
+def test_an_infra_verdict_raises_or_is_none_and_counted(reason: str) -> None:
+    with pytest.raises(InfraError, match=reason):
+        MathReward(workers=1).score(_infra(reason))
     flagged = MathReward(workers=1, on_infra_error="none")
-    assert flagged.score(_infra()) is None and flagged.infra_errors == 1
+    assert flagged.score(_infra(reason)) is None and flagged.infra_errors == 1
+    assert reward_of(_infra(reason)) is None, "never 0.0: nobody judged the completion"
+    assert verdict_values(_infra(reason))["verified"] is None
 
 
 def test_a_dead_pool_raises_instead_of_scoring() -> None:
@@ -79,18 +92,28 @@ def test_rewards_survive_pickling_and_restart_their_pool(reward: MathReward) -> 
         copy.close()
 
 
-def test_batched_map_adds_reward_and_verdict_columns() -> None:
+def test_batched_map_adds_the_verdict_columns_typed() -> None:
     rows = Dataset.from_dict(
         {"completion": [CORRECT, WRONG, "no answer here"], "answer": ["0.5", "0.5", "2"]}
     )
     verifier = MathBatchVerifier(workers=2)
     try:
-        out = rows.map(verifier, batched=True, batch_size=2)
+        out = add_verdicts(rows, verifier, batch_size=2)
     finally:
         verifier.close()
-    assert out["reward"] == [1.0, 0.0, 0.0]
-    assert out["verdict_outcome"] == ["accepted", "rejected", "rejected"]
-    assert out["verifier_version"][0].startswith("math-")
+    assert out["verified"] == [True, False, False]
+    assert out["outcome"] == ["accepted", "rejected", "rejected"]
+    assert out["reason"][2] == "no_answer" and out["verifier_version"][0].startswith("math-")
+    assert out.features == Features({**rows.features, **features(VERDICT)})
+    assert out["tests_total"] == [None] * 3, "math has no tests; the column is int32 anyway"
+
+
+def test_a_dead_pool_stops_a_batch_map_instead_of_writing_wrong_verdicts() -> None:
+    verifier = MathBatchVerifier(workers=1)
+    verifier.verifier().close()
+    rows = Dataset.from_dict({"completion": [CORRECT], "answer": ["1/2"]})
+    with pytest.raises(InfraError, match="pool unusable"):
+        add_verdicts(rows, verifier)
 
 
 def test_verl_compute_score() -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from verigen import schema
+
 ROWS = [
     {"id": "a", "solution": "So the sum is $\\boxed{\\frac{1}{2}}$.", "answer": "0.5"},
     {"id": "b", "solution": "The final answer is 7.", "answer": "8"},
@@ -16,9 +18,11 @@ ROWS = [
 ]
 
 
-def _verify(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _verify(
+    tmp_path: Path, *extra: str, rows: list[dict[str, str]] = ROWS
+) -> subprocess.CompletedProcess[str]:
     source = tmp_path / "rows.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return subprocess.run(
         [sys.executable, "-m", "verigen", "verify", str(source), "--domain", "math", *extra],
         capture_output=True,
@@ -53,6 +57,25 @@ def test_math_rows_get_verdicts_and_a_summary(tmp_path: Path) -> None:
     columns = json.loads(stats.stdout)["splits"]["train"]["counts"]
     assert columns["verified"] == {"False": 3, "True": 2}
     assert columns["reason"]["no_answer"] == 1
+
+
+def test_fifty_wrong_answers_then_a_right_one_have_the_code_verdict_columns(
+    tmp_path: Path,
+) -> None:
+    """One schema for code and math: the same columns and types, the test columns null."""
+    wrong = [{"id": f"w{i}", "solution": f"\\boxed{{{i + 1}}}", "answer": "0"} for i in range(50)]
+    right = {"id": "r", "solution": "so $\\boxed{\\frac{2}{4}}$", "answer": "0.5"}
+    out = tmp_path / "out"
+    done = _verify(tmp_path, "--out", str(out), "--rows-per-part", "30", rows=[*wrong, right])
+    assert done.returncode == 0, done.stderr[-2000:]
+    import datasets
+
+    written = datasets.load_from_disk(str(out))
+    assert {n: written.features[n] for n in schema.VERDICT} == schema.features(schema.VERDICT)
+    assert written["verified"] == [False] * 50 + [True]
+    assert written["outcome"][-1] == "accepted" and written["reason"][0] == "not_equivalent"
+    assert written["tests_total"] == [None] * 51 and written["mutation_score"] == [None] * 51
+    assert json.loads(written["verdict_details"][-1])["pred"]
 
 
 def test_a_missing_column_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -1,7 +1,10 @@
 """``verigen verify``: verify the rows of an existing dataset, as a pipeline step.
 
 INPUT is a JSONL file, a Parquet file or a ``datasets`` directory; OUT is a ``datasets``
-directory with every input row plus the verdict columns (``verigen/verify/code/datasets.py``).
+directory with every input row plus the verdict columns, code and math alike. Their types come
+from ``verigen/schema.py`` and are given to ``datasets`` up front, never guessed from the
+first rows: an input whose first rows are all rejected (every ``mutation_score`` null) is written
+like any other.
 A summary table is printed and, with ``--summary-json``, written as JSON.
 
 Rows are verified in parts, each kept beside OUT (``.OUT.parts/``) as soon as it is done, so an
@@ -27,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from verigen.errors import InputError, Interrupted
+from verigen.schema import TYPES, VERDICT
 from verigen.verify.code.datasets import CodeBatchVerifier, Columns
 from verigen.verify.code.judge import VERIFIER_VERSION as CODE_VERSION
 from verigen.verify.code.options import CodeOptions
@@ -98,14 +102,19 @@ def verify(
             signature=signature_column,
         )
         fn: Any = CodeBatchVerifier(options, workers, columns)
-        settings = {
+        settings: dict[str, Any] = {
             "verifier": CODE_VERSION,
             "options": {k: v for k, v in asdict(options).items() if k != "backend"},
             "columns": asdict(columns),
         }
     else:
-        fn = _MathRows(workers, solution_column, answer_column)
+        from verigen.verify.rewards import MathBatchVerifier
+
+        fn = MathBatchVerifier(
+            workers=workers, completion_column=solution_column, answer_column=answer_column
+        )
         settings = {"verifier": MATH_VERSION, "columns": [solution_column, answer_column]}
+    settings["schema"] = {name: TYPES[name] for name in VERDICT}  # parts of another layout: redo
     parts_dir = out.with_name(f".{out.name}.parts")
     try:
         result = map_in_parts(
@@ -131,31 +140,6 @@ def verify(
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     raise typer.Exit(1 if summary["infra_error"] else 0)
-
-
-class _MathRows:
-    """The math verifier's batch callable with the same added columns as code."""
-
-    def __init__(self, workers: int, solution_column: str, answer_column: str) -> None:
-        from verigen.verify.rewards import MathBatchVerifier
-
-        self._inner = MathBatchVerifier(
-            workers=workers, completion_column=solution_column, answer_column=answer_column
-        )
-
-    def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        got = self._inner(batch)
-        outcome = got["verdict_outcome"]
-        return {
-            "verified": [None if o == "infra_error" else o == "accepted" for o in outcome],
-            "outcome": outcome,
-            "reason": got["verdict_reason"],
-            "verdict_details": got["verdict_details"],
-            "verifier_version": got["verifier_version"],
-        }
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 def _load(path: Path) -> Any:

@@ -129,7 +129,7 @@ def curate(
     kept_problems = {s.problem.id for s in current}
     return CurationResult(
         kept=current,
-        failed=[s for s in selected if s.failed and s.problem.id in kept_problems],
+        failed=[s for s in selected if s.wrong and s.problem.id in kept_problems],
         removed=removed,
         funnel=funnel,
         difficulty=rates,

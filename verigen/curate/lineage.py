@@ -13,10 +13,11 @@ empty.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from verigen.curate.samples import Sample
+from verigen.records import Domain
+from verigen.schema import int_or_none, json_text
 
 
 def lineage(sample: Sample) -> dict[str, Any]:
@@ -34,14 +35,14 @@ def lineage(sample: Sample) -> dict[str, Any]:
         "problem_template": problem.provenance.template or "",
         "problem_template_version": problem.provenance.template_version or "",
         "imported_from": problem.provenance.imported_from or "",
-        "seed": seed if isinstance(seed, int) else None,
-        "sampling": _json(attempt.provenance.params),
+        "seed": int_or_none(seed),
+        "sampling": json_text(attempt.provenance.params),
         "verifier": verdict.verifier,
         "verifier_version": verdict.verifier_version,
         "sandbox_version": str(details.get("sandbox_version", "")),
-        "tests_run": _json(details.get("tests_run", [])),
-        "tests_passed": _int_or_none(details.get("tests_passed")),
-        "tests_total": _int_or_none(details.get("tests_total")),
+        "tests_run": json_text(details.get("tests_run", [])),
+        "tests_passed": int_or_none(details.get("tests_passed")),
+        "tests_total": int_or_none(details.get("tests_total")),
         "latency_s": attempt.usage.latency_s,
         "verify_s": verdict.duration_s,
         "prompt_tokens": attempt.usage.prompt_tokens,
@@ -50,29 +51,20 @@ def lineage(sample: Sample) -> dict[str, Any]:
 
 
 def answer_of(sample: Sample) -> str:
-    """The final answer the verifier read from this sample (math), or ``""``."""
-    details = sample.verdict.details
-    for key in ("answer", "pred"):
-        value = details.get(key)
-        if value:
-            return str(value)
-    return sample.attempt.extracted or ""
+    """The verified final answer of an accepted math sample, or ``""``.
 
-
-def reference_of(sample: Sample) -> str:
-    """The reference answer a reward function should check against (math).
-
-    A known reference answer wins; otherwise the answer of this (accepted) sample, which the
-    vote found equal to the majority's, and failing that the vote's normalised answer.
+    A problem with a reference answer was checked against it, so an accepted sample's answer
+    *is* the reference (the run's dataset, SFT and RL all read it from here; before, only the
+    vote path recorded one). Without a reference: the answer the vote read from this sample,
+    which it found equal to the majority's, and failing that the vote's normalised answer.
+    Code samples, and samples that were not accepted, have none.
     """
+    if sample.problem.domain is not Domain.MATH or not sample.accepted:
+        return ""
     if sample.problem.reference_answer is not None:
         return sample.problem.reference_answer
-    return answer_of(sample) or str(sample.verdict.details.get("vote_answer") or "")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    details = sample.verdict.details
+    for value in (details.get("answer"), details.get("vote_answer"), sample.attempt.extracted):
+        if value:
+            return str(value)
+    return ""

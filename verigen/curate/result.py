@@ -30,7 +30,8 @@ class CurationResult:
     kept: list[Sample]
     """Verified samples that passed every stage, earliest round first."""
     failed: list[Sample]
-    """Rejected attempts of kept problems (never infra errors): DPO's rejected side."""
+    """Wrong attempts of kept problems (``Sample.wrong``: never an infra error, nor a rejection
+    that could not show the attempt wrong): DPO's rejected side."""
     removed: list[Removal]
     funnel: list[FunnelStage]
     difficulty: dict[str, ProblemDifficulty]

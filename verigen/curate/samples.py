@@ -39,6 +39,29 @@ class Sample:
         """Rejected by the verifier: a wrong answer or failing code, never an infra error."""
         return self.verdict.outcome is Outcome.REJECTED
 
+    @property
+    def wrong(self) -> bool:
+        """Rejected because it is wrong, not because it could not be shown right: what a DPO
+        pair may use as its rejected side."""
+        return self.failed and self.verdict.reason not in UNDECIDED_REJECTIONS
+
+
+UNDECIDED_REJECTIONS = frozenset(
+    {
+        "unresolved_disagreement",  # code: a 1-vs-1 tie, nobody can say who is right
+        "no_majority",  # math vote: no answer won, this one may be the right one
+        "too_few_votes",  # math vote: agreed with the majority, just too few of them
+        "too_few_trusted_tests",  # code: the tests could not judge anyone
+        "weak_tests",  # code: the tests miss mutants, the solution may be right
+        "invalid_tests",  # code: the tests do not parse
+        "no_gold_answer",  # math: the reference answer is unreadable
+        "out_of_memory",  # math: the checker ran out of memory comparing
+    }
+)
+"""Rejections (outcome ``rejected``, so never kept) that say nothing against the sample itself.
+They count as judged in pass rates like any rejection, but are never a DPO negative: a
+preference pair must teach "this answer is wrong"."""
+
 
 def load_samples(
     journal: Journal, verifier: str | None = None, version: str | None = None

@@ -27,8 +27,11 @@ from matplotlib.figure import Figure
 PLOTS = ("funnel.png", "pass_rate.png", "topics.png")
 _COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974", "#64b5cd")
 _MAX_LISTED = 200
-DATA_GLOB = "data/train-*.parquet"
-"""Where the Parquet shards live in a pushed repo; the card's ``configs`` points the Hub there."""
+HUB_DATA_FILES = "data/train-*.parquet"
+"""Where the Parquet shards live in a pushed repo (``hub.py`` writes them there)."""
+LOCAL_DATA_FILES = "data-*.arrow"
+"""Where the data lives in an export directory: ``save_to_disk``'s shards, there whatever the
+flags (``train.parquet`` and ``train.jsonl`` are optional copies)."""
 
 
 def write_plots(summary: dict[str, Any], plots_dir: Path) -> list[Path]:
@@ -82,12 +85,18 @@ def _topics(ax: Axes, summary: dict[str, Any]) -> None:
 
 
 def build_card(
-    summary: dict[str, Any], fmt: str, rows: int, existing: DatasetCard | None = None
+    summary: dict[str, Any],
+    fmt: str,
+    rows: int,
+    existing: DatasetCard | None = None,
+    data_files: str = HUB_DATA_FILES,
 ) -> DatasetCard:
     """The card for ``summary``; an ``existing`` card keeps its metadata, gains ours, and has
-    its body replaced."""
+    its body replaced. ``configs`` names ``data_files``, the files the card sits beside: the
+    export directory's shards, or the Parquet shards of a pushed repo (the push builds its card
+    again), so ``load_dataset`` on either finds the data and nothing else."""
     tags = ["synthetic", "verigen", "verified", fmt]
-    configs = [{"config_name": "default", "data_files": [{"split": "train", "path": DATA_GLOB}]}]
+    configs = [{"config_name": "default", "data_files": [{"split": "train", "path": data_files}]}]
     body = card_body(summary, fmt, rows)
     if existing is None:
         data = DatasetCardData(pretty_name=f"verigen {fmt} dataset", tags=tags, configs=configs)

@@ -3,48 +3,24 @@
 Pairs are made within a problem only, so the preference is about the solution, never about
 the problem. The i-th kept solution of a problem is paired with its i-th rejected attempt
 (both in a stable order), up to ``max_pairs_per_problem``: each attempt appears in at most one
-pair, so no single bad completion dominates the set. Infra errors are never a rejected side:
-they say nothing about the solution. The rejected side keeps the verifier's reason and details
+pair, so no single bad completion dominates the set. Only genuine wrong answers are a rejected
+side (``CurationResult.failed``): never an infra error of any reason, nor a rejection that could
+not show the attempt wrong (a tie, no majority, tests too weak to judge), which say nothing
+about the solution. The rejected side keeps the verifier's reason and details
 (why it failed) and its own lineage as JSON. TRL's ``DPOTrainer`` reads ``prompt``, ``chosen``
 and ``rejected`` in this conversational form.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from datasets import Features, Value
-
 from verigen.curate import CurationResult, Sample
 from verigen.curate.lineage import lineage
-from verigen.export.columns import (
-    LINEAGE_FEATURES,
-    MESSAGES,
-    PROBLEM_FEATURES,
-    assistant_turn,
-    problem_values,
-    user_turn,
-)
-
-FEATURES = Features(
-    {
-        "id": Value("string"),
-        **PROBLEM_FEATURES,
-        "prompt": MESSAGES,
-        "chosen": MESSAGES,
-        "rejected": MESSAGES,
-        "chosen_id": Value("string"),
-        "rejected_id": Value("string"),
-        "rejected_model": Value("string"),
-        "rejected_reason": Value("string"),
-        "rejected_details": Value("string"),
-        "rejected_lineage": Value("string"),
-        **LINEAGE_FEATURES,
-    }
-)
+from verigen.export.columns import assistant_turn, problem_values, user_turn
+from verigen.schema import json_text
 
 
 def rows(result: CurationResult, max_pairs_per_problem: int = 4) -> Iterator[dict[str, Any]]:
@@ -71,7 +47,7 @@ def _row(win: Sample, lose: Sample, result: CurationResult) -> dict[str, Any]:
         "rejected_id": lose.id,
         "rejected_model": lose.attempt.provenance.model or "",
         "rejected_reason": lose.verdict.reason,
-        "rejected_details": json.dumps(lose.verdict.details, sort_keys=True, default=str),
-        "rejected_lineage": json.dumps(lineage(lose), sort_keys=True, default=str),
+        "rejected_details": json_text(lose.verdict.details),
+        "rejected_lineage": json_text(lineage(lose)),
         **lineage(win),
     }

@@ -12,37 +12,13 @@ answer came from); ``verified_samples`` counts all its kept solutions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from datasets import Features, Value
-
 from verigen.curate import CurationResult, Sample
-from verigen.curate.lineage import lineage, reference_of
-from verigen.export.columns import (
-    LINEAGE_FEATURES,
-    MESSAGES,
-    PROBLEM_FEATURES,
-    problem_values,
-    user_turn,
-)
-from verigen.records import Domain
-
-FEATURES = Features(
-    {
-        "id": Value("string"),
-        **PROBLEM_FEATURES,
-        "prompt": MESSAGES,
-        "answer": Value("string"),
-        "tests": Value("string"),
-        "entry_point": Value("string"),
-        "limits": Value("string"),
-        "data_source": Value("string"),
-        "verified_samples": Value("int32"),
-        **LINEAGE_FEATURES,
-    }
-)
+from verigen.curate.lineage import answer_of, lineage
+from verigen.export.columns import problem_values, user_turn
+from verigen.schema import json_text
 
 
 def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
@@ -57,10 +33,10 @@ def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
             "id": problem_id,
             **problem_values(sample, result),
             "prompt": user_turn(sample),
-            "answer": reference_of(sample) if problem.domain is Domain.MATH else "",
+            "answer": answer_of(sample),
             "tests": problem.tests or "",
             "entry_point": problem.entry_point or "",
-            "limits": json.dumps(_limits(sample, result), sort_keys=True),
+            "limits": json_text(_limits(sample, result)),
             "data_source": f"verigen/{problem.domain.value}",
             "verified_samples": counts[problem_id],
             **lineage(sample),

@@ -10,28 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from datasets import Features, Value
-
 from verigen.curate import CurationResult
 from verigen.curate.lineage import answer_of, lineage
-from verigen.export.columns import (
-    LINEAGE_FEATURES,
-    MESSAGES,
-    PROBLEM_FEATURES,
-    assistant_turn,
-    problem_values,
-    user_turn,
-)
-
-FEATURES = Features(
-    {
-        "id": Value("string"),
-        **PROBLEM_FEATURES,
-        "messages": MESSAGES,
-        "answer": Value("string"),
-        **LINEAGE_FEATURES,
-    }
-)
+from verigen.export.columns import assistant_turn, problem_values, user_turn
 
 
 def rows(result: CurationResult) -> Iterator[dict[str, Any]]:

@@ -2,13 +2,13 @@
 
 Rows stream from the journal into Arrow through ``Dataset.from_generator``, so memory stays
 bounded however large the run. The dataset is written beside the old one and renamed over it, so
-a crash during export leaves the previous dataset intact. Test values and free-form details are
-JSON strings: Arrow needs one type per column (datasets#6324).
+a crash during export leaves the previous dataset intact. Its columns and their types are
+``schema.RUN``: the sample, its verdict and its lineage, the same columns (and types) as the
+exports and ``verigen verify`` outputs.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import uuid
@@ -16,36 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from datasets import Dataset, Features, Value
+from datasets import Dataset
 
+from verigen.curate.lineage import answer_of, lineage
+from verigen.curate.samples import Sample
 from verigen.export import quiet_progress
+from verigen.schema import RUN, features, verdict_values
 from verigen.store import Journal
-
-FEATURES = Features(
-    {
-        "id": Value("string"),
-        "problem_id": Value("string"),
-        "domain": Value("string"),
-        "topic": Value("string"),
-        "difficulty": Value("string"),
-        "problem": Value("string"),
-        "solution": Value("string"),
-        "answer": Value("string"),
-        "model": Value("string"),
-        "sampling": Value("string"),
-        "template": Value("string"),
-        "template_version": Value("string"),
-        "problem_model": Value("string"),
-        "problem_template_version": Value("string"),
-        "verifier": Value("string"),
-        "verifier_version": Value("string"),
-        "verdict_details": Value("string"),
-        "round": Value("int32"),
-        "prompt_tokens": Value("int64"),
-        "completion_tokens": Value("int64"),
-        "latency_s": Value("float64"),
-    }
-)
 
 
 def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator[dict[str, Any]]:
@@ -53,29 +30,24 @@ def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator
     del nonce
     with Journal.open_existing(Path(journal_dir)) as journal:
         for problem, attempt, verdict in journal.verified(verifier, version):
-            yield {
-                "id": attempt.id,
-                "problem_id": problem.id,
-                "domain": problem.domain.value,
-                "topic": problem.topic,
-                "difficulty": problem.difficulty,
-                "problem": problem.statement,
-                "solution": attempt.completion,
-                "answer": str(verdict.details.get("answer", "")),
-                "model": attempt.provenance.model or "",
-                "sampling": json.dumps(attempt.provenance.params, sort_keys=True),
-                "template": attempt.provenance.template or "",
-                "template_version": attempt.provenance.template_version or "",
-                "problem_model": problem.provenance.model or "",
-                "problem_template_version": problem.provenance.template_version or "",
-                "verifier": verdict.verifier,
-                "verifier_version": verdict.verifier_version,
-                "verdict_details": json.dumps(verdict.details, sort_keys=True, default=str),
-                "round": attempt.provenance.round,
-                "prompt_tokens": attempt.usage.prompt_tokens,
-                "completion_tokens": attempt.usage.completion_tokens,
-                "latency_s": attempt.usage.latency_s,
-            }
+            yield row(Sample(problem, attempt, verdict))
+
+
+def row(sample: Sample) -> dict[str, Any]:
+    """One sample as a row of ``run_dir/dataset`` (the columns of ``schema.RUN``)."""
+    problem = sample.problem
+    return {
+        "id": sample.id,
+        "problem_id": problem.id,
+        "domain": problem.domain.value,
+        "topic": problem.topic,
+        "difficulty": problem.difficulty,
+        "problem": problem.statement,
+        "solution": sample.attempt.completion,
+        "answer": answer_of(sample),
+        **verdict_values(sample.verdict),
+        **lineage(sample),
+    }
 
 
 def write_verified(
@@ -104,18 +76,17 @@ def write_verified(
 
 
 def _build(run_dir: Path, verifier: str, version: str, cache_dir: str) -> Dataset:
+    schema = features(RUN)
     with Journal.open_existing(run_dir) as journal:
         empty = next(journal.verified(verifier, version), None) is None
     if empty:  # from_generator refuses to build a dataset of zero rows
-        return Dataset.from_dict({name: [] for name in FEATURES}, features=FEATURES)
+        return Dataset.from_dict({name: [] for name in schema}, features=schema)
     kwargs = {
         "journal_dir": str(run_dir),
         "verifier": verifier,
         "version": version,
         "nonce": uuid.uuid4().hex,
     }
-    dataset = Dataset.from_generator(
-        _rows, features=FEATURES, cache_dir=cache_dir, gen_kwargs=kwargs
-    )
+    dataset = Dataset.from_generator(_rows, features=schema, cache_dir=cache_dir, gen_kwargs=kwargs)
     assert isinstance(dataset, Dataset)
     return dataset

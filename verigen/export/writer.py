@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from datasets import Dataset, Features
+from datasets import Dataset
 
+from verigen import schema
 from verigen.curate import CurationResult, Removal
 from verigen.errors import InputError
 from verigen.export import card, dpo, quiet_progress, rl, sft
@@ -60,15 +61,16 @@ class ExportReport:
 
 def build_dataset(result: CurationResult, options: ExportOptions) -> Dataset:
     """The rows of ``options.format`` as an in-memory ``Dataset`` with its documented features."""
-    makers: dict[str, tuple[Features, Callable[[], Iterator[dict[str, Any]]]]] = {
-        "sft": (sft.FEATURES, lambda: sft.rows(result)),
-        "dpo": (dpo.FEATURES, lambda: dpo.rows(result, options.dpo_pairs_per_problem)),
-        "rl": (rl.FEATURES, lambda: rl.rows(result)),
+    makers: dict[str, tuple[tuple[str, ...], Callable[[], Iterator[dict[str, Any]]]]] = {
+        "sft": (schema.SFT, lambda: sft.rows(result)),
+        "dpo": (schema.DPO, lambda: dpo.rows(result, options.dpo_pairs_per_problem)),
+        "rl": (schema.RL, lambda: rl.rows(result)),
     }
-    features, rows = makers[options.format]
+    names, rows = makers[options.format]
     made = list(rows())
-    columns = {name: [row[name] for row in made] for name in features}
-    return Dataset.from_dict(columns, features=features)  # from_list([]) would lose the columns
+    columns = {name: [row[name] for row in made] for name in names}
+    # from_list([]) would lose the columns
+    return Dataset.from_dict(columns, features=schema.features(names))
 
 
 def export(result: CurationResult, to: Path, options: ExportOptions | None = None) -> ExportReport:
@@ -86,7 +88,9 @@ def export(result: CurationResult, to: Path, options: ExportOptions | None = Non
         # At least one shard: datasets writes none for an empty dataset and then cannot load it.
         dataset.save_to_disk(str(staged), num_shards=1 if len(dataset) == 0 else None)
         files = card.write_plots(summary, staged / "plots")
-        built = card.build_card(summary, opts.format, len(dataset))
+        built = card.build_card(
+            summary, opts.format, len(dataset), data_files=card.LOCAL_DATA_FILES
+        )
         (staged / "README.md").write_text(str(built), encoding="utf-8")
         record = {"format": opts.format, "rows": len(dataset), **summary}
         record["removed_samples"] = [_removal_json(r) for r in result.removed]

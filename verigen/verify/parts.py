@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from verigen.schema import add_verdicts
+
 
 @dataclass
 class PartsResult:
@@ -37,9 +39,11 @@ def map_in_parts(
     batch_size: int,
     incomplete: Callable[[Any], bool],
 ) -> PartsResult:
-    """``data.map(fn, batched=True)``, part by part. ``settings`` is everything besides the rows
-    that decides a verdict (JSON text); ``incomplete(part)`` says a mapped part must be redone
-    on a rerun (it has infra errors). ``parts_dir`` is removed once the whole dataset is done."""
+    """``data.map(fn, batched=True)``, part by part, with the verdict columns typed up front
+    (``schema.add_verdicts``): no part's types depend on its first rows, so every part
+    concatenates with the others. ``settings`` is everything besides the rows that decides a
+    verdict (JSON text); ``incomplete(part)`` says a mapped part must be redone on a rerun (it
+    has infra errors). ``parts_dir`` is removed once the whole dataset is done."""
     import datasets
 
     parts, resumed = [], 0
@@ -50,9 +54,9 @@ def map_in_parts(
             part = datasets.load_from_disk(str(where))
             resumed += len(part)
         else:
-            part = rows.map(
+            part = add_verdicts(
+                rows,
                 fn,
-                batched=True,
                 batch_size=batch_size,
                 load_from_cache_file=False,
                 desc=f"verifying rows {start}-{start + len(rows)} of {len(data)}",

@@ -6,13 +6,15 @@
   code rewards can be listed side by side).
 - ``compute_score``: the verl shape, ``(data_source, solution_str, ground_truth, extra_info)``,
   for math and code rows.
-- ``MathBatchVerifier``: a ``Dataset.map(batched=True)`` callable adding ``reward`` and the
-  verdict columns to rows of (completion, answer).
+- ``MathBatchVerifier``: a ``Dataset.map(batched=True)`` callable adding the verdict columns
+  (``verigen/schema.py``, the same as ``CodeBatchVerifier`` and ``verigen verify``) to
+  rows of (completion, answer); ``schema.add_verdicts`` maps it with those columns typed.
 
 Infrastructure errors are never scored 0.0: a wrong answer and a crashed checker must not look
 the same to the trainer. By default they raise ``InfraError``; with ``on_infra_error="none"``
 the reward is ``None`` and ``infra_errors`` counts them. ``MathBatchVerifier`` records them as
-rows with outcome ``infra_error`` and a ``None`` reward.
+rows with outcome ``infra_error`` and ``verified`` null. Whatever the reason (a crashed worker,
+``unverifiable``, ``vote_unsettled``, ``sandbox_error``), the outcome decides: ``reward_of``.
 
 These objects are picklable (TRL and ``datasets`` may send them to other processes, verl to Ray
 workers): the worker pool is started lazily, in the process that first calls them, and is not
@@ -27,7 +29,6 @@ pickled. Calls from several threads share one pool.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -36,6 +37,7 @@ from typing import Any, ClassVar, Literal
 from verigen.errors import InfraError, InputError
 from verigen.pyparse import parse_module
 from verigen.records import Outcome, Verdict
+from verigen.schema import verdict_batch
 from verigen.verify.code import CodeOptions, CodeVerifier
 from verigen.verify.lazy import LazyVerifier
 from verigen.verify.math import MathOptions, MathVerifier
@@ -96,14 +98,12 @@ class _GrpoReward:
 
     def score(self, verdict: Verdict) -> float | None:
         """1.0 accepted, 0.0 rejected; an infra error raises or is ``None`` (and counted)."""
-        if verdict.outcome is Outcome.INFRA_ERROR:
+        reward = reward_of(verdict)
+        if reward is None:
             if self.on_infra_error == "raise":
-                raise InfraError(
-                    f"{self.domain} verifier infra error: {verdict.reason} {verdict.details}"
-                )
+                raise _infra(verdict)
             self.infra_errors += 1
-            return None
-        return 1.0 if verdict.accepted else 0.0
+        return reward
 
 
 class MathReward(_GrpoReward, _LazyVerifier):
@@ -135,11 +135,11 @@ class MathReward(_GrpoReward, _LazyVerifier):
 
 
 class MathBatchVerifier(_LazyVerifier):
-    """``dataset.map(MathBatchVerifier(), batched=True)``: adds reward and verdict columns.
+    """``add_verdicts(dataset, MathBatchVerifier())``: adds the verdict columns.
 
-    Checks run in parallel across ``workers`` processes. Added columns: ``reward`` (1.0, 0.0 or
-    ``None`` for an infra error), ``verdict_outcome``, ``verdict_reason``, ``verdict_details``
-    (JSON), ``verifier_version``.
+    Checks run in parallel across ``workers`` processes. Added columns: ``schema.VERDICT``
+    (``verified`` is True, False, or null for an infra error; the test columns are null for
+    math). A pool that cannot take work raises ``InfraError``: no row is written as wrong.
     """
 
     def __init__(
@@ -160,16 +160,7 @@ class MathBatchVerifier(_LazyVerifier):
                 batch[self.answer_column], batch[self.completion_column], strict=True
             )
         ]
-        verdicts = self.check_many(pairs)
-        return {
-            "reward": [_reward_or_none(v) for v in verdicts],
-            "verdict_outcome": [v.outcome.value for v in verdicts],
-            "verdict_reason": [v.reason for v in verdicts],
-            "verdict_details": [
-                json.dumps(v.details, sort_keys=True, default=str) for v in verdicts
-            ],
-            "verifier_version": [v.verifier_version for v in verdicts],
-        }
+        return verdict_batch(self.check_many(pairs))
 
 
 def compute_score(
@@ -188,15 +179,16 @@ def compute_score(
     """
     if data_source in ("verigen/code", "code"):
         entry_point = str((extra_info or {}).get("entry_point") or "")
-        reward = _verl_code_reward()
-        [verdict] = reward.verifier().verify([code_of(solution_str)], ground_truth, entry_point)
-        return reward.score(verdict) or 0.0  # ``score`` raises rather than answer None here
-    if data_source not in ("verigen/math", "math"):
+        verifier = _verl_code_reward().verifier()
+        [verdict] = verifier.verify([code_of(solution_str)], ground_truth, entry_point)
+    elif data_source in ("verigen/math", "math"):
+        verdict = check_math(ground_truth, solution_str)
+    else:
         raise InputError(f"compute_score: no verifier for data_source {data_source!r}")
-    verdict = check_math(ground_truth, solution_str)
-    if verdict.outcome is Outcome.INFRA_ERROR:
-        raise InfraError(f"math verifier infra error: {verdict.reason} {verdict.details}")
-    return 1.0 if verdict.accepted else 0.0
+    reward = reward_of(verdict)
+    if reward is None:
+        raise _infra(verdict)
+    return reward
 
 
 @cache
@@ -213,10 +205,18 @@ def completion_text(completion: Completion) -> str:
     return str(completion[-1]["content"]) if completion else ""
 
 
-def _reward_or_none(verdict: Verdict) -> float | None:
+def reward_of(verdict: Verdict) -> float | None:
+    """1.0 accepted, 0.0 rejected (a wrong answer), ``None`` for an infra error of any reason:
+    a check nobody could finish says nothing about the completion."""
     if verdict.outcome is Outcome.INFRA_ERROR:
         return None
     return 1.0 if verdict.accepted else 0.0
+
+
+def _infra(verdict: Verdict) -> InfraError:
+    return InfraError(
+        f"{verdict.verifier} verifier infra error: {verdict.reason} {verdict.details}"
+    )
 
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)

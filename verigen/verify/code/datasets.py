@@ -6,10 +6,13 @@ with the same problem are not cross-checked against each other, because a datase
 neighbours are not necessarily candidates for the same prompt. A batch's rows run in parallel on
 the verifier's sandboxes.
 
-Added columns (one Arrow type each, so mixed values go in as JSON text): ``verified`` (``True``,
-``False``, or ``None`` for an infra error — never ``False`` for a sample nobody could run),
-``outcome``, ``reason``, ``tests_passed``, ``tests_total``, ``mutation_score``,
-``verdict_details`` (JSON), ``verifier_version``.
+Added columns: the verdict columns of ``verigen/schema.py`` (``VERDICT``), the same as
+``MathBatchVerifier``'s: ``verified`` (``True``, ``False``, or ``None`` for an infra error —
+never ``False`` for a sample nobody could run), ``outcome``, ``reason``, ``tests_passed``,
+``tests_total``, ``mutation_score``, ``verdict_details`` (JSON), ``verifier_version``. Map with
+``schema.add_verdicts(dataset, CodeBatchVerifier(...))``, which gives ``datasets`` their types up
+front: a plain ``map`` guesses them from the first batch, and a first batch of rejected rows
+(``mutation_score`` all null) would fail the whole map at the first real score.
 
 Picklable: ``datasets`` may fingerprint or ship the callable, so the verifier (and its pool) is
 built lazily in the process that first calls it.
@@ -17,25 +20,13 @@ built lazily in the process that first calls it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from verigen.records import Outcome, Verdict
+from verigen.schema import verdict_batch
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.verifier import CodeVerifier
 from verigen.verify.lazy import LazyVerifier
-
-VERDICT_COLUMNS = (
-    "verified",
-    "outcome",
-    "reason",
-    "tests_passed",
-    "tests_total",
-    "mutation_score",
-    "verdict_details",
-    "verifier_version",
-)
 
 
 @dataclass(frozen=True)
@@ -51,7 +42,7 @@ class Columns:
 
 
 class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
-    """``dataset.map(CodeBatchVerifier(options), batched=True)``."""
+    """``add_verdicts(dataset, CodeBatchVerifier(options))``."""
 
     make = CodeVerifier
 
@@ -88,26 +79,4 @@ class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
             )
         ]
         verdicts = [v[0] for v in self.verifier().verify_many(tasks)]
-        return verdict_columns(verdicts)
-
-
-def verdict_columns(verdicts: list[Verdict]) -> dict[str, list[Any]]:
-    """The added columns for these verdicts, in order."""
-    return {
-        "verified": [None if v.outcome is Outcome.INFRA_ERROR else v.accepted for v in verdicts],
-        "outcome": [v.outcome.value for v in verdicts],
-        "reason": [v.reason for v in verdicts],
-        "tests_passed": [_int(v.details.get("tests_passed")) for v in verdicts],
-        "tests_total": [_int(v.details.get("tests_total")) for v in verdicts],
-        "mutation_score": [_float(v.details.get("mutation_score")) for v in verdicts],
-        "verdict_details": [json.dumps(v.details, sort_keys=True, default=str) for v in verdicts],
-        "verifier_version": [v.verifier_version for v in verdicts],
-    }
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return verdict_batch(verdicts)
