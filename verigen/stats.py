@@ -55,13 +55,14 @@ def run_stats(run_dir: Path) -> dict[str, Any]:
     from verigen.store import Journal
 
     with Journal.open_existing(run_dir) as journal:
-        counts = journal.counts()
         last = journal.get_meta("last_report") or {}
-        # The yield is one verifier's view: the one the last report used, else the most used.
+        # Verdicts are one verifier's view: the one the last report used, else the most used (a
+        # journal re-judged under new options holds both sets; counting both would double them).
         pairs = journal.verifier_versions()
         if "verifier" in last:
             pairs.insert(0, (last["verifier"], last["verifier_version"]))
         verifier, version = pairs[0] if pairs else (None, None)
+        counts = journal.counts(verifier, version)
         yields = journal.yields(verifier, version) if verifier and version else {}
     return {
         "kind": "run",
