@@ -264,6 +264,9 @@ def test_sigterm_stops_generate_like_ctrl_c(tmp_path: Path) -> None:
         done = _terminate(proc)
     _one_line(done, 143, "interrupted", str(journal), "rerun")
     assert _count(journal, "verdicts") >= 4, "what was verified is kept"
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["stop_reason"] == "interrupted" and report["status"] == "stopped"
+    assert (tmp_path / "run" / "dataset" / "dataset_info.json").is_file()
     assert _left_in_session(proc.pid) == []
 
 

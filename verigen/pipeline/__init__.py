@@ -83,9 +83,12 @@ class _Run:
             {"proposed": total, "solved": total * per_problem, "verified": total * per_problem}
         )
         ticker = asyncio.create_task(self._tick())
-        error: Exception | None = None
+        error: BaseException | None = None
         try:
             await self._drive(items)
+        except asyncio.CancelledError as exc:  # Ctrl-C or SIGTERM: keep what was verified
+            error = exc
+            self.state.stop_reason = "interrupted"
         except Exception as exc:  # anything that ends the run early: still export, then raise
             error = exc
             self.state.stop_reason = f"error: {type(exc).__name__}: {exc}"
