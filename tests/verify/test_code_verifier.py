@@ -251,3 +251,27 @@ def test_an_answer_that_shortens_a_loop_makes_too_few_checks(cv: CodeVerifier) -
     [g, e] = cv.verify([good, empty], tests, "evens", sig)
     assert g.details["checks_passed"] == 5 and g.reason != "too_few_trusted_tests"
     assert (e.reason, e.details["checks_passed"]) == ("too_few_trusted_tests", 0)
+
+
+SHADOW = "def abs(x):\n    return 0\n\ndef mean(xs: list[float]) -> float:\n    return 12345.0\n"
+CLOSE = "".join(
+    f"assert abs(mean({xs}) - {m}) < 1e-6\n"
+    for xs, m in (([1.0], 1.0), ([2.0, 4.0], 3.0), ([0.0], 0.0))
+)
+
+
+@pytest.mark.parametrize("prefix", ["", "from solution import *\n"], ids=["names", "star"])
+def test_a_solution_cannot_shadow_the_builtins_its_tests_use(cv: CodeVerifier, prefix: str) -> None:
+    """``abs`` here is the test's, not the solution's: a wrong mean is caught."""
+    [v] = cv.verify([SHADOW], prefix + CLOSE, "mean")
+    assert v.reason == "tests_failed", v.details
+
+
+def test_an_entry_point_named_like_a_builtin_is_still_the_solution(cv: CodeVerifier) -> None:
+    total = (
+        "def sum(xs: list[int]) -> int:\n    t = 0\n    for x in xs:\n        t += x\n"
+        "    return t\n"
+    )
+    tests = "".join(f"assert sum({xs}) == {sum(xs)}\n" for xs in ([1, 2], [5], [-3, 3, 4]))
+    [v] = cv.verify([total], tests, "sum")
+    assert v.details["tests_passed"] == 3, v.details

@@ -11,7 +11,8 @@ Order matters and is the security argument:
    memory never held a test, an expected value or the nonce;
 3. read the tests and the host's nonce from stdin (never from a file the solution could read);
 4. call the solution through proxies that send arguments and receive return values as plain data
-   (``codec``), with a per-call timeout; compare here, with builtins the solution never touched;
+   (``codec``), with a per-call timeout; compare here, with builtins the solution never touched
+   (its names never shadow a builtin in the test namespace, except its entry point);
    every ``assert`` statement of the test code is followed by a call that counts it as passed
    (``count_asserts``), so a test reports how many checks it really made — a loop over 100
    random cases is 100 checks, a test that asserts nothing is none;
@@ -372,22 +373,34 @@ def _outcome(exc: BaseException | None) -> tuple[str, str]:
     return "error", tail[-MESSAGE_CHARS:]
 
 
-def _module_for(solution: Solution, name: str) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__dict__.update(solution.namespace())
+def _exposed(names: dict[str, Any], suite: dict[str, Any]) -> dict[str, Any]:
+    """The solution's names that test code may use unqualified: all but those that would shadow
+    a builtin (a solution defining ``abs`` must not decide ``assert abs(candidate(x) - y) <
+    1e-6``), the entry point excepted. ``solution.abs`` still reaches it: that is explicit."""
+    entry_point = suite.get("entry_point") or ""
+    return {k: v for k, v in names.items() if k == entry_point or not hasattr(builtins, k)}
+
+
+def _module_for(solution: Solution, suite: dict[str, Any]) -> types.ModuleType:
+    """``import solution`` in test code: every name; a star import: the exposed ones only."""
+    module = types.ModuleType("solution")
+    names = solution.namespace()
+    module.__dict__.update(names)
+    module.__dict__["__all__"] = [k for k in _exposed(names, suite) if not k.startswith("_")]
     return module
 
 
-def _namespace(solution: Solution, tally: Tally) -> dict[str, Any]:
-    """The test code's globals: the solution's names as proxies, then the check counter."""
-    return {"__name__": "__tests__", **solution.namespace(), CHECKS: tally.passed_check}
+def _namespace(solution: Solution, suite: dict[str, Any], tally: Tally) -> dict[str, Any]:
+    """The test code's globals: the solution's exposed names as proxies, then the counter."""
+    exposed = _exposed(solution.namespace(), suite)
+    return {"__name__": "__tests__", **exposed, CHECKS: tally.passed_check}
 
 
 def run_code(suite: dict[str, Any], solution: Solution, tally: Tally) -> None:
     """Top-level statements in order (asserts are tests), then ``test_*`` functions and
     TestCase methods, all in one namespace that holds the solution's names as proxies."""
-    ns = _namespace(solution, tally)
-    sys.modules[suite.get("module", "solution")] = _module_for(solution, "solution")
+    ns = _namespace(solution, suite, tally)
+    sys.modules[suite.get("module", "solution")] = _module_for(solution, suite)
     for node in parse_module(suite["code"]).body:
         code = count_asserts([node])
         if isinstance(node, ast.Assert):
@@ -426,7 +439,7 @@ def _run_testcase(tally: Tally, test_id: str, cls: Any, method: str) -> None:
 
 
 def run_check(suite: dict[str, Any], solution: Solution, tally: Tally) -> None:
-    ns = _namespace(solution, tally)
+    ns = _namespace(solution, suite, tally)
 
     def check() -> None:
         exec(count_asserts(parse_module(suite["code"]).body), ns)

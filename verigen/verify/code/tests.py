@@ -169,7 +169,8 @@ class TestPlan:
         ids: list[list[str]] = []
         ours = [i for n in self.nodes for i in n.ids]
         if ours:
-            suite = TestSuite.asserts("\n".join(n.source for n in self.nodes))
+            code = "\n".join(n.source for n in self.nodes)
+            suite = TestSuite("code", code=code, entry_point=self.entry_point)  # see runner
             if len(plan(suite.to_wire())) != len(ours):
                 raise InputError("test code changed shape when rebuilt (duplicate test names?)")
             suites.append(suite)
