@@ -30,8 +30,9 @@ class CodeOptions:
     """Memory cap of one job (all its processes together)."""
 
     min_tests: int = 3
-    """Tests that must survive the trust check; fewer and every solution is rejected
-    ``too_few_trusted_tests`` (a suite of one or two asserts verifies little)."""
+    """Checks (asserts executed and passed, counted by the harness) the trusted tests must make;
+    fewer and the solution is rejected ``too_few_trusted_tests`` (one or two asserts verify
+    little; a loop of 100 asserted cases is 100). A ``trusted_suite`` needs only one."""
 
     time_floor_s: float = 1.0
     """Lowest per-test time limit: slow-but-correct code on a loaded machine must not time out."""
