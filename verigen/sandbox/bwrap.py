@@ -43,9 +43,9 @@ from verigen.sandbox.transport import JobFacts, Shape, Transport, server_source
 NOBODY = 65534
 SANDBOX_UID = 1000
 SERVER_HEADROOM_PIDS = 3
+"""The bwrap monitor, the fork server and its zygote live in the cgroup beside the job."""
 KILL_WAIT_S = 5.0
 """How long bwrap may take to notice its child was killed, reap it and exit."""
-"""The bwrap monitor, the fork server and its zygote live in the cgroup beside the job."""
 
 # Runs before bwrap: join the cgroup; in a private mount namespace (and, unprivileged, a user
 # namespace mapping only our own ids) mount each capped tmpfs; as root drop to `nobody`; become
