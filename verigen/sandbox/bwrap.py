@@ -225,7 +225,7 @@ class BwrapTransport(Transport):
     ) -> None:
         super().__init__()
         self._group, self._points = group, points
-        self._info: IO[bytes] | None = None
+        self._info: int | None = None
         self._oom0 = 0
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in kill()
         self._proc = subprocess.Popen(
@@ -237,7 +237,7 @@ class BwrapTransport(Transport):
             start_new_session=True,
             cwd="/",
         )
-        self._info = os.fdopen(info_r, "rb")
+        self._info = info_r
 
     def _send_all(self, data: bytes) -> None:
         assert self._proc.stdin is not None
@@ -270,14 +270,19 @@ class BwrapTransport(Transport):
 
     def _sandbox_pid(self) -> int | None:
         """The sandbox's PID 1 as the host numbers it, from what bwrap writes on ``--info-fd``
-        once the sandbox is set up (and then closes); None before that."""
-        info, self._info = self._info, None
-        if info is None:
+        once the sandbox is set up; None before that. Never blocks: kill() must not hang."""
+        fd, self._info = self._info, None
+        if fd is None:
             return None
-        with info:
-            if not select.select([info], [], [], 0)[0]:
-                return None
-            data = info.read()
+        data = b""
+        try:
+            os.set_blocking(fd, False)
+            while chunk := os.read(fd, 1 << 12):
+                data += chunk
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
         with contextlib.suppress(ValueError, KeyError, TypeError):
             return int(json.loads(data)["child-pid"])
         return None
