@@ -36,7 +36,7 @@ lint: install  ## ruff and mypy --strict
 	$(BIN)/ruff format --check verigen tests bench
 	$(BIN)/mypy
 
-test: install system sandbox-image model lint  ## everything, as CI runs it
+test: install system sandbox-image model lint  ## everything, as CI runs it (a missing sandbox part ends the run; under CI=true any part)
 	VERIGEN_REQUIRE_DOCKER=$${VERIGEN_REQUIRE_DOCKER:-1} $(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install lint  ## the quick inner loop: no sandbox images, no real model
@@ -55,7 +55,7 @@ bench: install  ## the speed and accuracy benchmarks, each printing ratios again
 
 lock:  ## regenerate requirements.lock (hashes) from pyproject.toml
 	$(BIN)/pip install -q pip-tools
-	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --extra dev --extra local \
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --extra dev --extra local --extra ray \
 	    --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:  ## remove the venv and caches (not runs/ and not the model cache)
