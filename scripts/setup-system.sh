@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install and start what verigen's sandbox needs on a Debian/Ubuntu machine, as root.
 #
-# Idempotent: installs docker.io, bubblewrap and debootstrap only when missing, starts dockerd
-# only when no engine answers, and then waits (up to 60 s) until one does. Harmless when all is
+# Idempotent: installs docker.io, bubblewrap, debootstrap and iproute2 only when missing, starts
+# dockerd only when no engine answers, and then waits (up to 60 s) until one does. Harmless when all is
 # already in place. Without root it only reports what is missing (the bwrap backend can still run
 # unprivileged where the kernel allows user namespaces).
 set -euo pipefail
@@ -14,6 +14,7 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)  # the Ray tests' private loopback network
 
 if ((${#need[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

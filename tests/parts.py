@@ -109,6 +109,18 @@ def _model() -> str | None:
     return _llama_cpp()
 
 
+def _ray() -> str | None:
+    if importlib.util.find_spec("ray") is None:
+        return "ray is not importable (pip install 'verigen[ray]', or make install)"
+    return None
+
+
+def _netns() -> str | None:
+    from tests.executor.netns import problem
+
+    return problem()
+
+
 PROBES: dict[str, Callable[[], str | None]] = {
     "docker": _docker,
     "bwrap": _bwrap,
@@ -117,4 +129,6 @@ PROBES: dict[str, Callable[[], str | None]] = {
     "shared": _shared,
     "llama_cpp": _llama_cpp,
     "model": _model,
+    "ray": _ray,
+    "netns": _netns,
 }

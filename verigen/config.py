@@ -157,6 +157,14 @@ class CodeVerifyConfig(_Section):
 class ExecutorConfig(_Section):
     """Where verification runs; sized apart from LLM concurrency."""
 
+    kind: Literal["local", "ray"] = "local"
+    """``local``: this machine's worker processes and sandboxes. ``ray``: one verifier actor
+    per node of a Ray cluster (the ``verigen[ray]`` extra); LLM calls and the journal stay on
+    this machine either way."""
+    address: str | None = None
+    """Ray only: ``auto`` (the cluster this machine belongs to), ``HOST:PORT``, or None (a new
+    single-machine Ray, or the one ``RAY_ADDRESS`` names)."""
+
     max_in_flight: int | None = Field(default=None, ge=1, le=100_000)
     """Problems being verified at once; default twice the domain's workers (``math.workers``
     or ``code.workers``). A run keeps ``llm.max_concurrency`` plus this many problems in

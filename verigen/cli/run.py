@@ -44,6 +44,10 @@ def generate(
         typer.Option("--round", help="Add round N to the run directory (new problems, lineage)."),
     ] = None,
     max_cost_usd: Annotated[float | None, typer.Option(help="Hard budget in USD.")] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(help="Where verification runs: local, or ray (executor.address for which)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live display.")] = False,
     report_json: Annotated[
         Path | None, typer.Option(help="Also write the run report here, for pipelines.")
@@ -67,6 +71,8 @@ def generate(
         flags.append(f"round={round_}")
     if max_cost_usd is not None:
         flags.append(f"llm.max_cost_usd={max_cost_usd}")
+    if executor is not None:
+        flags.append(f"executor.kind={executor}")
     cfg = load_config(config, flags)
     _require_credentials(cfg)
     console = Console(stderr=True)

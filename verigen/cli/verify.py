@@ -18,6 +18,7 @@ interrupted (the finished parts are kept).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter
@@ -67,12 +68,27 @@ def verify(
     rows_per_part: Annotated[
         int, typer.Option("--rows-per-part", min=1, help="rows verified between two saves")
     ] = 1000,
+    trusted_suite: Annotated[
+        bool,
+        typer.Option(
+            "--trusted-suite", help="the tests are a benchmark's own suite: one check suffices"
+        ),
+    ] = False,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local, or ray (a node actor per Ray node)")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="ray: auto, HOST:PORT, or none for a local Ray"),
+    ] = None,
 ) -> None:
     """Verify every row of INPUT and write it, with verdict columns, to OUT."""
     if domain not in ("code", "math"):
         raise InputError(f"--domain must be code or math, not {domain!r}")
     if backend not in ("auto", "docker", "bwrap"):
         raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
+    if executor not in ("local", "ray"):
+        raise InputError(f"--executor must be local or ray, not {executor!r}")
     data = _load(input_path)
     if len(data) == 0:
         raise InputError(f"{input_path}: no rows to verify")
@@ -101,19 +117,24 @@ def verify(
             reference=reference_column,
             signature=signature_column,
         )
-        fn: Any = CodeBatchVerifier(options, workers, columns)
+        make: Any = functools.partial(
+            CodeBatchVerifier, options, columns=columns, trusted_suite=trusted_suite
+        )
         settings: dict[str, Any] = {
             "verifier": CODE_VERSION,
             "options": {k: v for k, v in asdict(options).items() if k != "backend"},
             "columns": asdict(columns),
+            "trusted_suite": trusted_suite,
         }
     else:
         from verigen.verify.rewards import MathBatchVerifier
 
-        fn = MathBatchVerifier(
-            workers=workers, completion_column=solution_column, answer_column=answer_column
+        make = functools.partial(
+            MathBatchVerifier, None, completion_column=solution_column, answer_column=answer_column
         )
         settings = {"verifier": MATH_VERSION, "columns": [solution_column, answer_column]}
+    fn = _on_ray(make, ray_address, domain) if executor == "ray" else make(workers)
+    batch_size = rows_per_part if executor == "ray" else max(16, 8 * workers)
     settings["schema"] = {name: TYPES[name] for name in VERDICT}  # parts of another layout: redo
     parts_dir = out.with_name(f".{out.name}.parts")
     try:
@@ -123,7 +144,7 @@ def verify(
             parts_dir=parts_dir,
             settings=json.dumps(settings, sort_keys=True),
             rows_per_part=rows_per_part,
-            batch_size=max(16, 8 * workers),
+            batch_size=batch_size,
             incomplete=lambda part: "infra_error" in part["outcome"],
         )
     except KeyboardInterrupt:
@@ -140,6 +161,14 @@ def verify(
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     raise typer.Exit(1 if summary["infra_error"] else 0)
+
+
+def _on_ray(make: Any, address: str | None, domain: str) -> Any:
+    """The batch verifier built on every Ray node; a whole part at a time spread over them."""
+    from verigen.executor import open_row_mapper
+    from verigen.records import Domain
+
+    return open_row_mapper(make, address, Domain(domain))
 
 
 def _load(path: Path) -> Any:

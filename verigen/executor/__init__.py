@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from verigen.errors import ConfigError
 from verigen.records import Attempt, Domain, Problem, Verdict
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.math.options import MathOptions
@@ -71,7 +72,26 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def open_executor(settings: VerifySettings) -> Executor:
+def open_executor(
+    settings: VerifySettings, kind: str = "local", address: str | None = None
+) -> Executor:
+    """``local``, or ``ray`` (joins the cluster at ``address``; needs ``verigen[ray]``)."""
+    if kind == "ray":
+        try:
+            from verigen.executor.ray import RayExecutor
+        except ImportError:
+            raise ConfigError("executor ray needs Ray: pip install 'verigen[ray]'") from None
+        return RayExecutor(settings, address)
     from verigen.executor.local import LocalExecutor
 
     return LocalExecutor(settings)
+
+
+def open_row_mapper(make: Any, address: str | None, domain: Domain) -> Any:
+    """``verigen verify --executor ray``'s ``datasets.map`` callable: ``make(cpus)`` (a batch
+    verifier) built on every Ray node, each batch spread over them (``executor.ray.RowsOnRay``)."""
+    try:
+        from verigen.executor.ray import RowsOnRay
+    except ImportError:
+        raise ConfigError("--executor ray needs Ray: pip install 'verigen[ray]'") from None
+    return RowsOnRay(make, address, domain)

@@ -69,7 +69,8 @@ class _Run:
             load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
         )
         self.proposer = make_proposer(config, self.services.ask, endpoint.api_base)
-        self.executor = open_executor(verify_settings(config))
+        executor = config.executor
+        self.executor = open_executor(verify_settings(config), executor.kind, executor.address)
         self.verify = VerifyStep(config, self.proposer, self.executor, journal)
 
     async def main(self) -> dict[str, Any]:
