@@ -88,3 +88,28 @@ def test_a_node_killed_mid_run_loses_nothing_and_duplicates_nothing(
     )
     assert result["killed"], "the worker node must die while rows are still being verified"
     assert _verdicts(out) == local
+
+
+def test_generate_on_ray_writes_the_same_dataset_as_local(tmp_path: Path) -> None:
+    for part in ("ray", "netns"):
+        require(part)
+    from tests.fakellm import FakeLLM
+    from tests.test_generate import _config, _rows, _run
+
+    with FakeLLM() as server:
+        local = _run("generate", "-c", _config(tmp_path, server, name="local"), "-q")
+    assert local.returncode == 0, local.stderr
+    template = _config(tmp_path, "{api_base}", name="ray")
+    template = template.rename(template.with_name("ray.yaml.tmpl"))
+    args = ("generate", "-c", tmp_path / "ray.yaml", "-q", "--executor", "ray",
+            "--set", "executor.address={address}")  # fmt: skip
+    _on_cluster("--fake-llm", template, "--", *args)
+    report = json.loads((tmp_path / "ray" / "report.json").read_text())
+    assert report["executor"]["kind"] == "ray" and report["executor"]["nodes"] == 2
+    timing = {"latency_s", "verify_s"}
+    ray_rows, local_rows = _rows(tmp_path / "ray"), _rows(tmp_path / "local")
+    assert ray_rows and len(ray_rows) == len(local_rows)
+    for a, b in zip(ray_rows, local_rows, strict=True):
+        assert {k: v for k, v in a.items() if k not in timing} == {
+            k: v for k, v in b.items() if k not in timing
+        }

@@ -69,6 +69,9 @@ class Executor(Protocol):
     async def check_program(self, answer: str, program: str) -> ProgramResult:
         """Run a model-written program in the sandbox and compare its output with ``answer``."""
 
+    def describe(self) -> dict[str, Any]:
+        """Where verification ran, for the run's report: kind, nodes, slots."""
+
     def close(self) -> None: ...
 
 

@@ -56,6 +56,9 @@ class LocalExecutor:
             self._program_pool(), self._math_checker(), answer, program, limits
         )
 
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "local", "nodes": 1, "slots": self.slots}
+
     def _math_checker(self) -> MathVerifier:
         with self._lock:
             if self._math is None:

@@ -92,6 +92,10 @@ class NodePool:
             raise InfraError("the Ray cluster has no alive node with a CPU to verify on")
 
     @property
+    def nodes(self) -> int:
+        return len(self._actors)
+
+    @property
     def slots(self) -> int:
         """Calls the pool runs at once: ``per_cpu`` per CPU of every alive node."""
         return self._per_cpu * sum(self._cpus.values())
@@ -212,6 +216,9 @@ class RayExecutor:
         except InfraError as exc:
             return ProgramResult(Outcome.INFRA_ERROR, "program_executor_error", str(exc)[-500:])
         return result
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "ray", "nodes": self._pool.nodes, "slots": self.slots}
 
     def close(self) -> None:
         self._pool.close()

@@ -32,7 +32,7 @@ from verigen.generate.slots import Slot, free_text_taxonomy, slots
 from verigen.generate.taxonomy import load_taxonomy
 from verigen.llm import LLMClient
 from verigen.pipeline.base import Endpoint, Services
-from verigen.pipeline.report import finish_run
+from verigen.pipeline.report import RunEnd, finish_run
 from verigen.pipeline.verifying import VerifyStep, verify_settings
 from verigen.records import Attempt, Problem, Verdict
 from verigen.store import Journal
@@ -95,16 +95,13 @@ class _Run:
             self.state.stop_reason = f"error: {type(exc).__name__}: {exc}"
         finally:
             ticker.cancel()
+            where = self.executor.describe()
             self.executor.close()
             self.display.refresh(self.services.llm.spend)
             self.display.stop()
-        report = finish_run(
-            self.services,
-            self.verify.verifier,
-            self.verify.version,
-            self.state.stop_reason,
-            started,
-        )
+        step = self.verify
+        end = RunEnd(step.verifier, step.version, self.state.stop_reason, started, where)
+        report = finish_run(self.services, end)
         failure = error or self.state.fatal
         if failure is not None:
             raise failure

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from verigen import __version__
@@ -18,10 +18,22 @@ from verigen.pipeline.base import Services
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
 
 
-def finish_run(
-    services: Services, verifier: str, version: str, stop_reason: str | None, started: float
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, as the driver knows it."""
+
+    verifier: str
+    version: str
+    """The judged version its verdicts are filed under."""
+    stop_reason: str | None
+    started: float
+    executor: dict[str, Any]
+    """Where verification ran (``Executor.describe``)."""
+
+
+def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
     cfg, journal = services.config, services.journal
+    verifier, version, stop_reason = end.verifier, end.version, end.stop_reason
     journal.flush()  # the exports below read through connections of their own
     dataset_dir, rows = write_verified(cfg.run_dir, verifier, version, list(cfg.output.formats))
     exports = _export(services, verifier, version)
@@ -41,7 +53,8 @@ def finish_run(
         "verigen_version": __version__,
         "verifier": verifier,
         "verifier_version": version,
-        "seconds": round(time.time() - started, 3),
+        "seconds": round(time.time() - end.started, 3),
+        "executor": end.executor,
         "counts": counts,
         "yield": journal.yields(verifier, version),
         "exports": exports,
