@@ -15,7 +15,7 @@ stays quick to start.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from verigen.records import Outcome, Verdict
@@ -181,10 +181,15 @@ def verdict_values(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def verdict_batch(verdicts: Sequence[Verdict]) -> dict[str, list[Any]]:
-    """The verdict columns of a batch, what a ``Dataset.map(batched=True)`` verifier returns."""
+def verdict_batch(
+    verdicts: Sequence[Verdict], inputs: Mapping[str, Sequence[Any]] | None = None
+) -> dict[str, list[Any]]:
+    """The verdict columns of a batch, what a ``Dataset.map(batched=True)`` verifier returns;
+    with ``inputs``, the batch's own columns first (``ray.data``'s ``map_batches`` replaces a
+    batch with what the function returns, where ``datasets.map`` adds to it)."""
     rows = [verdict_values(v) for v in verdicts]
-    return {name: [row[name] for row in rows] for name in VERDICT}
+    kept = {name: list(values) for name, values in (inputs or {}).items()}
+    return kept | {name: [row[name] for row in rows] for name in VERDICT}
 
 
 def add_verdicts(

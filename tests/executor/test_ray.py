@@ -113,3 +113,29 @@ def test_generate_on_ray_writes_the_same_dataset_as_local(tmp_path: Path) -> Non
         assert {k: v for k, v in a.items() if k not in timing} == {
             k: v for k, v in b.items() if k not in timing
         }
+
+
+RAY_DATA = """
+import json, ray
+from verigen.verify.code.datasets import CodeBatchVerifier
+from verigen.verify.code.options import CodeOptions
+ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+rows = [{"id": i, "entry_point": "f", "tests": json.dumps([[k] for k in range(3)]),
+         "solution": f"def f(x):\\n    return x + {i % 2}\\n"} for i in range(6)]
+rows = [{**r, "tests": json.dumps([{"args": a, "expected": a[0]} for a in json.loads(r["tests"])])}
+        for r in rows]
+out = ray.data.from_items(rows).map_batches(
+    CodeBatchVerifier, fn_constructor_args=(CodeOptions(backend="bwrap", mutants=0), 1),
+    fn_constructor_kwargs={"keep_input": True}, batch_size=2,
+    compute=ray.data.ActorPoolStrategy(size=2)).take_all()
+print(json.dumps(sorted([r["id"], r["verified"], r["reason"]] for r in out)))
+"""
+
+
+def test_the_batch_verifiers_work_in_ray_data_map_batches() -> None:
+    for part in ("bwrap", "ray", "netns"):
+        require(part)
+    done = run_private([sys.executable, "-c", RAY_DATA], timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got == [[i, i % 2 == 0, "accepted" if i % 2 == 0 else "tests_failed"] for i in range(6)]

@@ -148,10 +148,13 @@ class MathBatchVerifier(_LazyVerifier):
         workers: int = 2,
         completion_column: str = "completion",
         answer_column: str = "answer",
+        keep_input: bool = False,
     ) -> None:
         super().__init__(options, workers)
         self.completion_column = completion_column
         self.answer_column = answer_column
+        self.keep_input = keep_input
+        """Return the batch's own columns too (``ray.data``'s ``map_batches`` needs them)."""
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         pairs = [
@@ -160,7 +163,7 @@ class MathBatchVerifier(_LazyVerifier):
                 batch[self.answer_column], batch[self.completion_column], strict=True
             )
         ]
-        return verdict_batch(self.check_many(pairs))
+        return verdict_batch(self.check_many(pairs), batch if self.keep_input else None)
 
 
 def compute_score(

@@ -52,12 +52,15 @@ class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
         workers: int = 2,
         columns: Columns | None = None,
         trusted_suite: bool = False,
+        keep_input: bool = False,
     ) -> None:
         super().__init__(options or CodeOptions(), workers)
         self.columns = columns or Columns()
         self.trusted_suite = trusted_suite
         """Every row's tests are a benchmark's own suite (HumanEval's ``check``): one check
         suffices, instead of ``min_tests``."""
+        self.keep_input = keep_input
+        """Return the batch's own columns too (``ray.data``'s ``map_batches`` needs them)."""
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         c = self.columns
@@ -88,4 +91,4 @@ class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
             )
         ]
         verdicts = [v[0] for v in self.verifier().verify_many(tasks)]
-        return verdict_batch(verdicts)
+        return verdict_batch(verdicts, batch if self.keep_input else None)

@@ -1,0 +1,137 @@
+"""``verigen verify --executor ray`` on a two-node Ray cluster (1 CPU each) against the local
+executor (2 workers), on the same 328 HumanEval programs (164 canonical, 164 wrong variants),
+in one run on this machine; then Ray's own cost per call and a projection to 10 and 100 nodes.
+
+Both commands are timed whole, as a user types them, with the cluster already up (a standing
+cluster is what ``--executor ray`` joins). The bench re-runs itself in a private network
+namespace (loopback only), so the cluster binds 127.0.0.1. Needs root or user namespaces.
+
+    .venv/bin/python bench/ray_cluster.py   (not ray.py: a script of that name would shadow Ray)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from verigen.verify.code import load_humaneval, wrong_variant
+
+FLAGS = ("--backend", "bwrap", "--trusted-suite")
+CALLS = 300
+
+
+def main() -> None:
+    if os.environ.get("VERIGEN_BENCH_PRIVATE_NET") != "1":
+        env = {**os.environ, "VERIGEN_BENCH_PRIVATE_NET": "1", "RAY_DISABLE_USAGE_STATS": "1"}
+        script = 'ip link set lo up && exec "$@"'
+        argv = ["unshare", "--net", "--", "sh", "-c", script, "sh", sys.executable, *sys.argv]
+        raise SystemExit(subprocess.run(argv, env=env).returncode)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = _rows(Path(tmp) / "humaneval.jsonl")
+        local_s, local = _verify(rows, Path(tmp) / "local", "--workers", "2")
+        print(f"local executor, 2 workers:        {local_s:6.2f} s  {328 / local_s:6.1f} rows/s")
+        from ray.cluster_utils import Cluster
+
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        try:
+            ray_s, got = _verify(
+                rows, Path(tmp) / "ray", "--executor", "ray", "--ray-address", cluster.address
+            )
+            call_s = _call_overhead(cluster.address)
+        finally:
+            cluster.shutdown()
+    assert got == local, "the Ray executor's verdicts differ from the local executor's"
+    _report(local_s, ray_s, call_s)
+
+
+def _rows(path: Path) -> Path:
+    rows = []
+    for p in load_humaneval():
+        rows.append(p.row())
+        wrong = wrong_variant(p.solution, p.entry_point)
+        rows.append({**p.row(), "id": f"{p.task_id}/wrong", "solution": wrong})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _verify(rows: Path, out: Path, *extra: str) -> tuple[float, dict[str, Any]]:
+    argv = [sys.executable, "-m", "verigen", "verify", str(rows), "--out", str(out), *FLAGS]
+    started = time.perf_counter()
+    subprocess.run([*argv, *extra], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    written = datasets.load_from_disk(str(out)).to_list()
+    return wall, {r["id"]: (r["outcome"], r["reason"]) for r in written}
+
+
+class _Echo:
+    """A node object that does nothing: what is left of a call is Ray's cost."""
+
+    def __init__(self, cpus: int) -> None:
+        self.cpus = cpus
+
+    def echo(self, batch: list[int]) -> int:
+        return len(batch)
+
+
+def _call_overhead(address: str) -> tuple[float, float]:
+    """One batch's round trip through ``NodePool`` (16 rows, no work), in seconds: alone, and
+    amortised when the pool keeps every node's slots full (what bounds one driver)."""
+    import asyncio
+
+    import ray
+
+    from verigen.executor.ray import NodePool
+
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    try:
+        pool = NodePool(_Echo)
+        batch = list(range(16))
+
+        async def calls() -> tuple[float, float]:
+            await pool.call("echo", batch)  # actors up
+            started = time.perf_counter()
+            for _ in range(CALLS):
+                await pool.call("echo", batch)
+            alone = (time.perf_counter() - started) / CALLS
+            started = time.perf_counter()
+            await asyncio.gather(*(pool.call("echo", batch) for _ in range(CALLS)))
+            return alone, (time.perf_counter() - started) / CALLS
+
+        timings = asyncio.run(calls())
+        pool.close()
+        return timings
+    finally:
+        ray.shutdown()
+
+
+def _report(local_s: float, ray_s: float, call_s: tuple[float, float]) -> None:
+    rows, batch_rows = 328, 16
+    alone, pipelined = call_s
+    print(f"ray executor, 2 nodes x 1 CPU:    {ray_s:6.2f} s  {rows / ray_s:6.1f} rows/s")
+    print(f"ratio ray / local:                {ray_s / local_s:6.2f}  (goal <= 1.15)")
+    print(f"Ray's added cost per sample:      {(ray_s - local_s) / rows * 1000:6.1f} ms")
+    print(f"one batch's round trip, no work:  {alone * 1000:6.2f} ms alone, "
+          f"{pipelined * 1000:.2f} ms amortised with the slots full")  # fmt: skip
+    per_cpu = rows / ray_s / 2
+    driver = batch_rows / pipelined
+    for nodes in (10, 100):
+        cpus = 16 * nodes
+        print(
+            f"projection, {nodes:3} nodes x 16 CPUs: {min(per_cpu * cpus, driver):8.0f} rows/s "
+            f"(the nodes: {per_cpu * cpus:.0f} at {per_cpu:.1f} rows/s per CPU; "
+            f"one driver's dispatch at batches of {batch_rows}: {driver:.0f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
