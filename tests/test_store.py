@@ -90,3 +90,18 @@ def test_cache_lookups_find_every_stored_reply_across_reopen(tmp_path: Path) -> 
         assert all(journal.cached_response(k) is None for k in keys[200:])
     with Journal(tmp_path) as journal:
         assert all(journal.cached_response(k) == {"text": k} for k in keys[:200])
+
+
+def test_yield_counts_judged_attempts_only(tmp_path: Path) -> None:
+    """A crashed sandbox is no evidence about a model: its attempts leave the yield alone."""
+    problem = _problem()
+    with Journal(tmp_path) as journal:
+        journal.add_problem(problem)
+        outcomes = [Outcome.ACCEPTED, Outcome.REJECTED, Outcome.INFRA_ERROR, Outcome.INFRA_ERROR]
+        for n, outcome in enumerate(outcomes):
+            journal.add_attempt(
+                Attempt(id=f"a{n}", problem_id=problem.id, sample_index=n, completion="")
+            )
+            journal.add_verdict(f"a{n}", _verdict(outcome))
+        yields = journal.yields("math", "1")
+    assert yields["topic"] == {"add": {"attempts": 2, "accepted": 1}}

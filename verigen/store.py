@@ -233,8 +233,9 @@ class Journal:
         return [(str(verifier), str(version)) for verifier, version in rows]
 
     def yields(self, verifier: str, version: str) -> dict[str, dict[str, dict[str, int]]]:
-        """Attempts and accepted counts per solver model, topic, difficulty and round, for one
-        verifier."""
+        """Judged attempts and accepted counts per solver model, topic, difficulty and round,
+        for one verifier. An infrastructure failure was not judged: it is in neither count, so
+        a crashed sandbox does not read as a low yield."""
         out: dict[str, dict[str, dict[str, int]]] = {}
         for name, expr in (
             ("model", "json_extract(a.data, '$.provenance.model')"),
@@ -245,8 +246,9 @@ class Journal:
             rows = self._db.execute(
                 f"""SELECT {expr}, COUNT(*), SUM(v.outcome = ?) FROM verdicts v
                    JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
-                   WHERE v.verifier = ? AND v.version = ? GROUP BY 1 ORDER BY 1""",
-                (Outcome.ACCEPTED.value, verifier, version),
+                   WHERE v.verifier = ? AND v.version = ? AND v.outcome != ?
+                   GROUP BY 1 ORDER BY 1""",
+                (Outcome.ACCEPTED.value, verifier, version, Outcome.INFRA_ERROR.value),
             )
             out[name] = {str(k): {"attempts": n, "accepted": int(ok or 0)} for k, n, ok in rows}
         return out
