@@ -105,14 +105,22 @@ def test_a_malformed_config_is_one_line_naming_the_file(tmp_path: Path) -> None:
         ("[1, 2]\n", ["rows.jsonl:1", "JSON object"]),
         ('{"solution": "\\\\boxed{1}"}\n', ["answer"]),
         ("\n\n", ["no rows"]),
+        (b"\xff\xfe\x00binary", ["not UTF-8"]),
+        ('{"solution": "x", "answer": "1"}\n{"solution": 5, "answer": "1"}\n',
+         ["rows.jsonl:2", "'solution'", "line 1"]),
+        ("PAR1 not really parquet", ["rows.parquet", "not a Parquet file"]),
     ],
-    ids=["missing", "not-json", "not-an-object", "missing-column", "empty"],
-)
+    ids=["missing", "not-json", "not-an-object", "missing-column", "empty", "binary",
+         "mixed-kinds", "not-parquet"],
+)  # fmt: skip
 def test_verify_refuses_unusable_input_in_one_line(
-    tmp_path: Path, content: str | None, names: list[str]
+    tmp_path: Path, content: str | bytes | None, names: list[str]
 ) -> None:
-    rows = tmp_path / "rows.jsonl"
-    if content is not None:
+    parquet = isinstance(content, str) and content.startswith("PAR1")
+    rows = tmp_path / ("rows.parquet" if parquet else "rows.jsonl")
+    if isinstance(content, bytes):
+        rows.write_bytes(content)
+    elif content is not None:
         rows.write_text(content)
     done = _run("verify", rows, "--out", tmp_path / "out", "--domain", "math")
     _one_line(done, 2, *names)

@@ -182,15 +182,32 @@ def _load(path: Path) -> Any:
     if not path.is_file():
         raise InputError(f"{path} does not exist")
     if path.suffix == ".parquet":
-        return datasets.Dataset.from_parquet(str(path))
+        if not _has_parquet_magic(path):  # before datasets logs its own error about it
+            raise InputError(f"{path}: not a Parquet file (no PAR1 marks at its ends)")
+        try:
+            return datasets.Dataset.from_parquet(str(path))
+        except Exception as exc:  # pyarrow and datasets raise many kinds for a bad file
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     return datasets.Dataset.from_list(_read_jsonl(path))
+
+
+def _has_parquet_magic(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(4)
+        f.seek(max(path.stat().st_size - 4, 0))
+        return head == f.read(4) == b"PAR1"
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows with nested values (test lists of mixed types) turned into JSON text: Arrow needs
     one type per column (datasets#6324), and the verifier parses JSON text back."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    rows: list[dict[str, Any]] = []
+    kinds: dict[str, tuple[str, int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -199,10 +216,28 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
         if not isinstance(row, dict):
             raise InputError(f"{path}:{number}: expected a JSON object")
-        rows.append({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
+        row = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+        _check_kinds(row, kinds, path, number)
+        rows.append(row)
     if not rows:
         raise InputError(f"{path}: no rows")
     return rows
+
+
+def _check_kinds(
+    row: dict[str, Any], kinds: dict[str, tuple[str, int]], path: Path, number: int
+) -> None:
+    """One kind of value per column (Arrow's rule), said with the two lines that differ."""
+    for column, value in row.items():
+        if value is None:
+            continue
+        kind = "number" if type(value) in (int, float) else type(value).__name__
+        first = kinds.setdefault(column, (kind, number))
+        if first[0] != kind:
+            raise InputError(
+                f"{path}:{number}: column {column!r} holds a {kind} here and a {first[0]} on "
+                f"line {first[1]}; a column needs one kind of value"
+            )
 
 
 def _summary(result: Any, elapsed: float) -> dict[str, Any]:
