@@ -24,6 +24,7 @@ import pytest
 from tests.backends import BACKENDS, require
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import CodeOptions, CodeVerifier
+from verigen.verify.code.execute import Run
 
 pytestmark = pytest.mark.slow
 
@@ -158,8 +159,9 @@ def test_a_solution_that_kills_or_stops_its_test_runner_is_rejected(
 
 
 def test_slow_but_correct_passes_on_the_longer_retry_and_a_hang_does_not() -> None:
-    """Six calls of 0.4 s do not fit a 2 s job, but do fit the retry's 6 s: accepted. A hang
-    fits neither: rejected ``timeout``, after the retry too."""
+    """Six calls of 0.4 s do not fit a 2 s job, but the job was starved (asleep, not
+    computing), so it is retried with 6 s: accepted. A hang computes for its whole limit and
+    would fit no limit: rejected ``timeout`` (retried only if the machine starved it)."""
     require("bwrap")
     hang = "def f(x):\n    while True:\n        pass\n"
     with CodeVerifier(_options("bwrap", timeout_s=2), workers=1) as cv:
@@ -172,7 +174,14 @@ def test_slow_but_correct_passes_on_the_longer_retry_and_a_hang_does_not() -> No
     assert slow[0].accepted, slow[0].details
     assert slow[0].details["timeout_retried"]
     assert (stuck[0].outcome, stuck[0].reason) == (Outcome.REJECTED, "timeout")
-    assert stuck[0].details["timeout_retried"]
+
+
+def test_only_a_starved_timeout_is_worth_a_longer_retry() -> None:
+    """An endless loop uses its whole limit on a CPU: more time only costs more time. A job
+    that got little CPU (a loaded machine, a program waiting) may yet pass with more."""
+    assert not Run(wall_s=2.0, cpu_s=1.9).starved
+    assert Run(wall_s=2.0, cpu_s=0.2).starved
+    assert Run(wall_s=2.0, cpu_s=None).starved, "no harness job: CPU unknown, retry"
 
 
 def test_a_candidate_that_kills_the_differential_driver_is_not_accepted() -> None:

@@ -101,6 +101,9 @@ class TestReport:
     tests: tuple[tuple[TestOutcome, ...], ...]
     """Per suite, in the order given."""
     result: Result
+    solution_cpu_s: float | None = None
+    """CPU time the solution's processes used, as the harness read it from the kernel (None: no
+    trusted frame). Against ``result.wall_s`` it tells a starved job from one that computed."""
 
     @property
     def infra_error(self) -> bool:
@@ -154,19 +157,21 @@ def decide(result: Result, suites: Sequence[TestSuite], nonce: str) -> TestRepor
             False, "the verdict frame is not the one this run asked for", missing, result
         )
     tests = tuple(_match(ids, got) for ids, got in zip(planned, reported, strict=True))
+    cpu = frame.get("solution_cpu_s")
+    cpu_s = float(cpu) if type(cpu) in (int, float) and cpu >= 0 else None
     flat = [t for suite in tests for t in suite]
     bad = [t for t in flat if t.outcome != "passed"]
     if not flat:
-        return TestReport(False, "no tests to run", tests, result)
+        return TestReport(False, "no tests to run", tests, result, cpu_s)
     if result.status is not Status.OK:
-        return TestReport(False, f"the harness ended with {result.status}", tests, result)
+        return TestReport(False, f"the harness ended with {result.status}", tests, result, cpu_s)
     if bad:
         load = frame.get("load_error") or ""
         why = f"the solution failed to load: {load}" if load else f"first: {bad[0].id}"
         return TestReport(
-            False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests, result
+            False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests, result, cpu_s
         )
-    return TestReport(True, f"all {len(flat)} tests passed", tests, result)
+    return TestReport(True, f"all {len(flat)} tests passed", tests, result, cpu_s)
 
 
 def _match(ids: list[str], reported: Any) -> tuple[TestOutcome, ...]:

@@ -146,6 +146,8 @@ class Solution:
         self.names: list[str] = []
         self.values: dict[str, Any] = {}
         self.load_error = ""
+        self.spent_cpu_s = 0.0
+        """CPU time of the solution processes already killed (timeouts, crashes)."""
 
     def ensure(self) -> None:
         if self.sock is not None:
@@ -185,6 +187,7 @@ class Solution:
 
     def kill(self) -> None:
         if self.pid:
+            self.spent_cpu_s += process_cpu_s(self.pid)
             with contextlib.suppress(OSError):
                 os.killpg(self.pid, signal.SIGKILL)
         if self.sock is not None:
@@ -208,6 +211,10 @@ class Solution:
         except (KeyError, ValueError, TypeError) as exc:
             raise SolutionError(f"{name}() answered with malformed data: {exc}") from None
 
+    def cpu_s(self) -> float:
+        """CPU time every solution process of this job has used so far."""
+        return self.spent_cpu_s + (process_cpu_s(self.pid) if self.pid else 0.0)
+
     def proxy(self, name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
             return self.call(name, args, kwargs)
@@ -220,6 +227,22 @@ class Solution:
         ns: dict[str, Any] = dict(self.values)
         ns.update({name: self.proxy(name) for name in self.names})
         return ns
+
+
+def process_cpu_s(pid: int) -> float:
+    """User and system CPU of ``pid`` and its reaped children, from the kernel (0 if gone).
+
+    Why the host wants it: a test that timed out while its solution computed the whole time is
+    the solution's doing; one that timed out while the solution got little CPU (a loaded
+    machine) is worth a retry. The fork server cannot see these processes: the zygote is their
+    parent."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _rebuild(raised: dict[str, str]) -> Exception:
@@ -504,7 +527,12 @@ def main(argv: list[str], wall_s: float | None = None) -> None:
     solution = Solution(zygote, float(spec["call_timeout"]), budget)
     results = run_suites(spec["suites"], solution, Tally(budget))
     frame = json.dumps(
-        {"nonce": spec["nonce"], "results": results, "load_error": solution.load_error}
+        {
+            "nonce": spec["nonce"],
+            "results": results,
+            "load_error": solution.load_error,
+            "solution_cpu_s": solution.cpu_s(),
+        }
     ).encode()
     while frame:
         frame = frame[os.write(channel, frame) :]

@@ -529,7 +529,9 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
     cap = job["limits"]["output_bytes"]
     outs = [Collector(out_r, cap), Collector(err_r, cap)]
     reason, status, cpu, maxrss = supervise(job, pid, stdin_w, outs, wake_r)
-    kill_all()
+    for _, _, usage in kill_all():  # what outlived the main process used CPU too: count it
+        cpu += usage.ru_utime + usage.ru_stime
+        maxrss = max(maxrss, usage.ru_maxrss)
     for c in outs:
         os.close(c.fd)
     for d in WIPE_DIRS:

@@ -14,8 +14,11 @@ Two kinds of failure, two policies:
   caller reports it as such and never as a wrong solution;
 - *a test that timed out* — reported by the harness (a call past its limit, the job's budget
   spent) or by the fork server for a stdin/stdout program: the program's own behaviour, but a
-  loaded machine can cause it too, so the solution runs once more with every limit
-  ``TIMEOUT_RETRY_FACTOR`` times longer, and that run decides.
+  loaded machine can cause it too. When the job was starved — its solution processes got less
+  than ``STARVED_CPU_SHARE`` of its wall time on a CPU (the harness reads their CPU time from
+  the kernel) — the solution runs once more with every limit
+  ``TIMEOUT_RETRY_FACTOR`` times longer, and that run decides. A job that computed for its whole
+  limit (an endless loop) is not retried: more time would only cost more time.
 
 Each passed test also says how many checks it made (``Run.checks``): the harness counts the
 asserts it executed; a stdin/stdout case is one check.
@@ -37,7 +40,10 @@ from verigen.verify.code.tests import TestPlan, outcomes_by_id, same_output
 
 SOLUTION_FILE = "solution.py"
 TIMEOUT_RETRY_FACTOR = 3.0
-"""A run with a timed-out test is run again once with limits this many times longer."""
+"""A starved run with a timed-out test is run again once with limits this many times longer."""
+STARVED_CPU_SHARE = 0.5
+"""A job that got less CPU time than this share of its wall time was starved (a loaded
+machine, or a program waiting): its timeouts are not yet the program's fault."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class Run:
     """Per passed test, the checks (executed asserts) it made, as the harness counted them."""
     timeout_retried: bool = False
     """This run is the retry, with longer limits, of a run that had a timeout."""
+    cpu_s: float | None = None
+    """CPU time of the solution's processes in the harness job (None: unknown, or no harness
+    job: stdin/stdout cases only)."""
 
     @property
     def passed(self) -> frozenset[str]:
@@ -69,6 +78,11 @@ class Run:
     @property
     def any_timeout(self) -> bool:
         return not self.infra_error and any(t.outcome == "timeout" for t in self.outcomes.values())
+
+    @property
+    def starved(self) -> bool:
+        """Whether it got too little CPU to blame its timeouts on the program (unknown: yes)."""
+        return self.cpu_s is None or self.cpu_s < STARVED_CPU_SHARE * self.wall_s
 
     @property
     def timed_out(self) -> bool:
@@ -96,11 +110,12 @@ class Executor:
         retry_timeouts: bool = True,
     ) -> list[Run]:
         """Each source against the whole plan, in input order (identical sources run once).
-        A run with a timed-out test is run again with longer limits, unless ``retry_timeouts``
-        is off (mutants: their timeouts only make a suite look stronger)."""
+        A starved run with a timed-out test is run again with longer limits, unless
+        ``retry_timeouts`` is off (mutants: their timeouts only make a suite look stronger)."""
         unique = list(dict.fromkeys(sources))
         runs = self._retrying(unique, plan, call_timeout, wall_s)
-        slow = [i for i, r in enumerate(runs) if r.any_timeout] if retry_timeouts else []
+        slow = [i for i, r in enumerate(runs) if r.any_timeout and r.starved]
+        slow = slow if retry_timeouts else []
         if slow:
             longer = self._retrying(
                 [unique[i] for i in slow],
@@ -158,11 +173,12 @@ class Executor:
         for report, futures in zip(reports, io_futures, strict=True):
             outcomes: dict[str, TestOutcome] = {}
             checks: dict[str, int] = {}
-            infra, note, wall = "", "", 0.0
+            infra, note, wall, cpu = "", "", 0.0, None
             if report is not None:
                 outcomes = outcomes_by_id(ids, report.tests)
                 checks = _checks(report, ids)
                 note, wall = ("" if report.passed else report.reason), report.result.wall_s
+                cpu = report.solution_cpu_s
                 infra = _harness_infra(report)
             for (test_id, case), future in zip(plan.io, futures, strict=True):
                 outcome, error = _io_outcome(
@@ -172,7 +188,7 @@ class Executor:
                 checks[test_id] = int(outcome.outcome == "passed")
                 infra = infra or error
                 wall += outcome.time_s
-            runs.append(Run(outcomes, infra or "", note, wall, checks))
+            runs.append(Run(outcomes, infra or "", note, wall, checks, cpu_s=cpu))
         return runs
 
 
