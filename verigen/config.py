@@ -151,7 +151,8 @@ class CodeVerifyConfig(_Section):
     """Wall limit for one solution's whole test run."""
     memory_mb: int = Field(default=512, ge=32, le=65536)
     min_tests: int = Field(default=3, ge=1)
-    """Tests that must survive the trust check for a problem to count (AceCoder keeps > 3)."""
+    """Checks (asserts executed, or call/stdin cases) the trusted tests must make on a solution
+    for it to count (AceCoder keeps > 3 tests); a loop of asserts counts every one it runs."""
 
 
 class ExecutorConfig(_Section):
