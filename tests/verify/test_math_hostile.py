@@ -1,13 +1,13 @@
 """Hostile input never hangs or crashes the pool, and callers on threads and asyncio work.
 
-No timing assertions: a timeout shows up as the verdict reason ``timeout``, and the pool is
+No timing assertions: every hostile input gets a rejection with its own reason (a timeout
+would be ``infra_error``/``unverifiable``, tested in ``test_math_infra.py``), and the pool is
 checked to still answer afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,22 +54,16 @@ def test_identical_towers_are_equal_without_evaluation(text: str, verifier: Math
 
 def test_refusals_name_their_reason(verifier: MathVerifier) -> None:
     assert verifier.check("1", r"10^{5^{5^{5^5}}}").reason == "too_large_to_evaluate"
-    assert verifier.check("1", r"\def\a{\a\a}\a").reason == "unsafe_latex"
+    assert verifier.check("1", r"\def\a{\a\a}\a").reason == "unparsable"
+    assert verifier.check("1", r"\def\a{\a\a}\a").details["rule"] == "macro_definition"
     assert verifier.check("1", "$" + "{" * 200 + "1" + "}" * 200 + "$").reason == "too_deep"
     assert verifier.check("1", "9" * 100_000).reason == "answer_too_long"
 
 
-def test_a_slow_check_is_a_timeout_verdict(verifier: MathVerifier) -> None:
+def test_a_sum_of_a_billion_terms_is_never_summed(verifier: MathVerifier) -> None:
     verdict = verifier.check("1", r"\sum_{k=1}^{10^{9}} k^{k}")
-    assert verdict.reason == "timeout" and verdict.outcome is Outcome.REJECTED
+    assert verdict.reason == "too_large_to_evaluate" and verdict.outcome is Outcome.REJECTED
     assert verifier.check("2", "4/2").accepted
-
-
-def test_a_dead_worker_is_an_infra_error(verifier: MathVerifier) -> None:
-    future = verifier._pool.submit(os._exit, (3,), 2.0)
-    verdict = verifier._settle(future, 0.0)
-    assert verdict.outcome is Outcome.INFRA_ERROR and verdict.reason == "worker_crashed"
-    assert verifier.check("3", "6/2").accepted
 
 
 def test_calls_from_threads(verifier: MathVerifier) -> None:

@@ -54,11 +54,37 @@ def test_sets_in_any_order_vote_together(verifier: MathVerifier) -> None:
 
 
 def test_decide_rules() -> None:
-    assert decide([], 3, 0.5) == (None, 0.0)
-    assert decide([[0, 1], [2]], 3, 0.5)[0] == 0
+    assert decide([], 3, 0.5) == (None, 0.0, True)
+    winner, share, settled = decide([[0, 1], [2]], 3, 0.5)
+    assert (winner, settled) == (0, True) and share == pytest.approx(2 / 3)
     assert decide([[0, 1], [2]], 3, 0.7)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("classes", "k", "floating", "expected"),
+    [
+        ([[0, 1, 2, 3]], 5, 1, (0, True)),  # one floater cannot outvote four
+        ([[0, 1], [2]], 4, 1, (None, False)),  # it could tie the vote, or make it
+        ([[0], [1], [2]], 6, 1, (None, True)),  # nothing reaches half, wherever it goes
+        ([[0]], 3, 2, (None, False)),  # the two floaters could be the majority
+        ([[0, 1, 2]], 5, 2, (0, True)),  # two floaters, even together, stay below three
+    ],
+)
+def test_decide_with_floating_samples(
+    classes: list[list[int]], k: int, floating: int, expected: tuple[int | None, bool]
+) -> None:
+    """A vote stands only if no placement of the floating samples could change it."""
+    winner, _share, settled = decide(classes, k, 0.5, floating)
+    assert (winner, settled) == expected
 
 
 def test_min_share_is_validated(verifier: MathVerifier) -> None:
     with pytest.raises(ValueError, match="min_share"):
         verifier.vote(["1"], min_share=0)
+
+
+def test_a_sample_that_defines_a_macro_has_no_answer(verifier: MathVerifier) -> None:
+    preds = [r"\boxed{4}", r"\renewcommand{\frac}[2]{#1} \boxed{\frac{4}{1}}", r"\boxed{5}"]
+    vote = verifier.vote(preds, min_share=0.5)
+    assert vote.answers[1] is None and vote.verdict(1).reason == "no_answer"
+    assert vote.answer is None  # 4 and 5 tie: the macro sample did not break the tie

@@ -1,10 +1,11 @@
 """Equivalence of two parsed answers, family by family (runs in a worker process).
 
-Each family has one rule, documented in ``docs/math.md``: numbers compare exactly unless one
-side is a decimal approximation; expressions by expansion, then numeric probing at seeded
-random points, then ``simplify``; equations by proportional difference; inequalities by
-positive proportional difference; sets by one-to-one matching; tuples, intervals and matrices
-element by element in order. Returns the rule that decided, for the verdict's details.
+Each family has one rule, documented in ``docs/math.md``: numbers compare exactly, a decimal
+being equal to what it is the rounding of at its own digits (``numbers.py``); expressions by
+expansion, then numeric probing at seeded random points, then ``simplify``; equations by
+proportional difference; inequalities by positive proportional difference; sets by one-to-one
+matching; tuples, intervals and matrices element by element in order; a set never equals a
+tuple or an interval. Returns the rule that decided, for the verdict's details.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from itertools import permutations
 import sympy
 from sympy.core.relational import Relational
 
+from verigen.verify.math.decimals import close, exact_decimals, probe_tolerance
 from verigen.verify.math.options import MathOptions
 from verigen.verify.math.parse import is_evaluable
 
 Result = tuple[bool, str]
-_EXACT_REL = sympy.Float("1e-30", 50)
 _REL_TYPES: dict[type, tuple[bool, int]] = {
     sympy.StrictGreaterThan: (True, 1),
     sympy.GreaterThan: (False, 1),
@@ -71,11 +72,10 @@ def _containers(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Resu
     g_seq, p_seq = _sequence(gold), _sequence(pred)
     if g_seq is not None and p_seq is not None:
         return _ordered(g_seq, p_seq, opts), "ordered"
-    g_items, p_items = _elements(gold), _elements(pred)
-    if g_items is not None and p_items is not None:
-        if isinstance(gold, sympy.Interval) or isinstance(pred, sympy.Interval):
-            return _ordered(g_items, p_items, opts), "pair_as_set"
-        return _unordered(g_items, p_items, opts), "set"
+    if isinstance(gold, sympy.FiniteSet) and isinstance(pred, sympy.FiniteSet):
+        return _unordered(_elements(gold), _elements(pred), opts), "set"
+    if _set_vs_sequence(gold, pred) or _set_vs_sequence(pred, gold):
+        return False, "set_vs_tuple"
     if isinstance(gold, sympy.Set) or isinstance(pred, sympy.Set):
         return _sets(gold, pred, opts), "set_algebra"
     if isinstance(gold, sympy.Tuple) or isinstance(pred, sympy.Tuple):
@@ -261,12 +261,27 @@ def _sequence(expr: sympy.Basic) -> list[sympy.Basic] | None:
     return None
 
 
-def _elements(expr: sympy.Basic) -> list[sympy.Basic] | None:
-    if isinstance(expr, sympy.FiniteSet):
-        return list(getattr(expr, "_unsorted_args", expr.args))
-    if isinstance(expr, sympy.Interval) and expr.left_open and expr.right_open:
-        return [expr.start, expr.end]
-    return None
+def _elements(expr: sympy.FiniteSet) -> list[sympy.Basic]:
+    return list(getattr(expr, "_unsorted_args", expr.args))
+
+
+def listed_as_sequence(
+    gold: sympy.Basic, pred: sympy.Basic, pred_latex: str, opts: MathOptions
+) -> Result | None:
+    """A pred written as a bare list (``1, 3`` or ``{1,3}``, no ``\\{``), which the parser
+    reads as a set, against a gold tuple, pair or open interval: the list has no notation of
+    its own, so it is compared in its written order. None for anything else (an explicit set
+    ``\\{1, 3\\}`` never equals a tuple)."""
+    seq = _sequence(gold)
+    if seq is None or not isinstance(pred, sympy.FiniteSet) or "\\{" in pred_latex:
+        return None
+    return _ordered(seq, _elements(pred), opts), "list_as_tuple"
+
+
+def _set_vs_sequence(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """A listed set against an ordered pair, tuple or interval: different kinds of answer,
+    whatever their elements (``\\{1, 3\\}`` is not ``(1, 3)``)."""
+    return isinstance(a, sympy.FiniteSet) and isinstance(b, (sympy.Tuple, sympy.Interval))
 
 
 def _ordered(gold: list[sympy.Basic], pred: list[sympy.Basic], opts: MathOptions) -> bool:
@@ -313,60 +328,55 @@ def _matrices(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bool:
     return all(equivalent(g, p, opts)[0] for g, p in zip(gold, pred, strict=True))
 
 
-def _has_float(expr: sympy.Basic) -> bool:
-    return any(isinstance(a, sympy.Float) for a in expr.atoms(sympy.Number))
-
-
 def _scalars(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Result:
     if not isinstance(gold, sympy.Expr) or not isinstance(pred, sympy.Expr):
         return False, "incomparable"
     if not (is_evaluable(gold) and is_evaluable(pred)):
         return False, "too_large_to_evaluate"
-    loose = _has_float(gold) or _has_float(pred)
     if not (gold.free_symbols | pred.free_symbols):
-        return _close(gold, pred, opts, loose), "numeric"
-    if sympy.expand(gold - pred) == 0:
+        return close(gold, pred, opts), "numeric"
+    g_exact, p_exact = exact_decimals(gold), exact_decimals(pred)
+    if sympy.expand(g_exact - p_exact) == 0:
         return True, "expand"
-    probed = _probe(gold, pred, opts, loose)
+    probed = _probe(g_exact, p_exact, opts, probe_tolerance(gold, pred, opts))
     if probed is not None:
         return probed, "probe"
     try:
-        return bool(sympy.simplify(gold - pred) == 0), "simplify"
+        return bool(sympy.simplify(g_exact - p_exact) == 0), "simplify"
     except Exception:  # simplify raises on exotic trees; undecided means not shown equal
         return False, "simplify_failed"
 
 
-def _close(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions, loose: bool) -> bool:
-    """Numbers: exact unless a side is a decimal approximation (then ``rel_tol``)."""
-    if gold.is_Rational and pred.is_Rational:
-        return bool(gold == pred)
-    try:
-        g, p = complex(gold.evalf(50)), complex(pred.evalf(50))
-        d = complex((gold - pred).evalf(50))
-    except (TypeError, ValueError, OverflowError):
-        return False
-    scale = max(abs(g), abs(p))
-    if loose:
-        return abs(d) <= max(opts.rel_tol * scale, opts.abs_tol)
-    return abs(d) <= float(_EXACT_REL) * scale
+def radians_to_degrees(expr: sympy.Basic) -> sympy.Basic | None:
+    """An angle in radians as degrees (pi/2 -> 90), element-wise in sets and tuples; None for
+    anything else (relations, intervals, matrices)."""
+    if isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.Tuple):
+        return expr * 180 / sympy.pi
+    if isinstance(expr, (sympy.FiniteSet, sympy.Tuple)):
+        items = [radians_to_degrees(a) for a in expr.args]
+        if any(item is None for item in items):
+            return None
+        return type(expr)(*items)
+    return None
 
 
-def _probe(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions, loose: bool) -> bool | None:
-    """Evaluate both at seeded random points: any clear mismatch decides "different"."""
+def _probe(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions, tol: float) -> bool | None:
+    """Evaluate both at seeded random points (at 40 digits, so that ``tol`` can be as small
+    as a 20-digit decimal's rounding): any clear mismatch decides "different"."""
     symbols = sorted(gold.free_symbols | pred.free_symbols, key=str)
     rng = random.Random(f"{gold}|{pred}")
-    tol = opts.rel_tol if loose else 1e-9
     agreed = 0
     for _ in range(opts.numeric_probes * 2):
-        point = {s: sympy.Float(rng.uniform(0.3, 2.7), 30) for s in symbols}
+        point = {s: sympy.Float(rng.uniform(0.3, 2.7), 40) for s in symbols}
         try:
-            g = complex(gold.xreplace(point).evalf(30))
-            p = complex(pred.xreplace(point).evalf(30))
+            g_at, p_at = gold.xreplace(point), pred.xreplace(point)
+            g, p = complex(g_at.evalf(40)), complex(p_at.evalf(40))
+            d = abs(complex((g_at - p_at).evalf(40)))
         except (TypeError, ValueError, OverflowError, ZeroDivisionError):
             continue
-        if g != g or p != p or abs(g) == float("inf") or abs(p) == float("inf"):
+        if g != g or p != p or abs(g) == float("inf") or abs(p) == float("inf") or d != d:
             continue
-        if abs(g - p) > max(tol * max(abs(g), abs(p)), 1e-12):
+        if d > max(tol * max(abs(g), abs(p)), 1e-25):
             return False
         agreed += 1
         if agreed >= opts.numeric_probes:

@@ -10,6 +10,12 @@ counts its last answer):
 3. ``last_expression`` — the last LaTeX environment or plain number/expression (optional).
 
 A text that is itself a short bare answer (``-5``, ``1 000``, ``x = 1/3``) is taken whole.
+
+Never a fragment: an answer is a whole box, environment or expression, or nothing we can
+read. An unclosed box or math environment runs to the end of the text, and a plain number
+that is an operand of a larger expression (``1 + \\frac{1}{...}``, ``2\\pi``, ``x + 3``) stands
+for its whole line; the guards or the parser then refuse what is too long, too deep or not
+math, instead of a piece of it being compared.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ _ENV = re.compile(
     r"\$\$(?P<dd>(?:[^$]|\$(?!\$)){1,8000}?)\$\$"
     r"|\\\[(?P<db>.{1,8000}?)\\\]"
     r"|\\\((?P<ip>[^\n]{1,3000}?)\\\)"
-    r"|(?<![\\$])\$(?P<id>(?:\\\$|[^\n$]){1,3000}?)(?<!\\)\$(?P<pct>\s?" + _PCT + r")?",
+    r"|(?<![\\$])\$(?P<id>(?:\\\$|[^\n$]){1,30000}?)(?<!\\)\$(?P<pct>\s?" + _PCT + r")?",
     re.DOTALL,
 )
 _BOLD = re.compile(r"\*\*(?P<bold>[^*\n]{1,80})\*\*")
@@ -61,6 +67,15 @@ _JOIN_WORDS = re.compile(r"\b(?:and|or)\b|,|;", re.IGNORECASE)
 _RETRACT = re.compile(r"\b(?:wait|actually|mistake|wrong|hmm|but|no|not|instead)\b", re.I)
 _CHOICE = re.compile(r"\s*(?:\*\*)?(?:option\s+)?\(?(?P<letter>[A-J])\)?(?:\*\*)?(?=[\s.,;:]|$)")
 _LITERAL_NEWLINE = re.compile(r"\\n(?![a-z])")
+_OPENER = re.compile(r"\$\$|\\\[|\\\(")
+_MATH_CMD = (
+    r"\\(?:[dtc]?frac|sqrt|pi|cdot|times|div|pm|mp|sin|cos|tan|cot|sec|csc|log|ln|exp|"
+    r"binom|infty|sum|prod|int|left|mathrm|operatorname)(?![A-Za-z])"
+)
+_OPERAND_AFTER = re.compile(r"\s*[-+*/^×÷]\s*[A-Za-z(\\{]|\s*" + _MATH_CMD + r"|[{^_]")
+"""Right after a plain number: the number is an operand of a larger expression."""
+_OPERAND_BEFORE = re.compile(r"(?:[\w)}\]]\s*[-+*/^×÷]|" + _MATH_CMD + r"|[\^_{])\s*$")
+"""Right before a plain number: the same."""
 _BARE = re.compile(r"^[^\n]{0,200}$")
 _WORD = re.compile(r"[A-Za-z']{2,}[.,:;!?]*")
 
@@ -73,6 +88,9 @@ def extract_answer(text: str, options: MathOptions | None = None) -> Extraction 
     if bare is not None:
         return bare
     envs = [_env_item(m) for m in _ENV.finditer(text)]
+    unclosed = _unclosed_math(text, envs)
+    if unclosed is not None:
+        envs.append(unclosed)
     items = envs + (_plain_items(text, envs) if opts.plain_text_math else [])
     items.sort(key=lambda it: it[0])
     for tier in (_tier_boxed, _tier_anchor):
@@ -110,7 +128,7 @@ def _bare(text: str) -> Extraction | None:
 
 
 def _drop_commands(text: str) -> str:
-    return re.sub(r"\\[A-Za-z]+|\\text\{[^{}]*\}|\\mathrm\{[^{}]*\}", " ", text)
+    return re.sub(r"\\(?:text|mathrm)\{[^{}]*\}|\\[A-Za-z]+", " ", text)
 
 
 def _env_item(m: re.Match[str]) -> _Item:
@@ -118,6 +136,24 @@ def _env_item(m: re.Match[str]) -> _Item:
     if m["pct"]:
         body += "\\%"
     return (m.start(), m.end(), body, False)
+
+
+def _unclosed_math(text: str, envs: list[_Item]) -> _Item | None:
+    """The first ``$$`` or ``\\[`` that opens no environment (unclosed, or too long for
+    ``_ENV``), or ``\\(`` never closed: its math runs to the end of the text. A lone ``$`` is
+    a dollar sign, and an inline ``\\(`` closed on a later line is no math (as upstream)."""
+    spans = iter(envs)
+    span = next(spans, None)
+    last_inline_close = text.rfind("\\)")
+    for m in _OPENER.finditer(text):
+        while span is not None and span[1] <= m.start():
+            span = next(spans, None)
+        if span is not None and m.start() >= span[0]:
+            continue  # inside an environment
+        if m[0] == "\\(" and last_inline_close > m.start():
+            continue
+        return (m.start(), len(text), text[m.end() :], False)
+    return None
 
 
 def _plain_items(text: str, envs: list[_Item]) -> list[_Item]:
@@ -128,11 +164,22 @@ def _plain_items(text: str, envs: list[_Item]) -> list[_Item]:
     items: list[_Item] = []
     for m in _PLAIN.finditer(flat):
         body = _balance(m["plain"].strip())
-        if body and any(c.isdigit() for c in body):
+        if not body or not any(c.isdigit() for c in body):
+            continue
+        if _is_operand(flat, m.start("plain"), m.end("plain")):
+            line_start = flat.rfind("\n", 0, m.start()) + 1
+            line_end = flat.find("\n", m.end()) % (len(flat) + 1)
+            items.append((m.start("plain"), m.end(), flat[line_start:line_end].strip(), True))
+        else:
             items.append((m.start("plain"), m.end(), body + ("\\%" if m["pct"] else ""), True))
     for m in _BOLD.finditer(flat):
         items.append((m.start(), m.end(), m["bold"].strip(), True))
     return items
+
+
+def _is_operand(flat: str, start: int, end: int) -> bool:
+    before = flat[max(0, start - 40) : start]
+    return bool(_OPERAND_AFTER.match(flat, end) or _OPERAND_BEFORE.search(before))
 
 
 def _balance(expr: str) -> str:
@@ -208,7 +255,8 @@ def _join_back(text: str, items: list[_Item], index: int) -> str:
 
 
 def _boxes(text: str) -> list[tuple[int, int, str]]:
-    """Every box as (start, end, content); an unclosed last box runs to the end of the text."""
+    """Every box as (start, end, content); an unclosed box runs to the end of the text (never
+    a cut of it: the guards refuse what is too long or deep)."""
     found: list[tuple[int, int, str]] = []
     pos = 0
     while (m := _BOX.search(text, pos)) is not None:
@@ -219,7 +267,7 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
                 continue
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
-        content = text[m.end() : i - 1] if depth == 0 else text[m.end() : m.end() + 500]
+        content = text[m.end() : i - 1] if depth == 0 else text[m.end() :]
         found.append((m.start(), i, content))
         pos = i
     return found

@@ -1,7 +1,8 @@
 """String guards run before any parsing: cheap, linear, safe in any process (no sympy).
 
-They refuse what would make the parser or a later evaluation blow up: macro definitions, deep
-nesting, over-long answers. A refusal is a verdict reason, never an exception to the caller.
+They refuse what would make the parser or a later evaluation blow up, or make the text mean
+something other than what it renders to: macro definitions, deep nesting, over-long answers.
+A refusal is a verdict reason, never an exception to the caller.
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import re
 
 _MACROS = re.compile(
-    r"\\(?:def|edef|gdef|xdef|let|newcommand|renewcommand|providecommand|"
-    r"catcode|csname|expandafter|input|include|write|read|loop|repeat)\b"
+    r"\\(?:[egx]?def|let|futurelet|(?:re)?newcommand[x*]?|providecommand|"
+    r"(?:re)?newenvironment|(?:New|Renew|Provide|Declare)DocumentCommand|"
+    r"Declare(?:MathOperator|RobustCommand|PairedDelimiter|TextFontCommand|MathSymbol)|"
+    r"(?:math)?chardef|countdef|newif|csdef|catcode|csname|expandafter|input|include|"
+    r"write|read|loop|repeat)(?![A-Za-z])"
 )
+"""Commands that define or redefine macros (or read files): after one, the text no longer
+means what it says (``\\renewcommand{\\frac}[2]{#1}`` makes ``\\frac{4}{5}`` render as 4)."""
 
 
 class Refused(Exception):
@@ -22,12 +28,18 @@ class Refused(Exception):
         self.reason = reason
 
 
+def macro_definition(text: str) -> str | None:
+    """The first macro-defining command anywhere in ``text``, or None."""
+    found = _MACROS.search(text)
+    return found[0] if found else None
+
+
 def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:
     """Refuse, before any parsing, text that is too long, too deep or defines macros."""
     if len(latex) > max_chars:
         raise Refused("answer_too_long")
     if _MACROS.search(latex):
-        raise Refused("unsafe_latex")
+        raise Refused("macro_definition")
     depth = deepest = 0
     for ch in latex:
         if ch in "([{":

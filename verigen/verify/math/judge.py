@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from verigen.verify.math.extract import Extraction, extract_answer
-from verigen.verify.math.guard import Refused, guard_text
+from verigen.verify.math.guard import Refused, guard_text, macro_definition
 from verigen.verify.math.normalize import Normalized, normalize
 from verigen.verify.math.numbers import numbers_equal, percent_readings, simple_number
 from verigen.verify.math.options import MathOptions
@@ -64,7 +65,14 @@ def warm_up() -> None:
 
 
 def judge_texts(gold: str, pred: str, opts: MathOptions) -> Judgement:
-    """Extract both answers (each may be a bare answer or a whole solution), then compare."""
+    """Extract both answers (each may be a bare answer or a whole solution), then compare.
+
+    A macro definition anywhere in a text makes it unparsable: past ``\\renewcommand`` the
+    text no longer means what it renders to, whatever its box says."""
+    for text, reason in ((gold, "no_gold_answer"), (pred, "unparsable")):
+        macro = macro_definition(text)
+        if macro is not None:
+            return Judgement(False, reason, {"rule": "macro_definition", "macro": macro})
     g_ex, p_ex = extract_answer(gold, opts), extract_answer(pred, opts)
     if g_ex is None:
         return Judgement(False, "no_gold_answer", {"pred_rule": p_ex.rule if p_ex else None})
@@ -120,19 +128,18 @@ def _judgement(equal: bool, rule: str, details: dict[str, Any]) -> Judgement:
     details["rule"] = rule
     if equal:
         return Judgement(True, "equivalent", details)
-    return Judgement(False, rule if rule in _REASONS else "not_equivalent", details)
+    return Judgement(False, _REASONS.get(rule, "not_equivalent"), details)
 
 
-_REASONS = frozenset(
-    {
-        "answer_too_long",
-        "unsafe_latex",
-        "too_deep",
-        "unparsable",
-        "too_large_to_evaluate",
-        "undefined",
-    }
-)
+_REASONS = {
+    "answer_too_long": "answer_too_long",
+    "macro_definition": "unparsable",
+    "too_deep": "too_deep",
+    "unparsable": "unparsable",
+    "too_large_to_evaluate": "too_large_to_evaluate",
+    "undefined": "undefined",
+}
+"""Rules whose rejection has its own reason (the rest are ``not_equivalent``)."""
 
 
 def _decide(
@@ -141,24 +148,74 @@ def _decide(
     decided = _quick(g_n, p_n, opts, reference)
     if decided is not None:
         return decided
-    from verigen.verify.math.parse import parse_latex
 
     try:
-        gold, pred = parse_latex(g_n.latex, reference), parse_latex(p_n.latex, reference)
+        gold, pred = _parse(g_n.latex, reference), _parse(p_n.latex, reference)
     except Refused as refused:
         return _refused(g_n, p_n, refused)
     details["gold_parsed"], details["pred_parsed"] = _show(gold), _show(pred)
-    return _with_percent(gold, g_n.percent, pred, p_n.percent, opts)
+    from verigen.verify.math.compare import listed_as_sequence
+    from verigen.verify.math.decimals import WRITTEN_PLACES, written_places
+
+    token = WRITTEN_PLACES.set(written_places(g_n.latex, p_n.latex))
+    try:
+        listed = listed_as_sequence(gold, pred, p_n.latex, opts)
+        if listed is not None:
+            return listed
+        decided = _with_percent(gold, g_n.percent, pred, p_n.percent, opts)
+        if decided[0] or g_n.degrees == p_n.degrees:
+            return decided
+        return _as_degrees(gold, g_n.degrees, pred, opts) or decided
+    finally:
+        WRITTEN_PLACES.reset(token)
+
+
+def _as_degrees(gold: Any, g_deg: bool, pred: Any, opts: MathOptions) -> tuple[bool, str] | None:
+    """One side is an angle in degrees: read the other as radians (``\\frac{\\pi}{2}`` is
+    90°). None when the radian side is not a number or a collection of numbers."""
+    from verigen.verify.math.compare import equivalent, radians_to_degrees
+
+    if g_deg:
+        converted = radians_to_degrees(pred)
+        result = equivalent(gold, converted, opts) if converted is not None else None
+    else:
+        converted = radians_to_degrees(gold)
+        result = equivalent(converted, pred, opts) if converted is not None else None
+    return (result[0], "radians:" + result[1]) if result is not None else None
+
+
+_PLUS_MINUS = re.compile(r"\\pm(?![A-Za-z])|\\mp(?![A-Za-z])")
+
+
+def _parse(latex: str, reference: bool) -> Any:
+    """Parse an answer; one ``\\pm`` where the grammar does not read it (inside a fraction:
+    ``\\frac{-1 \\pm \\sqrt{5}}{2}``) is the set of its two readings."""
+    from verigen.verify.math.parse import parse_latex
+
+    try:
+        return parse_latex(latex, reference)
+    except Refused as refused:
+        signs = _PLUS_MINUS.findall(latex)
+        if refused.reason != "unparsable" or len(signs) != 1:
+            raise
+    import sympy
+
+    first, second = ("+", "-") if signs[0] == "\\pm" else ("-", "+")
+    readings = [parse_latex(_PLUS_MINUS.sub(sign, latex), reference) for sign in (first, second)]
+    return sympy.FiniteSet(*readings)
 
 
 def _quick(
     g_n: Normalized, p_n: Normalized, opts: MathOptions, reference: bool
 ) -> tuple[bool, str] | None:
     """Everything decided before the parser; None when it is needed."""
+    if g_n.unit and p_n.unit and g_n.unit != p_n.unit:
+        return False, "unit_differs"
     if g_n.latex == p_n.latex and g_n.percent == p_n.percent and g_n.latex:
         return True, "identical"
     if g_n.text and g_n.text == p_n.text:
         return True, "text"
+    reference = reference or g_n.degrees != p_n.degrees  # radians need the parser
     fast = None if reference else _fast_numbers(g_n, p_n, opts)
     if fast is not None:
         return fast, "number"
@@ -228,5 +285,9 @@ def _with_percent(
 
 
 def _show(expr: Any) -> str:
-    text = str(expr)
+    """The parsed form for the details, in written order: sympy's default printer sorts the
+    terms of a sum, which evaluates them, exponentially in the depth of a nested fraction."""
+    import sympy
+
+    text = str(sympy.sstr(expr, order="none"))
     return text if len(text) <= 500 else text[:500] + "…"

@@ -18,8 +18,12 @@ class MathOptions:
     """How answers are extracted and when two answers count as equal."""
 
     timeout_s: float = 2.0
-    """Hard wall-clock limit per check, enforced by killing the worker process; over it the
-    verdict is rejected with reason ``timeout``."""
+    """Hard wall-clock limit per check, enforced by killing the worker process. A check past
+    it is run once more with ``retry_factor`` times the limit (a loaded machine is not a wrong
+    answer); past that too, the verdict is ``infra_error`` with reason ``unverifiable``."""
+
+    retry_factor: float = 4.0
+    """How much longer the second try of a check that ran out of time may run."""
 
     fallback_last_expression: bool = True
     """With no ``\\boxed{}``, "final answer is" or "Answer:" anchor, take the last math item of
@@ -29,13 +33,14 @@ class MathOptions:
     """Count numbers and arithmetic written outside LaTeX (``2/3``, ``1,000.99``) as math items.
     Off: only LaTeX environments and boxes are answers (Math-Verify's ``latex``-only mode)."""
 
-    rel_tol: float = 1e-6
-    """Relative tolerance, applied only when one side is a decimal approximation (a float).
-    Exact values (integers, fractions, radicals) are compared exactly, so 1/2^99 != 1/2^98."""
+    rel_tol: float = 0.0
+    """Extra relative tolerance for a side written as a decimal, off by default (a false-accept
+    risk). Without it a decimal equals an exact value only when it is that value rounded at
+    its own digits (``0.333`` for 1/3, ``3.1416`` for pi; not ``0.33``, not a 20-digit decimal
+    that differs at digit 20). Exact values always compare exactly: 1/2^99 != 1/2^98."""
 
-    abs_tol: float = 1e-12
-    """Absolute tolerance for a float compared with exact zero, where relative tolerance is
-    meaningless."""
+    abs_tol: float = 0.0
+    """Extra absolute tolerance, with ``rel_tol``, for a decimal compared with exact zero."""
 
     percent: PercentPolicy = "lenient"
     """``28\\%`` against a bare number: ``lenient`` accepts both 28 and 0.28, ``value`` only
@@ -47,8 +52,10 @@ class MathOptions:
     renamed by position before comparing."""
 
     pred_relation_as_set: bool = False
-    """When the gold is a set or interval, also accept a relation (``-2 \\le x \\le 7`` for
-    ``[-2, 7]``). The reverse (gold relation, pred interval) is always accepted."""
+    """When the gold is a set or interval, also accept a relation in one unknown that
+    describes the same real set (``x > 3`` for ``(3, \\infty)``). Off (as upstream's
+    ``allow_set_relation_comp``): a gold in interval notation asks for interval notation. The
+    reverse (gold relation, pred interval) is always accepted."""
 
     max_text_chars: int = 30_000
     """Only the last this many characters of a solution are searched for an answer: the final
@@ -67,6 +74,8 @@ class MathOptions:
     def __post_init__(self) -> None:
         if not 0 < self.timeout_s <= 600:
             raise ValueError(f"timeout_s must be in (0, 600], got {self.timeout_s}")
+        if not 1 <= self.retry_factor <= 100:
+            raise ValueError(f"retry_factor must be in [1, 100], got {self.retry_factor}")
         if self.rel_tol < 0 or self.abs_tol < 0:
             raise ValueError("tolerances must be non-negative")
         if self.percent not in ("lenient", "value", "exact"):

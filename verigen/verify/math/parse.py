@@ -130,6 +130,20 @@ def is_evaluable(expr: sympy.Basic) -> bool:
     return _log10_bound(expr) <= _MAX_LOG10
 
 
+_MAX_TERMS = 10_000
+
+
+def _many_terms(expr: sympy.Sum | sympy.Product) -> bool:
+    """A finite sum or product over more than ``_MAX_TERMS`` terms (``\\sum_{k=1}^{10^9}``):
+    summing it term by term is unbounded work (infinite series are left to sympy's closed
+    forms)."""
+    for _var, low, high in expr.limits:
+        span = high - low
+        if span.is_number and span.is_finite and abs(float(span)) > _MAX_TERMS:
+            return True
+    return False
+
+
 def _log10_bound(expr: sympy.Basic, depth: int = 0) -> float:
     """An upper bound of log10|expr| read from the tree, without evaluating any power."""
     if depth > 40:
@@ -147,6 +161,8 @@ def _log10_bound(expr: sympy.Basic, depth: int = 0) -> float:
         return 10**exp_bound * max(abs(args[0]), 1.0)
     if isinstance(expr, sympy.Mul):
         return sum(max(a, -300.0) for a in args)
+    if isinstance(expr, (sympy.Sum, sympy.Product)) and _many_terms(expr):
+        return math.inf
     if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.gamma, sympy.binomial)):
         top = max(args)
         return math.inf if top > 6 else 10**top * max(top, 1.0)
