@@ -70,40 +70,49 @@ def _is_server(pid: int) -> bool:
     return False
 
 
-def _kill_sandboxes(backend: str) -> int:
-    """SIGKILL, from the host, the PID 1 of every sandbox this test process owns."""
+def _sandboxes(backend: str) -> set[str]:
+    """Every sandbox this test process owns: docker container ids, or the host pids of the
+    bwrap sandboxes' fork servers (PID 1 inside; its zygote, a fork, has the same command)."""
     if backend == "docker":
         label = f"verigen.sandbox.owner={socket.gethostname()}:{os.getpid()}"
-        ids = subprocess.run(
-            ["docker", "ps", "-q", "--filter", f"label={label}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        subprocess.run(["docker", "kill", *ids], capture_output=True, check=False)
-        return len(ids)
+        return set(
+            subprocess.run(
+                ["docker", "ps", "-q", "--filter", f"label={label}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        )
     parents = _parents()
     ours, frontier = [], [os.getpid()]
     while frontier:
         frontier = [p for p, pp in parents.items() if pp in frontier]
         ours += frontier
-    # the fork server, PID 1 inside (its zygote, a fork of it, has the same command line)
-    servers = [p for p in ours if _is_server(p) and not _is_server(parents[p])]
-    for pid in servers:
-        os.kill(pid, signal.SIGKILL)
-    return len(servers)
+    return {str(p) for p in ours if _is_server(p) and not _is_server(parents[p])}
+
+
+def _kill_sandboxes(backend: str, spare: set[str]) -> int:
+    """SIGKILL, from the host, every sandbox this process owns but ``spare`` (those that other
+    tests' long-lived verifiers keep open in this process)."""
+    doomed = _sandboxes(backend) - spare
+    if backend == "docker":
+        subprocess.run(["docker", "kill", *doomed], capture_output=True, check=False)
+    for pid in doomed if backend == "bwrap" else ():
+        os.kill(int(pid), signal.SIGKILL)
+    return len(doomed)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_sandbox_killed_mid_job_is_an_infra_error_never_rejected(backend: str) -> None:
     require(backend)
+    others = _sandboxes(backend)
     with CodeVerifier(_options(backend, timeout_s=10), workers=1) as cv:
         cv.pool()  # opened, so the kill below lands inside the job, not the start
         verdicts: list[Verdict] = []
         job = threading.Thread(target=lambda: verdicts.extend(cv.verify([_slow(0.5)], CASES, "f")))
         job.start()
         time.sleep(1.0)  # six calls of 0.5 s: the job is in its second or third test
-        assert _kill_sandboxes(backend) == 1
+        assert _kill_sandboxes(backend, others) == 1
         job.join(60)
         [v] = verdicts
         assert (v.outcome, v.reason) == (Outcome.INFRA_ERROR, "sandbox_error"), v.details
@@ -115,13 +124,14 @@ def test_a_sandbox_killed_mid_job_is_an_infra_error_never_rejected(backend: str)
 def test_with_retries_the_killed_job_is_run_again_and_judged() -> None:
     require("bwrap")
     options = _options("bwrap", timeout_s=10, retries=2, retry_backoff_s=0.2)
+    others = _sandboxes("bwrap")
     with CodeVerifier(options, workers=1) as cv:
         cv.pool()
         verdicts: list[Verdict] = []
         job = threading.Thread(target=lambda: verdicts.extend(cv.verify([_slow(0.5)], CASES, "f")))
         job.start()
         time.sleep(1.0)
-        assert _kill_sandboxes("bwrap") == 1
+        assert _kill_sandboxes("bwrap", others) == 1
         job.join(60)
     assert verdicts[0].accepted, verdicts[0].details
 
