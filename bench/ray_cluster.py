@@ -22,7 +22,7 @@ from typing import Any
 
 import datasets
 
-from verigen.verify.code import load_humaneval, wrong_variant
+from verigen.verify.code import humaneval_rows
 
 FLAGS = ("--backend", "bwrap", "--trusted-suite")
 CALLS = 300
@@ -55,12 +55,7 @@ def main() -> None:
 
 
 def _rows(path: Path) -> Path:
-    rows = []
-    for p in load_humaneval():
-        rows.append(p.row())
-        wrong = wrong_variant(p.solution, p.entry_point)
-        rows.append({**p.row(), "id": f"{p.task_id}/wrong", "solution": wrong})
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    path.write_text("".join(json.dumps(r) + "\n" for r in humaneval_rows()))
     return path
 
 

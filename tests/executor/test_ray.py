@@ -15,7 +15,7 @@ import pytest
 from tests.executor.netns import run_private, scenario
 from tests.parts import require
 from tests.verify.cli_runs import write_jsonl
-from verigen.verify.code import load_humaneval, wrong_variant
+from verigen.verify.code import humaneval_rows
 
 pytestmark = pytest.mark.slow
 
@@ -29,17 +29,7 @@ def humaneval(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     for part in ("bwrap", "ray", "netns"):
         require(part)
     where = tmp_path_factory.mktemp("humaneval")
-    rows = []
-    for p in load_humaneval():
-        rows.append(p.row())
-        rows.append(
-            {
-                **p.row(),
-                "id": f"{p.task_id}/wrong",
-                "solution": wrong_variant(p.solution, p.entry_point),
-            }
-        )
-    source = write_jsonl(where / "rows.jsonl", rows)
+    source = write_jsonl(where / "rows.jsonl", humaneval_rows())
     local = where / "local"
     argv = [sys.executable, "-m", "verigen", "verify", str(source), "--out", str(local), *FLAGS]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=900)

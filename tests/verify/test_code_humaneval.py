@@ -17,7 +17,13 @@ import pytest
 
 from tests.backends import BACKENDS, require
 from tests.verify.cli_runs import verify_argv, write_jsonl
-from verigen.verify.code import CodeOptions, CodeVerifier, load_humaneval, wrong_variant
+from verigen.verify.code import (
+    CodeOptions,
+    CodeVerifier,
+    humaneval_rows,
+    load_humaneval,
+    wrong_variant,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -67,17 +73,7 @@ def test_loops_count_every_assert_they_execute() -> None:
 
 def test_cli_summary_counts_match(tmp_path: Path) -> None:
     require("bwrap")
-    rows = []
-    for p in load_humaneval():
-        rows.append(p.row())
-        rows.append(
-            {
-                **p.row(),
-                "id": f"{p.task_id}/wrong",
-                "solution": wrong_variant(p.solution, p.entry_point),
-            }
-        )
-    source = write_jsonl(tmp_path / "humaneval.jsonl", rows)
+    source = write_jsonl(tmp_path / "humaneval.jsonl", humaneval_rows())
     summary = tmp_path / "summary.json"
     done = subprocess.run(
         verify_argv(source, tmp_path / "out", summary, "bwrap", "--mutants", "2"),

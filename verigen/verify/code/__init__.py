@@ -16,7 +16,7 @@ key. Importing this package starts nothing: the sandbox pool opens on the first 
 
 from __future__ import annotations
 
-from verigen.verify.code.humaneval import HumanEvalProblem, load_humaneval
+from verigen.verify.code.humaneval import HumanEvalProblem, humaneval_rows, load_humaneval
 from verigen.verify.code.judge import VERIFIER_VERSION
 from verigen.verify.code.mutate import Mutant, mutants, wrong_variant
 from verigen.verify.code.options import CodeOptions
@@ -31,6 +31,7 @@ __all__ = [
     "IOCase",
     "Mutant",
     "TestPlan",
+    "humaneval_rows",
     "load_humaneval",
     "mutants",
     "parse_tests",

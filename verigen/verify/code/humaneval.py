@@ -64,3 +64,18 @@ def load_humaneval() -> list[HumanEvalProblem]:
         )
         for p in read_problems().values()
     ]
+
+
+def humaneval_rows() -> list[dict[str, str]]:
+    """``verigen verify`` rows: each canonical solution, then the mutator's wrong variant of it
+    (id ``HumanEval/N/wrong``). Half must be verified and half rejected: what the tests, the
+    Ray tests and the benches judge verigen by."""
+    from verigen.verify.code.mutate import wrong_variant
+
+    rows = []
+    for p in load_humaneval():
+        rows.append(p.row())
+        wrong = wrong_variant(p.solution, p.entry_point)
+        if wrong is not None:  # every HumanEval problem has one (tested)
+            rows.append({**p.row(), "id": f"{p.task_id}/wrong", "solution": wrong})
+    return rows
