@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 if sys.path and sys.path[0] == __file__.rpartition("/")[0]:
-    del sys.path[0]  # this file is named math.py: it must not shadow the stdlib's math
+    del sys.path[0]  # bench/ holds scripts named like modules (sandbox.py): never import them
 
 import argparse
 import json
@@ -76,6 +76,15 @@ def timed_verigen(gold: str, pred: str, _config: dict[str, Any]) -> tuple[bool, 
     """Worker task: verigen's judgement with the default options, and its time."""
     start = time.perf_counter()
     equal = judge_texts(gold, pred, MathOptions()).equivalent
+    return equal, time.perf_counter() - start
+
+
+def timed_verigen_as_written(gold: str, pred: str, config: dict[str, Any]) -> tuple[bool, float]:
+    """Worker task: verigen in the mode the case was written for. Upstream's LaTeX-only cases
+    (``match_types: [latex]``) read no answer outside LaTeX: ``plain_text_math=False``."""
+    start = time.perf_counter()
+    latex_only = config.get("match_types") == ["latex"]
+    equal = judge_texts(gold, pred, MathOptions(plain_text_math=not latex_only)).equivalent
     return equal, time.perf_counter() - start
 
 
@@ -214,8 +223,14 @@ def main() -> None:
         repeated(
             "math-verify", timed_math_verify, warm_math_verify, cases, args.workers, LIMIT_S, n
         ),
+        run("verigen@case", timed_verigen_as_written, warm_up, cases, args.workers, 30.0),
     ]
     report(runs, [bool(r["expected"]) for r in scored])
+    print(
+        "(verigen's defaults read the 9 of `Answer $\\n 9 \\n$` and `Answer \\(\\n 9 \\n\\)`,"
+        " a right answer upstream's LaTeX-only mode refuses; verigen@case runs each case in its"
+        " upstream mode)"
+    )
     adversarial(args.workers, n)
     hostile = [(g, p, {"mode": "default"}) for g, p in HOSTILE]
     print(f"\nhostile: {len(hostile)} inputs, all to be rejected (a kill at the limit rejects)")
