@@ -80,11 +80,15 @@ def timed_verigen(gold: str, pred: str, _config: dict[str, Any]) -> tuple[bool, 
 
 
 def timed_verigen_as_written(gold: str, pred: str, config: dict[str, Any]) -> tuple[bool, float]:
-    """Worker task: verigen in the mode the case was written for. Upstream's LaTeX-only cases
-    (``match_types: [latex]``) read no answer outside LaTeX: ``plain_text_math=False``."""
+    """Worker task: verigen in the mode the case was written for: upstream's two strictness
+    switches mapped to verigen's (``match_types: [latex]`` reads no answer outside LaTeX;
+    ``allow_set_relation_comp`` takes a relation for a gold interval)."""
     start = time.perf_counter()
-    latex_only = config.get("match_types") == ["latex"]
-    equal = judge_texts(gold, pred, MathOptions(plain_text_math=not latex_only)).equivalent
+    options = MathOptions(
+        plain_text_math=config.get("match_types") != ["latex"],
+        pred_relation_as_set=bool(config.get("allow_set_relation_comp", False)),
+    )
+    equal = judge_texts(gold, pred, options).equivalent
     return equal, time.perf_counter() - start
 
 
@@ -227,9 +231,9 @@ def main() -> None:
     ]
     report(runs, [bool(r["expected"]) for r in scored])
     print(
-        "(verigen's defaults read the 9 of `Answer $\\n 9 \\n$` and `Answer \\(\\n 9 \\n\\)`,"
-        " a right answer upstream's LaTeX-only mode refuses; verigen@case runs each case in its"
-        " upstream mode)"
+        "(verigen's defaults accept right answers upstream's strict modes refuse: the 9 of"
+        " `Answer $\\n 9 \\n$` and `Answer \\(\\n 9 \\n\\)`, and `-2 \\le x \\le 7` for"
+        " `x \\in [-2,7]`; verigen@case runs each case in its upstream mode)"
     )
     adversarial(args.workers, n)
     hostile = [(g, p, {"mode": "default"}) for g, p in HOSTILE]

@@ -17,7 +17,7 @@ import pytest
 
 from tests.parts import require
 from verigen.records import Outcome
-from verigen.verify.math import MathOptions, MathVerifier
+from verigen.verify.math import MathOptions, MathVerifier, check
 
 CASES = (
     Path(__file__).resolve().parents[2]
@@ -27,11 +27,20 @@ CASES = (
     / "math_verify_cases.jsonl"
 )
 
+LATEX_ONLY = MathOptions(plain_text_math=False)
 DELIBERATE = {
-    "tests/test_all.py::test_latex_notation[5]": "'Answer $\\n 9 \\n$' does answer 9",
-    "tests/test_all.py::test_latex_notation[6]": "'Answer \\(\\n 9 \\n\\)' does answer 9",
+    "tests/test_all.py::test_latex_notation[5]": ("'Answer $\\n 9 \\n$' does answer 9", LATEX_ONLY),
+    "tests/test_all.py::test_latex_notation[6]": (
+        "'Answer \\(\\n 9 \\n\\)' does answer 9",
+        LATEX_ONLY,
+    ),
+    "tests/test_all.py::test_set_rel_assymetry[3]": (
+        "'-2 \\le x \\le 7' is the interval [-2, 7] in another notation",
+        MathOptions(pred_relation_as_set=False),
+    ),
 }
-"""Scored cases where verigen's default reading differs from upstream's, and why."""
+"""Scored cases where verigen's default reading differs from upstream's: why, and the options
+(upstream's own strictness switches) under which verigen agrees with upstream."""
 
 
 def _cases() -> list[dict[str, Any]]:
@@ -51,12 +60,6 @@ def verifier() -> Iterator[MathVerifier]:
         yield mv
 
 
-@pytest.fixture(scope="module")
-def latex_only() -> Iterator[MathVerifier]:
-    with MathVerifier(MathOptions(plain_text_math=False), workers=2) as mv:
-        yield mv
-
-
 @pytest.mark.parametrize("case", SCORED, ids=[c["source"] for c in SCORED])
 def test_default_options(case: dict[str, Any], verifier: MathVerifier) -> None:
     verdict = verifier.check(case["gold"], case["pred"])
@@ -67,12 +70,10 @@ def test_default_options(case: dict[str, Any], verifier: MathVerifier) -> None:
 
 
 @pytest.mark.parametrize("source", sorted(DELIBERATE))
-def test_deliberate_disagreements_follow_upstream_when_latex_only(
-    source: str, latex_only: MathVerifier
-) -> None:
+def test_deliberate_disagreements_follow_upstream_under_its_strictness(source: str) -> None:
     case = next(c for c in SCORED if c["source"] == source)
-    assert "expr" not in case["config"]["match_types"]
-    assert latex_only.check(case["gold"], case["pred"]).accepted is case["expected"]
+    _, options = DELIBERATE[source]
+    assert check(case["gold"], case["pred"], options).accepted is case["expected"]
 
 
 def test_every_scored_case_is_judged() -> None:

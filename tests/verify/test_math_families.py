@@ -63,8 +63,8 @@ def test_no_answer_is_a_rejection_with_that_reason(verifier: MathVerifier) -> No
         (MathOptions(percent="exact"), r"28\%", "28 percent", True),
         (MathOptions(strict_variables=False), "x=1", "y=1", True),
         (MathOptions(strict_variables=False), "f(x)", "f(y)", True),
-        (MathOptions(pred_relation_as_set=True), "[-2,7]", r"-2 \le x \le 7", True),
-        (MathOptions(), "[-2,7]", r"-2 \le x \le 7", False),
+        (MathOptions(), "[-2,7]", r"-2 \le x \le 7", True),
+        (MathOptions(pred_relation_as_set=False), "[-2,7]", r"-2 \le x \le 7", False),
         (MathOptions(rel_tol=1e-3), r"\frac{1}{3}", "0.3333", True),
     ],
 )

@@ -53,9 +53,10 @@ def equivalent(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Resul
         return equivalent(gold, p_assign[1], opts)
     if _is_relation(gold) and _is_relation(pred):
         return _relations(gold, pred, opts), "relation"
-    if _is_relation(gold) and isinstance(pred, sympy.Set):
+    if _is_relation(gold) and isinstance(pred, sympy.Set) and _settable(gold):
         return _tag(equivalent(_as_set(gold), pred, opts), "relation_as_set")
-    if opts.pred_relation_as_set and _is_relation(pred) and isinstance(gold, sympy.Set):
+    relation_for_set = opts.pred_relation_as_set and isinstance(gold, sympy.Set)
+    if relation_for_set and _is_relation(pred) and _settable(pred):
         return _tag(equivalent(gold, _as_set(pred), opts), "relation_as_set")
     if _is_relation(gold) or _is_relation(pred):
         return False, "relation_vs_value"
@@ -155,6 +156,12 @@ def _is_relation(expr: sympy.Basic) -> bool:
     if isinstance(expr, Relational):
         return True
     return isinstance(expr, sympy.And) and all(isinstance(a, Relational) for a in expr.args)
+
+
+def _settable(rel: sympy.Basic) -> bool:
+    """Whether ``rel`` describes a real set (one unknown, solvable): else a relation stays a
+    relation, and comparing it with a set again would never end."""
+    return not _is_relation(_as_set(rel))
 
 
 def _as_set(rel: sympy.Basic) -> sympy.Basic:

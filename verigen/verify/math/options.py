@@ -51,11 +51,12 @@ class MathOptions:
     """``x=1`` and ``y=1`` differ, and ``f(x)`` differs from ``f(y)``. Off: variables are
     renamed by position before comparing."""
 
-    pred_relation_as_set: bool = False
+    pred_relation_as_set: bool = True
     """When the gold is a set or interval, also accept a relation in one unknown that
-    describes the same real set (``x > 3`` for ``(3, \\infty)``). Off (as upstream's
-    ``allow_set_relation_comp``): a gold in interval notation asks for interval notation. The
-    reverse (gold relation, pred interval) is always accepted."""
+    describes the same real set (``-2 \\le x \\le 7`` for ``[-2, 7]``): the same answer in
+    another notation. Off, as upstream's ``allow_set_relation_comp`` default, a gold in
+    interval notation demands interval notation. The reverse (gold relation, pred interval)
+    is always accepted."""
 
     max_text_chars: int = 30_000
     """Only the last this many characters of a solution are searched for an answer: the final
