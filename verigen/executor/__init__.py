@@ -80,11 +80,8 @@ def open_executor(
 ) -> Executor:
     """``local``, or ``ray`` (joins the cluster at ``address``; needs ``verigen[ray]``)."""
     if kind == "ray":
-        try:
-            from verigen.executor.ray import RayExecutor
-        except ImportError:
-            raise ConfigError("executor ray needs Ray: pip install 'verigen[ray]'") from None
-        return RayExecutor(settings, address)
+        executor: Executor = _ray().RayExecutor(settings, address)
+        return executor
     from verigen.executor.local import LocalExecutor
 
     return LocalExecutor(settings)
@@ -93,8 +90,13 @@ def open_executor(
 def open_row_mapper(make: Any, address: str | None, domain: Domain) -> Any:
     """``verigen verify --executor ray``'s ``datasets.map`` callable: ``make(cpus)`` (a batch
     verifier) built on every Ray node, each batch spread over them (``executor.ray.RowsOnRay``)."""
+    return _ray().RowsOnRay(make, address, domain)
+
+
+def _ray() -> Any:
+    """``verigen.executor.ray``, imported only when asked for: Ray is an optional extra."""
     try:
-        from verigen.executor.ray import RowsOnRay
+        from verigen.executor import ray
     except ImportError:
-        raise ConfigError("--executor ray needs Ray: pip install 'verigen[ray]'") from None
-    return RowsOnRay(make, address, domain)
+        raise ConfigError("the ray executor needs Ray: pip install 'verigen[ray]'") from None
+    return ray
