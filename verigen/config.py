@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from verigen.errors import ConfigError
 from verigen.records import Domain
@@ -122,21 +130,115 @@ class ProblemsConfig(_Section):
         return self
 
 
+Precision = Literal["strict", "balanced", "off"]
+"""How hard a run works to keep only right answers where no reference answer decides (see
+``PRECISION_PRESETS`` and ``docs/precision-policies.md``)."""
+
+
 class MathVerifyConfig(_Section):
+    """How math attempts are judged. With a reference answer, an attempt stands when its answer
+    equals the reference. Without one (synthesized or imported without answers), by agreement:
+    a vote, then the policy's checks, cheapest first, each run only while an answer still
+    stands — ``min_models``, ``well_posed``, ``rederive``, ``program_check``.
+
+    Fields left unset are filled by the run's ``precision`` preset (``PRECISION_PRESETS``); a
+    field set in the config always wins over the preset."""
+
     min_share: float = Field(default=0.5, gt=0, le=1)
-    """Without a reference answer, accept the majority answer once its vote share reaches this."""
+    """Without a reference answer, accept the majority answer once its vote share reaches this
+    (of all samples; samples without an answer count against it). ``strict``: 0.6, which with
+    4 samples asks for 3 agreeing (a 2-of-4 majority is how slips get kept)."""
     min_votes: int = Field(default=2, ge=1)
     """Fewer extracted answers than this cannot form a majority: the problem is rejected."""
+    min_models: int = Field(default=1, ge=1, le=64)
+    """The winning answer needs votes from at least this many different solver models, or it
+    is rejected ``too_few_models``: one model's samples share its blind spots, two models
+    agreeing is much stronger evidence. ``strict``: 2 when the solver has several models."""
+    well_posed: RoleConfig | None = None
+    """A model asked whether the statement has everything a unique answer needs (a missing
+    quantity, two unknowns for one equation, an undefined object make it ill-posed); an
+    ill-posed statement keeps nothing (``ill_posed``). ``true`` in a config: the solver's
+    models at temperature 0. None: no such check."""
+    rederive: RoleConfig | None = None
+    """A model shown the agreed answer checks it (substitutes it back or solves backwards) and
+    writes the answer it finds; the answer stands only when the two are equal
+    (``rederivation_disagrees`` otherwise). ``true``: the solver's models at temperature 0."""
+    fail_closed: bool = False
+    """A ``well_posed`` or ``rederive`` check whose reply cannot be read (or has no answer)
+    keeps nothing: the attempts become ``infra_error`` (``well_posed_undecided``,
+    ``rederivation_undecided``), never accepted. False: such a check does not block."""
     timeout_s: float = Field(default=2.0, gt=0, le=60)
     """Hard limit per symbolic check, enforced by killing a worker process."""
     workers: int = Field(default=2, ge=1, le=256)
     """Verification processes; independent of LLM concurrency."""
     program_check: RoleConfig | None = None
     """A model that writes a program computing the answer; run in the sandbox (``code``
-    settings), an accepted answer stands only when the program's output agrees with it."""
+    settings), an agreed answer stands only when the program's output agrees with it.
+    ``true``: the solver's models and sampling. Needs a sandbox (docker or bubblewrap)."""
     program_tries: int = Field(default=2, ge=1, le=10)
     """Programs asked for (each with its own seed, cycling the role's models) until one runs
     and prints an answer; when none does, the answer is ``infra_error``, never rejected."""
+
+
+PRECISION_PRESETS: dict[str, dict[str, Any]] = {
+    "off": {},
+    "balanced": {"min_share": 0.5, "well_posed": True, "rederive": True},
+    "strict": {
+        "min_share": 0.6,
+        "min_models": 2,
+        "well_posed": True,
+        "rederive": True,
+        "program_check": True,
+        "fail_closed": True,
+    },
+}
+"""What each ``precision`` setting fills into ``math`` fields the config leaves unset.
+
+- ``off``: the field defaults — a 50% majority of at least 2 samples, nothing else (what
+  verigen did before presets).
+- ``balanced``: adds the well-posedness check and answer re-derivation; a check whose reply
+  cannot be read does not block. No sandbox needed.
+- ``strict`` (default): a 60% majority, votes from 2 different models when the solver has
+  several, well-posedness, re-derivation and the program check (needs a sandbox), and every
+  undecided check keeps nothing (``fail_closed``).
+"""
+
+_ROLE_FIELDS = ("well_posed", "rederive", "program_check")
+
+
+def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
+    """``math`` as the user wrote it, with unset fields filled from the preset and ``true`` /
+    ``false`` roles made concrete (a role from the solver's models, or none)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_unset=True)
+    if not isinstance(value, dict):
+        return value
+    preset = dict(PRECISION_PRESETS.get(precision, {}))
+    if solver is not None and preset.get("min_models", 1) > len(solver.models):
+        preset["min_models"] = len(solver.models)
+    filled = {**preset, **value}
+    for name in _ROLE_FIELDS:
+        if isinstance(filled.get(name), bool):
+            filled[name] = _solver_role(name, solver) if filled[name] else None
+    models = filled.get("min_models")
+    if solver is not None and isinstance(models, int) and models > len(solver.models):
+        raise ValueError(
+            f"min_models is {models} but the solver has {len(solver.models)} model(s): "
+            "list more models in solver.models or lower math.min_models"
+        )
+    return filled
+
+
+def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
+    """The role a ``true`` check gets: the solver's models; the judges at temperature 0 (one
+    considered reply, not a sample), the program writer sampling like the solver (each try a
+    new program)."""
+    if solver is None:
+        return True  # the solver is invalid and reported; this field then fails too
+    if name == "well_posed":
+        return {"models": solver.models, "temperature": 0.0, "max_tokens": 256}
+    temperature = 0.0 if name == "rederive" else solver.temperature
+    return {"models": solver.models, "temperature": temperature, "max_tokens": solver.max_tokens}
 
 
 OutputFormat = Literal["arrow", "parquet", "jsonl"]
@@ -208,11 +310,31 @@ class RunConfig(_Section):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     problems: ProblemsConfig
     solver: RoleConfig
-    math: MathVerifyConfig = Field(default_factory=MathVerifyConfig)
+    precision: Precision = "strict"
+    """How much agreement an answer without a reference needs before it is kept: a preset
+    for the ``math`` fields the config leaves unset (``PRECISION_PRESETS``). ``strict`` is
+    the default because a vote among samples of one small model keeps wrong answers and
+    ill-posed problems often (issue 13: 40% of kept samples right with the 0.5B model);
+    ``off`` is a plain majority vote."""
+    math: MathVerifyConfig = Field(default_factory=MathVerifyConfig, validate_default=True)
     code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _off_is_not_false(cls, value: Any) -> Any:
+        """YAML reads a bare ``off`` as false: ``precision: off`` must mean ``off``."""
+        return "off" if value is False else value
+
+    @field_validator("math", mode="before")
+    @classmethod
+    def _apply_precision(cls, value: Any, info: ValidationInfo) -> Any:
+        problems = info.data.get("problems")
+        if problems is not None and problems.domain is not Domain.MATH:
+            return value  # the math policy judges math only
+        return _preset_math(value, info.data.get("precision", "off"), info.data.get("solver"))
 
     @field_validator("run_dir")
     @classmethod

@@ -1,10 +1,11 @@
 """The dataset card: a README.md beside the data that says what is in it and how it was made.
 
 It carries the funnel (generated → verified → selected → deduplicated → decontaminated →
-kept), the rejection and removal reasons, the contaminated problems with the benchmark item
-each matched, yields per model and per topic, the verifier, sandbox and template versions, the
-curation settings and the run config, and three PNG plots (funnel, pass-rate histogram, topic
-distribution) referenced by relative path so the Hub renders them.
+kept), the precision policy that judged answers without a reference and how many problems each
+of its steps removed, the rejection and removal reasons, the contaminated problems with the
+benchmark item each matched, yields per model and per topic, the verifier, sandbox and
+template versions, the curation settings and the run config, and three PNG plots (funnel,
+pass-rate histogram, topic distribution) referenced by relative path so the Hub renders them.
 
 Plots use matplotlib's object API (``Figure`` + ``FigureCanvasAgg``), never pyplot, whose global
 state is not thread-safe. The card's YAML header is kept when a card already exists (the
@@ -118,6 +119,7 @@ def card_body(summary: dict[str, Any], fmt: str, rows: int) -> str:
         "## Funnel\n",
         "![funnel](plots/funnel.png)\n",
         _table(["stage", "samples", "problems"], [list(s.values()) for s in summary["funnel"]]),
+        _precision(summary),
         "## Rejections and removals\n",
         "Verifier rejection reasons (all judged attempts):\n",
         _table(["reason", "count"], list(summary["rejection_reasons"].items())),
@@ -145,6 +147,29 @@ def card_body(summary: dict[str, Any], fmt: str, rows: int) -> str:
         f"```json\n{json.dumps(summary['run_config'], indent=2, sort_keys=True)}\n```\n",
     ]
     return "\n".join(parts)
+
+
+def _precision(summary: dict[str, Any]) -> str:
+    if summary.get("precision"):
+        return precision_section(summary["precision"])
+    policy = (summary.get("run_config") or {}).get("precision")
+    if policy is None:
+        return ""
+    return f"## Precision policy: {policy}\n\nPer-step counts are in the run's `report.md`.\n"
+
+
+def precision_section(precision: dict[str, Any]) -> str:
+    """The policy and, per step, the problems without a reference answer it removed
+    (``pipeline.report.precision_report``'s shape); shared by the card and ``report.md``."""
+    problems = precision["problems"]
+    head = (
+        f"## Precision policy: {precision['policy']}\n\n"
+        f"Problems without a reference answer, judged by agreement: {problems['judged']}; "
+        f"kept: {problems['kept']}. Each step below removed these problems "
+        "(rejected: the step refuted the answer; undecided: it could not tell, nothing kept).\n"
+    )
+    rows = [[s["step"], s["rule"], s["rejected"], s["undecided"]] for s in precision["steps"]]
+    return head + "\n" + _table(["step", "rule", "rejected", "undecided"], rows)
 
 
 def _contamination(summary: dict[str, Any]) -> str:

@@ -1,18 +1,35 @@
-"""Math problem synthesis: a one-line problem per slot, parsed tolerantly from chatty replies."""
+"""Math problem synthesis (a one-line problem per slot, parsed tolerantly from chatty replies),
+and the requests the math precision policy sends: a program for the program check, a
+well-posedness judgement, an answer re-derivation. Asking only: what a reply means for a verdict
+is ``verify/math/policy.py``'s."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from verigen.config import RoleConfig
 from verigen.generate import prompts, provenance_for
-from verigen.generate.structured import Unusable
+from verigen.generate.structured import Unusable, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.records import Domain, Problem, content_id, derive_seed
 
 PROBLEM_TEMPLATE = "math_problem"
 SOLVE_TEMPLATE = "math_solve"
 PROGRAM_TEMPLATE = "math_program"
+WELL_POSED_TEMPLATE = "math_well_posed"
+REDERIVE_TEMPLATE = "math_rederive"
+WELL_POSED_FORMAT = json_schema_format(
+    "well_posed",
+    {
+        "type": "object",
+        "properties": {"missing": {"type": "string"}, "well_posed": {"type": "boolean"}},
+        "required": ["missing", "well_posed"],
+        "additionalProperties": False,
+    },
+)
+"""``missing`` comes first: a grammar-constrained small model names what is missing before it
+commits to the yes/no, which makes the yes/no much less of a coin toss."""
 _MIN_CHARS, _MAX_CHARS = 15, 4000
 
 _LABEL = re.compile(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*")
@@ -70,3 +87,54 @@ def program_request(
         seed=derive_seed(root_seed, *parts),
         api_base=api_base,
     )
+
+
+def judge_requests(
+    problem: Problem, role: RoleConfig, template: str, root_seed: int, api_base: str | None,
+    **fields: object,
+) -> Iterator[ChatRequest]:  # fmt: skip
+    """One request per model × sample of a judging role (well-posedness, re-derivation)."""
+    fmt = WELL_POSED_FORMAT if template == WELL_POSED_TEMPLATE else None
+    messages = prompts.load(template).render(problem=problem.statement, **fields)
+    for model in role.models:
+        for sample in range(role.samples):
+            yield ChatRequest(
+                model=model,
+                messages=messages,
+                temperature=role.temperature,
+                top_p=role.top_p,
+                max_tokens=role.max_tokens,
+                seed=derive_seed(root_seed, template, problem.id, *fields.values(), model, sample),
+                response_format=fmt,
+                api_base=api_base,
+            )
+
+
+_YES_NO = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def parse_well_posed(response: ChatResponse) -> bool:
+    """The judgement in a well-posedness reply: ``well_posed`` of its JSON object (a boolean,
+    or yes/no/true/false as a string), or a reply that is only "yes" or "no"."""
+    hint = 'Reply with one JSON object: {"missing": "...", "well_posed": true or false}.'
+    bare = response.text.strip().strip(".!`*\"' ").lower()
+    if bare in _YES_NO:
+        return _YES_NO[bare]
+    try:
+        data = extract_json(response.text)
+    except Unusable:
+        raise Unusable("no_judgement", hint) from None
+    value = data.get("well_posed") if isinstance(data, dict) else None
+    if isinstance(value, str):
+        value = _YES_NO.get(value.strip().lower())
+    if not isinstance(value, bool):
+        raise Unusable("no_judgement", hint)
+    return value
+
+
+def parse_rederivation(response: ChatResponse) -> str:
+    """The re-derivation's reply as it is (the checker extracts and compares its answer);
+    re-asked when it has no boxed answer, the one thing a small model most often leaves out."""
+    if "\\boxed" not in response.text:
+        raise Unusable("no_answer", "End with the correct final answer inside \\boxed{}.")
+    return response.text

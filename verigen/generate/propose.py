@@ -1,13 +1,15 @@
 """Proposers: everything a run asks of LLMs for one domain, and nothing it verifies.
 
 A proposer turns a slot into a problem (with its tests, for code), makes an imported problem
-whole, says what to extract from a solution, and writes programs for the math program check.
+whole, says what to extract from a solution, and asks what the math precision policy needs: a
+program for the program check, well-posedness judgements, answer re-derivations.
 It sends through the ``Ask`` it is given (the pipeline's journaling, retrying, re-asking
 sender), so it holds no state of the run and knows nothing of journals or executors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -92,6 +94,41 @@ class MathProposer:
         assert role is not None
         request = math_gen.program_request(problem, role, attempt, self.config.seed, self.api_base)
         return await self.ask(request, lambda r: extract_code(r.text), "program_check", problem.id)
+
+    async def well_posed(self, problem: Problem) -> list[bool | None]:
+        """Each judge's answer to "does the statement determine one answer?"; None where a
+        reply could not be read after the re-asks (journaled)."""
+        role = self.config.math.well_posed
+        assert role is not None
+        requests = math_gen.judge_requests(
+            problem, role, math_gen.WELL_POSED_TEMPLATE, self.config.seed, self.api_base
+        )
+        return list(
+            await asyncio.gather(
+                *(
+                    self.ask(r, math_gen.parse_well_posed, "well_posed", problem.id)
+                    for r in requests
+                )
+            )
+        )
+
+    async def rederive(self, problem: Problem, answer: str) -> list[str | None]:
+        """Each checker's reply to "check this answer and give the right one"; None where none
+        came back with a boxed answer (journaled)."""
+        role = self.config.math.rederive
+        assert role is not None
+        requests = math_gen.judge_requests(
+            problem, role, math_gen.REDERIVE_TEMPLATE, self.config.seed, self.api_base,
+            answer=answer,
+        )  # fmt: skip
+        return list(
+            await asyncio.gather(
+                *(
+                    self.ask(r, math_gen.parse_rederivation, "rederive", problem.id)
+                    for r in requests
+                )
+            )
+        )
 
 
 class CodeProposer:

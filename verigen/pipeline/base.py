@@ -79,7 +79,9 @@ class Services:
         self.journal.add_failure(f"{stage}:{key}", stage, subject, reason, detail)
 
 
-def judged_version(version: str, options: BaseModel, ignore: set[str]) -> str:
+def judged_version(
+    version: str, options: BaseModel, ignore: set[str], templates: dict[str, str] | None = None
+) -> str:
     """The key a run's verdicts are stored under: the verifier's version plus a hash of the
     options that decide verdicts.
 
@@ -87,7 +89,11 @@ def judged_version(version: str, options: BaseModel, ignore: set[str]) -> str:
     ``code.min_tests``) changes verdicts just as much; either must re-verify the journal's
     attempts (no LLM call: replies are cached by request) instead of reusing stale verdicts.
     ``ignore`` lists options that only change speed (worker counts, the sandbox backend).
+    ``templates`` (name → version) are the prompts whose replies decide verdicts (the math
+    policy's judges): editing one re-judges too, its replies asked afresh.
     """
     data = options.model_dump(mode="json", exclude=ignore)
+    if templates:
+        data["_templates"] = templates
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
     return f"{version}+{digest}"

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from itertools import groupby
 from typing import Any
 
 from verigen import __version__
+from verigen.config import RoleConfig, RunConfig
+from verigen.curate.result import CurationResult
+from verigen.export.card import precision_section
 from verigen.export.verified import write_verified
 from verigen.pipeline.base import Services
+from verigen.records import Domain
+from verigen.store import Journal
+from verigen.verify.math.policy import POLICY_STEPS, removed_by_step
 
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
 
@@ -36,7 +43,8 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
     verifier, version, stop_reason = end.verifier, end.version, end.stop_reason
     journal.flush()  # the exports below read through connections of their own
     dataset_dir, rows = write_verified(cfg.run_dir, verifier, version, list(cfg.output.formats))
-    exports = _export(services, verifier, version)
+    precision = precision_report(cfg, journal, verifier, version)
+    exports = _export(services, verifier, version, precision)
     counts = journal.counts(verifier, version)
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
     status = "stopped" if stop_reason else ("failures" if failed else "ok")
@@ -57,6 +65,7 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
         "executor": end.executor,
         "counts": counts,
         "yield": journal.yields(verifier, version),
+        "precision": precision,
         "exports": exports,
         "spend": spend,
     }
@@ -67,7 +76,58 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
     return report
 
 
-def _export(services: Services, verifier: str, version: str) -> dict[str, Any]:
+def precision_report(
+    config: RunConfig, journal: Journal, verifier: str, version: str
+) -> dict[str, Any] | None:
+    """The policy the run judged answers without a reference by, and per step how many such
+    problems it removed: the calibration every report and card carries. None for code runs."""
+    if config.problems.domain is not Domain.MATH:
+        return None
+    judged = (
+        (problem, verdict)
+        for problem, _, verdict in journal.judged(verifier, version)
+        if problem.reference_answer is None
+    )
+    by_problem = ([v for _, v in group] for _, group in groupby(judged, lambda pv: pv[0].id))
+    counts = removed_by_step(by_problem)
+    rules = _rules(config)
+    return {
+        "policy": config.precision,
+        "problems": counts["problems"],
+        "steps": [{"step": name, "rule": rules[name], **counts[name]} for name, _ in POLICY_STEPS],
+    }
+
+
+def _rules(config: RunConfig) -> dict[str, str]:
+    math = config.math
+    closed = " (undecided keeps nothing)" if math.fail_closed else " (undecided does not block)"
+
+    def role(value: RoleConfig | None, suffix: str = "") -> str:
+        return "off" if value is None else ", ".join(value.models) + suffix
+
+    return {
+        "vote": f"share >= {math.min_share:g}, votes >= {math.min_votes}",
+        "min_models": f"votes from >= {math.min_models} models" if math.min_models > 1 else "off",
+        "well_posed": role(math.well_posed, closed),
+        "rederive": role(math.rederive, closed),
+        "program_check": role(math.program_check, f", {math.program_tries} tries"),
+    }
+
+
+@dataclass
+class _WithPrecision(CurationResult):
+    """A curation result whose summary (hence card and ``curation.json``) carries the run's
+    precision policy and per-step counts, which only the run knows."""
+
+    precision: dict[str, Any] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {**super().summary(), "precision": self.precision}
+
+
+def _export(
+    services: Services, verifier: str, version: str, precision: dict[str, Any] | None
+) -> dict[str, Any]:
     """Curate every round in the journal and write the configured training shapes."""
     cfg = services.config.export
     if not cfg.formats:
@@ -79,7 +139,10 @@ def _export(services: Services, verifier: str, version: str) -> dict[str, Any]:
         cfg.decontaminate, cfg.ngram, cfg.near_dup_threshold, cfg.difficulty_band,
         verifier=verifier, verifier_version=version,
     )  # fmt: skip
-    result = curate(services.journal, options)
+    curated = curate(services.journal, options)
+    result = _WithPrecision(
+        **{f.name: getattr(curated, f.name) for f in fields(curated)}, precision=precision
+    )
     out: dict[str, Any] = {"funnel": [asdict(stage) for stage in result.funnel]}
     for fmt in cfg.formats:
         written = export(result, services.config.run_dir / "export" / fmt, ExportOptions(fmt))
@@ -132,6 +195,8 @@ def markdown(report: dict[str, Any]) -> str:
         for name, row in table.items():
             share = row["accepted"] / row["attempts"] if row["attempts"] else 0.0
             lines.append(f"| {name} | {row['attempts']} | {row['accepted']} | {share:.0%} |")
+    if report.get("precision"):
+        lines += ["", precision_section(report["precision"]).rstrip()]
     exports = {k: v for k, v in report["exports"].items() if k != "funnel"}
     if exports:
         lines += ["", "## Training exports", "", "| format | rows | path |", "|---|---:|---|"]

@@ -1,5 +1,6 @@
-"""The verify step of a run: the journal's verdicts reused or the executor asked, the program
-check's loop, and the key verdicts are filed under.
+"""The verify step of a run: the journal's verdicts reused or the executor asked, the precision
+policy's checks of an agreed answer in order (models, well-posedness, re-derivation, program),
+and the key verdicts are filed under.
 
 Wiring only: how a problem is judged is ``verify/``'s (through the executor), what is asked of
 models is the proposer's. This module decides when to ask each of them and what to store.
@@ -13,13 +14,23 @@ from typing import Any
 
 from verigen.config import RunConfig
 from verigen.executor import Executor, VerifyJob, VerifySettings
+from verigen.generate import math as math_gen
+from verigen.generate import prompts
 from verigen.generate.propose import MathProposer, Proposer
 from verigen.pipeline.base import judged_version
 from verigen.records import Attempt, Domain, Outcome, Problem, Verdict
 from verigen.store import Journal
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.math.options import MathOptions
-from verigen.verify.math.policy import MathPolicy, agreed_answer
+from verigen.verify.math.policy import (
+    CheckResult,
+    MathPolicy,
+    agreed_answer,
+    apply_check,
+    rederivation_result,
+    require_models,
+    well_posed_result,
+)
 from verigen.verify.math.program import NO_PROGRAM, ProgramResult, apply_program_result
 
 MAX_INFRA_TRIES = 3
@@ -54,7 +65,14 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
         return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"})
     from verigen.verify.math import VERIFIER_VERSION as MATH_VERSION
 
-    return "math", judged_version(MATH_VERSION, config.math, {"workers"})
+    math = config.math
+    checks = [
+        (math.well_posed, math_gen.WELL_POSED_TEMPLATE),
+        (math.rederive, math_gen.REDERIVE_TEMPLATE),
+        (math.program_check, math_gen.PROGRAM_TEMPLATE),
+    ]
+    templates = {name: prompts.load(name).version for role, name in checks if role is not None}
+    return "math", judged_version(MATH_VERSION, math, {"workers"}, templates)
 
 
 class VerifyStep:
@@ -63,6 +81,7 @@ class VerifyStep:
     ) -> None:
         self.verifier, self.version = verifier_key(config)
         self.proposer, self.executor, self.journal = proposer, executor, journal
+        self.math = config.math
         self.program_tries = config.math.program_tries if config.math.program_check else 0
         self._slots = asyncio.Semaphore(executor.slots)
 
@@ -84,10 +103,43 @@ class VerifyStep:
     async def _judge(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
         async with self._slots:
             (verdicts,) = await self.executor.verify([VerifyJob(problem, tuple(attempts))])
-        answer = agreed_answer(problem, verdicts) if problem.domain is Domain.MATH else None
-        if not self.program_tries or answer is None:
-            return verdicts
-        return apply_program_result(verdicts, await self._program_check(problem, answer))
+        if problem.domain is not Domain.MATH or problem.reference_answer is not None:
+            return verdicts  # a reference answer is the truth: no policy check can add to it
+        return await self._policy(problem, attempts, verdicts)
+
+    async def _policy(
+        self, problem: Problem, attempts: list[Attempt], verdicts: list[Verdict]
+    ) -> list[Verdict]:
+        """The agreed answer through each configured check, cheapest first; a check runs only
+        while some answer still stands (so a problem nobody agreed on costs no judge calls)."""
+        math = self.math
+        models = [a.provenance.model for a in attempts]
+        verdicts = require_models(verdicts, models, math.min_models)
+        if math.well_posed is not None and agreed_answer(problem, verdicts) is not None:
+            assert isinstance(self.proposer, MathProposer)
+            result = well_posed_result(await self.proposer.well_posed(problem))
+            verdicts = apply_check(verdicts, "well_posed", result, math.fail_closed)
+        if math.rederive is not None and (answer := agreed_answer(problem, verdicts)):
+            result = await self._rederive(problem, answer)
+            verdicts = apply_check(verdicts, "rederive", result, math.fail_closed)
+        if self.program_tries and (answer := agreed_answer(problem, verdicts)):
+            verdicts = apply_program_result(verdicts, await self._program_check(problem, answer))
+        return verdicts
+
+    async def _rederive(self, problem: Problem, answer: str) -> CheckResult:
+        """Ask for re-derivations; the executor's checker compares each one's answer with the
+        agreed one (the agreed answer standing in as the reference)."""
+        assert isinstance(self.proposer, MathProposer)
+        texts = await self.proposer.rederive(problem, answer)
+        against = problem.model_copy(update={"reference_answer": answer})
+        jobs = [
+            VerifyJob(against, (Attempt(id=f"rederive-{i}", problem_id=problem.id,
+                                        sample_index=i, completion=text),))
+            for i, text in enumerate(texts) if text is not None
+        ]  # fmt: skip
+        async with self._slots:
+            checked = iter(await self.executor.verify(jobs) if jobs else [])
+        return rederivation_result([None if t is None else next(checked)[0] for t in texts])
 
     async def _program_check(self, problem: Problem, answer: str) -> ProgramResult:
         """Up to ``program_tries`` programs (each its own seed) until one agrees or disagrees."""

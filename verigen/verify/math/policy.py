@@ -1,5 +1,10 @@
 """How one math problem's attempts are judged together: against its reference answer when it
-has one, else by agreement (a vote with a minimum share and a minimum count).
+has one, else by agreement (a vote with a minimum share and a minimum count), then by the
+precision policy's checks on the agreed answer, each able only to take an answer away:
+votes from enough different models (``require_models``), a well-posed statement
+(``well_posed_result``), a re-derivation that confirms it (``rederivation_result``), and the
+program check (``program.py``). ``apply_check`` turns a check's result into verdicts;
+``removed_by_step`` counts, per step, the problems it removed (the run's calibration table).
 
 Judging policy, not checking: the checker says whether two answers are equal; this says which
 samples stand. It lives with the verifier (not in the pipeline) so that every executor — local
@@ -9,7 +14,7 @@ processes or a Ray actor on another node — judges a problem the same way.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from verigen.records import Outcome, Problem, Verdict
@@ -53,3 +58,119 @@ def _too_few_votes(verdict: Verdict, min_votes: int) -> Verdict:
     return verdict.model_copy(
         update={"outcome": Outcome.REJECTED, "reason": "too_few_votes", "details": details}
     )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One policy check of an agreed answer."""
+
+    outcome: Outcome
+    """ACCEPTED: the check confirms; REJECTED: it refutes; INFRA_ERROR: it could not tell."""
+    reason: str
+    """``well_posed`` / ``ill_posed`` / ``well_posed_undecided``; ``rederivation_confirms`` /
+    ``rederivation_disagrees`` / ``rederivation_undecided``."""
+    votes: tuple[str, ...] = ()
+    """Each judge's own result, for the verdict's details."""
+
+
+def require_models(
+    verdicts: Sequence[Verdict], models: Sequence[str | None], min_models: int
+) -> list[Verdict]:
+    """The winning answer stands only with votes from ``min_models`` different models (one
+    model's samples share its blind spots); otherwise its verdicts become ``too_few_models``."""
+    voters = {m for v, m in zip(verdicts, models, strict=True) if v.accepted}
+    if min_models <= 1 or len(voters) >= min_models:
+        return list(verdicts)
+    extra = {"models_agreeing": len(voters), "min_models": min_models}
+    return [_reject(v, "too_few_models", extra) if v.accepted else v for v in verdicts]
+
+
+def well_posed_result(judgements: Sequence[bool | None]) -> CheckResult:
+    """Well-posed only when every judge says so: one "no" makes the statement ill-posed, and a
+    judge that could not be read (None) leaves it undecided."""
+    votes = tuple({True: "yes", False: "no", None: "undecided"}[j] for j in judgements)
+    if False in judgements:
+        return CheckResult(Outcome.REJECTED, "ill_posed", votes)
+    if None in judgements or not judgements:
+        return CheckResult(Outcome.INFRA_ERROR, "well_posed_undecided", votes)
+    return CheckResult(Outcome.ACCEPTED, "well_posed", votes)
+
+
+_NO_ANSWER = frozenset({"no_answer", "unparsable"})
+
+
+def rederivation_result(checks: Sequence[Verdict | None]) -> CheckResult:
+    """``checks``: each re-derivation's answer checked against the agreed answer (None: no
+    re-derivation came back). Confirmed only when every one is equal; one different answer
+    refutes it; a missing or unreadable answer, or a check that did not finish, is undecided."""
+    votes = tuple(_rederivation_vote(c) for c in checks)
+    if "disagrees" in votes:
+        return CheckResult(Outcome.REJECTED, "rederivation_disagrees", votes)
+    if "undecided" in votes or not votes:
+        return CheckResult(Outcome.INFRA_ERROR, "rederivation_undecided", votes)
+    return CheckResult(Outcome.ACCEPTED, "rederivation_confirms", votes)
+
+
+def _rederivation_vote(check: Verdict | None) -> str:
+    if check is None or check.outcome is Outcome.INFRA_ERROR or check.reason in _NO_ANSWER:
+        return "undecided"
+    return "confirms" if check.accepted else "disagrees"
+
+
+def apply_check(
+    verdicts: Sequence[Verdict], step: str, result: CheckResult, fail_closed: bool
+) -> list[Verdict]:
+    """Record ``result`` on every verdict; an accepted one is rejected when the check refutes
+    the answer, and becomes ``infra_error`` when it could not tell and ``fail_closed`` (never
+    accepted on a check nobody could read); otherwise it stands."""
+    extra = {step: result.reason, f"{step}_votes": list(result.votes)}
+    blocks = result.outcome is Outcome.REJECTED or (
+        result.outcome is Outcome.INFRA_ERROR and fail_closed
+    )
+    out = []
+    for verdict in verdicts:
+        if verdict.accepted and blocks:
+            verdict = _reject(verdict, result.reason, extra, result.outcome)
+        else:
+            verdict = verdict.model_copy(update={"details": {**verdict.details, **extra}})
+        out.append(verdict)
+    return out
+
+
+POLICY_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("vote", frozenset({"no_majority", "too_few_votes", "vote_unsettled"})),
+    ("min_models", frozenset({"too_few_models"})),
+    ("well_posed", frozenset({"ill_posed", "well_posed_undecided"})),
+    ("rederive", frozenset({"rederivation_disagrees", "rederivation_undecided"})),
+    ("program_check", frozenset({"program_disagrees", "unverifiable"})),
+)
+"""The steps an answer without a reference passes, in order, with the reasons each gives the
+verdicts it takes away."""
+
+
+def removed_by_step(problems: Iterable[Sequence[Verdict]]) -> dict[str, dict[str, int]]:
+    """Per step, the problems (each given as its attempts' verdicts, judged by agreement) it
+    removed — ``rejected`` by a refutation, ``undecided`` when it could not tell — plus the
+    ``kept`` ones. A problem is charged to the last step that acted on it; one that never had
+    an agreed answer (every sample disagrees or has none) to the vote."""
+    counts = {name: {"rejected": 0, "undecided": 0} for name, _ in POLICY_STEPS}
+    total = kept = 0
+    for verdicts in problems:
+        total += 1
+        if any(v.accepted for v in verdicts):
+            kept += 1
+            continue
+        step, outcome = "vote", Outcome.REJECTED
+        for name, reasons in POLICY_STEPS:
+            hits = [v for v in verdicts if v.reason in reasons]
+            if hits:
+                step, outcome = name, hits[0].outcome
+        counts[step]["undecided" if outcome is Outcome.INFRA_ERROR else "rejected"] += 1
+    return {"problems": {"judged": total, "kept": kept}, **counts}
+
+
+def _reject(
+    verdict: Verdict, reason: str, extra: Mapping[str, object], outcome: Outcome = Outcome.REJECTED
+) -> Verdict:
+    details = {**verdict.details, **extra}
+    return verdict.model_copy(update={"outcome": outcome, "reason": reason, "details": details})
