@@ -86,3 +86,83 @@ def test_unparseable_files(tmp_path: Path, text: str, pattern: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def _math(tmp_path: Path, extra: str, solver: str = "[openai/a, openai/b]") -> Path:
+    text = GOOD.format(run_dir=tmp_path / "r").replace(
+        "[openai/fake]\n  samples", solver + "\n  samples"
+    )
+    return _write(tmp_path, text + extra)
+
+
+def test_strict_is_the_default_and_fills_every_check_from_the_solver(tmp_path: Path) -> None:
+    cfg = load_config(_math(tmp_path, ""))
+    math = cfg.math
+    assert cfg.precision == "strict" and math.fail_closed
+    assert (math.min_share, math.min_votes, math.min_models) == (0.6, 2, 2)
+    for role in (math.well_posed, math.rederive, math.program_check):
+        assert role is not None and role.models == ["openai/a", "openai/b"]
+    assert math.well_posed is not None and math.well_posed.temperature == 0.0
+    single = load_config(_math(tmp_path, "", solver="[openai/a]"))
+    assert single.math.min_models == 1, "two models are asked for only when there are two"
+
+
+def test_off_is_the_plain_vote_and_yaml_off_means_off(tmp_path: Path) -> None:
+    cfg = load_config(_math(tmp_path, "precision: off\n"))  # YAML reads a bare off as false
+    assert cfg.precision == "off"
+    math = cfg.math
+    assert (math.min_share, math.min_votes, math.min_models, math.fail_closed) == (0.5, 2, 1, False)
+    assert math.well_posed is None and math.rederive is None and math.program_check is None
+
+
+def test_balanced_judges_without_a_sandbox_and_fails_open(tmp_path: Path) -> None:
+    math = load_config(_math(tmp_path, "precision: balanced\n")).math
+    assert math.well_posed is not None and math.rederive is not None
+    assert math.program_check is None and not math.fail_closed and math.min_models == 1
+
+
+def test_what_the_config_sets_wins_over_the_preset(tmp_path: Path) -> None:
+    extra = (
+        "math:\n  min_share: 0.9\n  program_check: false\n  well_posed: {models: [openai/judge]}\n"
+    )
+    math = load_config(_math(tmp_path, extra)).math
+    assert math.min_share == 0.9 and math.program_check is None and math.min_models == 2
+    assert math.well_posed is not None and math.well_posed.models == ["openai/judge"]
+    turned_on = load_config(_math(tmp_path, "precision: off\nmath: {rederive: true}\n")).math
+    assert turned_on.rederive is not None and turned_on.rederive.models == ["openai/a", "openai/b"]
+
+
+def test_the_policy_is_part_of_the_verdict_key(tmp_path: Path) -> None:
+    from verigen.pipeline.verifying import verifier_key
+
+    keys = {
+        verifier_key(load_config(_math(tmp_path, f"precision: {p}\n")))
+        for p in ("strict", "balanced", "off")
+    }
+    assert len(keys) == 3, "changing the policy must re-judge the journal's attempts"
+
+
+@pytest.mark.parametrize(
+    ("extra", "solver", "pattern"),
+    [
+        ("precision: medium\n", None, r"c\.yaml:10: precision: .*'strict', 'balanced' or 'off'"),
+        (
+            "math: {min_models: 2}\n",
+            "[openai/a]",
+            r"c\.yaml:10: math: .*min_models is 2 but the solver has 1 model",
+        ),
+        ("math: {min_models: 0}\n", None, r"c\.yaml:10: math\.min_models: .*greater than or equal"),
+        (
+            "math: {well_posed: {temperature: 0}}\n",
+            None,
+            r"c\.yaml:10: math\.well_posed\.models: Field required",
+        ),
+    ],
+)
+def test_bad_policy_settings_are_one_line(
+    tmp_path: Path, extra: str, solver: str | None, pattern: str
+) -> None:
+    path = _math(tmp_path, extra, **({"solver": solver} if solver else {}))
+    with pytest.raises(ConfigError, match=pattern) as info:
+        load_config(path)
+    assert "\n" not in str(info.value)

@@ -22,6 +22,7 @@ CONFIG = """\
 name: t
 run_dir: {run_dir}
 seed: 7
+precision: off
 llm: {{api_base: "{api_base}", max_concurrency: 4, backoff_base_s: 0.01, timeout_s: 10,
        max_retries: 3{extra_llm}}}
 problems:
@@ -35,6 +36,11 @@ solver:
 math: {{workers: 2, min_share: 0.5}}
 output: {{formats: [arrow, jsonl]}}
 """
+
+
+# ``precision: off``: these tests are about the run's plumbing (resume, budget, failures), on a
+# plain vote that math_responder's replies satisfy; the policy's judges are tested in
+# test_precision_policy.py.
 
 
 def _config(
@@ -207,7 +213,7 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
     done = _run("generate", "-c", config, "-q")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "solver.samples" in lines[0] and "run.yaml:12:" in lines[0]
+    assert len(lines) == 1 and "solver.samples" in lines[0] and "run.yaml:13:" in lines[0]
 
 
 @pytest.mark.slow

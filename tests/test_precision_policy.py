@@ -15,6 +15,14 @@ import pytest
 from tests.backends import require
 from tests.fakellm import FakeLLM, last_user
 from tests.test_generate import _rows, _run
+from verigen.records import Outcome, Verdict
+from verigen.verify.math.policy import (
+    apply_check,
+    rederivation_result,
+    removed_by_step,
+    require_models,
+    well_posed_result,
+)
 
 PROBLEMS = {
     "kept": "Sam has 12 marbles and finds 5 more. How many marbles does Sam have?",
@@ -117,7 +125,10 @@ def test_strict_removes_what_each_step_refutes_and_keeps_what_agrees(tmp_path: P
     md = (tmp_path / "run" / "report.md").read_text()
     for text in (card, md):
         assert "## Precision policy: strict" in text
-        assert "| well_posed | openai/solver-a, openai/solver-b (undecided keeps nothing) | 1 | 1 |" in text
+        assert (
+            "| well_posed | openai/solver-a, openai/solver-b (undecided keeps nothing) | 1 | 1 |"
+            in text
+        )
 
 
 @pytest.mark.slow
@@ -140,3 +151,77 @@ def test_off_is_a_plain_vote_that_sends_no_judge_a_request(tmp_path: Path) -> No
     assert not asked
     assert report["precision"]["policy"] == "off"
     assert set(_steps(report).values()) == {(0, 0)}
+
+
+# --- the judging rules, on real verdicts --------------------------------------------------
+
+
+def _verdict(outcome: Outcome, reason: str = "majority") -> Verdict:
+    return Verdict(outcome=outcome, reason=reason, verifier="math", verifier_version="1")
+
+
+ACCEPTED, REJECTED = _verdict(Outcome.ACCEPTED), _verdict(Outcome.REJECTED, "no_majority")
+
+
+def test_a_majority_of_one_model_is_too_few_models() -> None:
+    verdicts = [ACCEPTED, ACCEPTED, _verdict(Outcome.REJECTED, "disagrees_with_majority")]
+    alone = require_models(verdicts, ["a", "a", "b"], 2)
+    assert [v.reason for v in alone] == ["too_few_models"] * 2 + ["disagrees_with_majority"]
+    assert alone[0].details["models_agreeing"] == 1
+    both = require_models(verdicts, ["a", "b", "b"], 2)
+    assert [v.outcome for v in both] == [v.outcome for v in verdicts]
+
+
+@pytest.mark.parametrize(
+    ("judgements", "outcome", "reason"),
+    [
+        ([True, True], Outcome.ACCEPTED, "well_posed"),
+        ([True, False], Outcome.REJECTED, "ill_posed"),
+        ([None, False], Outcome.REJECTED, "ill_posed"),
+        ([True, None], Outcome.INFRA_ERROR, "well_posed_undecided"),
+        ([], Outcome.INFRA_ERROR, "well_posed_undecided"),
+    ],
+)
+def test_well_posed_needs_every_judge(
+    judgements: list[bool | None], outcome: Outcome, reason: str
+) -> None:
+    result = well_posed_result(judgements)
+    assert (result.outcome, result.reason) == (outcome, reason)
+
+
+def test_a_rederivation_confirms_only_with_the_same_answer() -> None:
+    same, other = ACCEPTED, _verdict(Outcome.REJECTED, "not_equivalent")
+    no_box = _verdict(Outcome.REJECTED, "no_answer")
+    assert rederivation_result([same]).outcome is Outcome.ACCEPTED
+    assert rederivation_result([same, other]).reason == "rederivation_disagrees"
+    for undecided in ([no_box], [None], [same, _verdict(Outcome.INFRA_ERROR, "timeout")]):
+        assert rederivation_result(undecided).reason == "rederivation_undecided"
+
+
+def test_an_undecided_check_blocks_only_when_failing_closed() -> None:
+    undecided = well_posed_result([None])
+    closed = apply_check([ACCEPTED, REJECTED], "well_posed", undecided, fail_closed=True)
+    assert [v.outcome for v in closed] == [Outcome.INFRA_ERROR, Outcome.REJECTED]
+    assert closed[0].reason == "well_posed_undecided" and closed[1].reason == "no_majority"
+    opened = apply_check([ACCEPTED], "well_posed", undecided, fail_closed=False)
+    assert opened[0].accepted and opened[0].details["well_posed"] == "well_posed_undecided"
+    refuted = apply_check([ACCEPTED], "well_posed", well_posed_result([False]), False)
+    assert refuted[0].reason == "ill_posed" and refuted[0].outcome is Outcome.REJECTED
+
+
+def test_each_removed_problem_is_charged_to_the_last_step_that_acted() -> None:
+    minority = _verdict(Outcome.REJECTED, "disagrees_with_majority")
+    problems = [
+        [ACCEPTED, minority],
+        [REJECTED, REJECTED],
+        [_verdict(Outcome.REJECTED, "no_answer")],
+        [_verdict(Outcome.REJECTED, "ill_posed"), minority],
+        [_verdict(Outcome.INFRA_ERROR, "rederivation_undecided")],
+        [_verdict(Outcome.REJECTED, "program_disagrees")],
+    ]
+    counts = removed_by_step(problems)
+    assert counts["problems"] == {"judged": 6, "kept": 1}
+    assert counts["vote"] == {"rejected": 2, "undecided": 0}
+    assert counts["well_posed"] == {"rejected": 1, "undecided": 0}
+    assert counts["rederive"] == {"rejected": 0, "undecided": 1}
+    assert counts["program_check"] == {"rejected": 1, "undecided": 0}
