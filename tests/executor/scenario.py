@@ -3,15 +3,18 @@
 Started by ``tests/executor/test_ray.py`` through ``netns.run_private``: the namespace has only a
 loopback interface, so Ray's nodes bind 127.0.0.1 and no byte can leave the machine. Both nodes
 (one CPU each) are real raylets on this machine (``ray.cluster_utils.Cluster``); the worker node
-can be removed mid-run, which kills its processes the way a lost machine would.
+can be removed mid-run, which kills its processes the way a lost machine would, and the command
+itself can be interrupted (SIGINT, as Ctrl-C) once it has written some shards.
 
-Prints one JSON line: the command's exit code, its stderr's tail, whether the node was killed.
+Prints one JSON line: the command's exit code, its stderr's tail, whether the node was killed,
+whether the command was interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +26,9 @@ from typing import Any
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kill-when", type=Path, help="remove the worker node once this exists")
-    parser.add_argument("--kill-after", type=int, default=1, help="...with this many entries")
+    parser.add_argument("--kill-after", type=int, default=1, help="...with this many shards")
+    parser.add_argument("--interrupt-when", type=Path, help="Ctrl-C the command once this exists")
+    parser.add_argument("--interrupt-after", type=int, default=1, help="...with this many shards")
     parser.add_argument(
         "--fake-llm", type=Path, help="serve tests/fakellm.py; fill {api_base} into X.yaml.tmpl"
     )
@@ -59,20 +64,27 @@ def _watch(argv: list[str], args: argparse.Namespace, cluster: Any, worker: Any)
         proc = subprocess.Popen(
             [sys.executable, "-m", "verigen", *argv], stdout=subprocess.DEVNULL, stderr=err
         )
-        killed = False
+        killed = interrupted = False
         while proc.poll() is None:
-            due = args.kill_when is not None and _entries(args.kill_when) >= args.kill_after
-            if due and not killed:
+            if not killed and _due(args.kill_when, args.kill_after):
                 cluster.remove_node(worker)
                 killed = True
+            if not interrupted and _due(args.interrupt_when, args.interrupt_after):
+                proc.send_signal(signal.SIGINT)
+                interrupted = True
             time.sleep(0.2)
         err.seek(0)
-        return {"returncode": proc.returncode, "stderr": err.read()[-3000:], "killed": killed}
+        return {
+            "returncode": proc.returncode,
+            "stderr": err.read()[-3000:],
+            "killed": killed,
+            "interrupted": interrupted,
+        }
 
 
-def _entries(path: Path) -> int:
-    """Finished parts (directories with their dataset_info.json) under ``path``."""
-    return len(list(path.glob("*/dataset_info.json"))) if path.is_dir() else 0
+def _due(shards: Path | None, count: int) -> bool:
+    """``shards`` (``OUT/shards``) holds ``count`` written shards."""
+    return shards is not None and shards.is_dir() and len(list(shards.glob("shard-*"))) >= count
 
 
 if __name__ == "__main__":

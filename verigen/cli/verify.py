@@ -9,7 +9,10 @@ A summary table is printed and, with ``--summary-json``, written as JSON.
 
 Rows are verified in parts, each kept beside OUT (``.OUT.parts/``) as soon as it is done, so an
 interrupted or crashed run loses at most the part in flight: rerunning the same command resumes
-(``verigen/verify/parts.py``).
+(``verigen/verify/parts.py``). With ``--executor ray`` INPUT (which may also be a directory or a
+glob of Parquet files) is streamed to the cluster as a Ray Dataset, never loaded whole, and each
+finished shard of ``--rows-per-part`` rows is written to ``OUT/shards/`` as Parquet, kept beside
+the ``datasets`` files; a rerun skips the finished shards (``verigen/executor/ray_rows.py``).
 
 Exit codes: 0 every row judged; 1 the run finished but some rows hit infra errors (their
 ``verified`` is null, never false: rerun them); 2 bad input (via ``InputError``); 130
@@ -28,6 +31,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from verigen.errors import InputError, Interrupted
@@ -89,7 +93,7 @@ def verify(
         raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
     if executor not in ("local", "ray"):
         raise InputError(f"--executor must be local or ray, not {executor!r}")
-    data = _load(input_path)
+    data = _load(input_path) if executor == "local" else _ray_input(input_path)
     if len(data) == 0:
         raise InputError(f"{input_path}: no rows to verify")
     names = data.column_names
@@ -133,9 +137,11 @@ def verify(
             MathBatchVerifier, None, completion_column=solution_column, answer_column=answer_column
         )
         settings = {"verifier": MATH_VERSION, "columns": [solution_column, answer_column]}
-    fn = _on_ray(make, ray_address, domain) if executor == "ray" else make(workers)
-    batch_size = rows_per_part if executor == "ray" else max(16, 8 * workers)
     settings["schema"] = {name: TYPES[name] for name in VERDICT}  # parts of another layout: redo
+    if executor == "ray":
+        _verify_on_ray(data, make, settings, out, ray_address, domain, rows_per_part, summary_json)
+    fn = make(workers)
+    batch_size = max(16, 8 * workers)
     parts_dir = out.with_name(f".{out.name}.parts")
     try:
         result = map_in_parts(
@@ -163,12 +169,62 @@ def verify(
     raise typer.Exit(1 if summary["infra_error"] else 0)
 
 
-def _on_ray(make: Any, address: str | None, domain: str) -> Any:
-    """The batch verifier built on every Ray node; a whole part at a time spread over them."""
-    from verigen.executor import open_row_mapper
+def _ray_input(path: Path) -> Any:
+    """INPUT checked and cut into pieces for Ray Data, never loaded whole (``executor.inputs``);
+    the same one-line errors as ``_load``."""
+    from verigen.executor.inputs import open_input
+
+    return open_input(path)
+
+
+def _verify_on_ray(
+    source: Any,
+    make: Any,
+    settings: dict[str, Any],
+    out: Path,
+    address: str | None,
+    domain: str,
+    rows_per_shard: int,
+    summary_json: Path | None,
+) -> None:
+    """The batch verifier built on every Ray node, the rows streamed to them shard by shard,
+    each finished shard written to ``OUT/shards`` (``executor.ray_rows``); exits like the
+    local path."""
+    from verigen.executor import verify_rows
     from verigen.records import Domain
 
-    return open_row_mapper(make, address, Domain(domain))
+    columns = settings["columns"]  # what the verifier reads: all that travels to the nodes
+    started = time.perf_counter()
+    bar = Progress(
+        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )  # fmt: skip
+    rows = bar.add_task("rows", total=len(source))
+    try:
+        with bar:
+            result = verify_rows(
+                source,
+                make,
+                settings=json.dumps(settings, sort_keys=True),
+                out=out,
+                address=address,
+                domain=Domain(domain),
+                rows_per_shard=rows_per_shard,
+                send=list(columns.values() if isinstance(columns, dict) else columns),
+                progress=lambda done: bar.advance(rows, done),
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: the finished shards are kept in {out / 'shards'}; rerun the same "
+            "command to resume"
+        ) from None
+    tally = result.tally
+    summary = _counted(tally.outcomes, tally.reasons, tally.rows, time.perf_counter() - started)
+    summary["resumed_rows"] = result.resumed_rows
+    _print(summary)
+    if summary_json is not None:
+        summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    raise typer.Exit(1 if summary["infra_error"] else 0)
 
 
 def _load(path: Path) -> Any:
@@ -241,9 +297,12 @@ def _check_kinds(
 
 
 def _summary(result: Any, elapsed: float) -> dict[str, Any]:
-    outcomes = Counter(result["outcome"])
-    reasons = Counter(result["reason"])
-    rows = len(result)
+    return _counted(Counter(result["outcome"]), Counter(result["reason"]), len(result), elapsed)
+
+
+def _counted(
+    outcomes: Counter[str], reasons: Counter[str], rows: int, elapsed: float
+) -> dict[str, Any]:
     return {
         "rows": rows,
         "verified": outcomes.get("accepted", 0),

@@ -12,6 +12,7 @@ Takes plain settings (``VerifySettings``), never the run config: ``verigen gener
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,7 +24,14 @@ from verigen.verify.math.options import MathOptions
 from verigen.verify.math.policy import MathPolicy
 from verigen.verify.math.program import ProgramResult
 
-__all__ = ["Executor", "ProgramResult", "VerifyJob", "VerifySettings", "open_executor"]
+__all__ = [
+    "Executor",
+    "ProgramResult",
+    "VerifyJob",
+    "VerifySettings",
+    "open_executor",
+    "verify_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -87,16 +95,19 @@ def open_executor(
     return LocalExecutor(settings)
 
 
-def open_row_mapper(make: Any, address: str | None, domain: Domain) -> Any:
-    """``verigen verify --executor ray``'s ``datasets.map`` callable: ``make(cpus)`` (a batch
-    verifier) built on every Ray node, each batch spread over them (``executor.ray.RowsOnRay``)."""
-    return _ray().RowsOnRay(make, address, domain)
+def verify_rows(source: Any, make: Any, **kw: Any) -> Any:
+    """``verigen verify --executor ray``: ``source``'s rows (``executor.inputs.open_input``)
+    verified by ``make(cpus)`` (a batch verifier built on every Ray node), written to sharded
+    Parquet and a ``datasets`` directory; see ``executor.ray_rows.verify_rows``."""
+    return _ray("ray_rows").verify_rows(source, make, **kw)
 
 
-def _ray() -> Any:
-    """``verigen.executor.ray``, imported only when asked for: Ray is an optional extra."""
+def _ray(module: str = "ray") -> Any:
+    """``verigen.executor.ray`` (or another module that imports Ray), imported only when asked
+    for: Ray is an optional extra."""
     try:
-        from verigen.executor import ray
-    except ImportError:
+        return importlib.import_module(f"verigen.executor.{module}")
+    except ImportError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "ray":
+            raise
         raise ConfigError("the ray executor needs Ray: pip install 'verigen[ray]'") from None
-    return ray

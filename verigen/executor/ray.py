@@ -206,7 +206,7 @@ class RayExecutor:
             result: list[list[Verdict]] = await self._pool.call("verify", jobs)
         except InfraError as exc:
             return [
-                [_infra_verdict(job.problem.domain, str(exc)) for _ in job.attempts] for job in jobs
+                [infra_verdict(job.problem.domain, str(exc)) for _ in job.attempts] for job in jobs
             ]
         return result
 
@@ -226,62 +226,7 @@ class RayExecutor:
             ray.shutdown()
 
 
-class RowsOnRay:
-    """A ``datasets.map(batched=True)`` callable that verifies a batch's rows across the
-    cluster: ``factory(cpus)`` (a batch verifier such as ``CodeBatchVerifier``) is built on every
-    node, and the batch goes to them in sub-batches of ``batch_rows``, all at once; the verdict
-    columns come back in row order. A sub-batch the cluster cannot verify comes back as
-    ``infra_error`` rows (``verified`` null), which ``verigen verify`` redoes on a rerun.
-
-    ``verigen verify --executor ray`` hands it a whole part at a time, so a part is verified by
-    every node together and each finished part is saved before the next is read.
-    """
-
-    def __init__(
-        self,
-        factory: Callable[[int], Any],
-        address: str | None,
-        domain: Domain,
-        batch_rows: int = 16,
-    ) -> None:
-        self.factory, self.address, self.domain = factory, address, domain
-        self.batch_rows = batch_rows
-        self._started = connect(address)
-        self._pool = NodePool(factory)
-        self._loop = asyncio.new_event_loop()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """``datasets`` fingerprints the callable: what it verifies with, not its live pool."""
-        return (RowsOnRay, (self.factory, self.address, self.domain, self.batch_rows))
-
-    def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        size = len(next(iter(batch.values())))
-        step = self.batch_rows
-        subs = [{k: list(v[i : i + step]) for k, v in batch.items()} for i in range(0, size, step)]
-        done = self._loop.run_until_complete(self._all(subs))
-        return {name: [value for part in done for value in part[name]] for name in done[0]}
-
-    async def _all(self, subs: list[dict[str, list[Any]]]) -> list[dict[str, list[Any]]]:
-        return list(await asyncio.gather(*(self._sub(s) for s in subs)))
-
-    async def _sub(self, rows: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        from verigen.schema import verdict_batch
-
-        try:
-            result: dict[str, list[Any]] = await self._pool.call("__call__", rows)
-        except InfraError as exc:
-            size = len(next(iter(rows.values())))
-            return verdict_batch([_infra_verdict(self.domain, str(exc))] * size)
-        return result
-
-    def close(self) -> None:
-        self._pool.close()
-        self._loop.close()
-        if self._started:
-            ray.shutdown()
-
-
-def _infra_verdict(domain: Domain, error: str) -> Verdict:
+def infra_verdict(domain: Domain, error: str) -> Verdict:
     if domain is Domain.CODE:
         from verigen.verify.code import VERIFIER_VERSION as version
     else:

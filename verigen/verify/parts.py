@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ def map_in_parts(
     parts, resumed = [], 0
     for start in range(0, len(data), rows_per_part):
         rows = data.select(range(start, min(start + rows_per_part, len(data))))
-        where = parts_dir / _part_key(settings, rows)
+        where = parts_dir / part_key(settings, rows)
         if (where / "dataset_info.json").is_file():
             part = datasets.load_from_disk(str(where))
             resumed += len(part)
@@ -75,12 +75,15 @@ def finish(result: PartsResult, out: Path, parts_dir: Path) -> None:
     shutil.rmtree(parts_dir, ignore_errors=True)
 
 
-def _part_key(settings: str, rows: Any) -> str:
-    digest = hashlib.sha256(settings.encode())
+def part_key(settings: str, rows: Iterable[Mapping[str, Any]]) -> str:
+    """What a part's verdicts depend on: the verifier's settings (JSON text) and its rows, in
+    order. ``verigen verify --executor ray`` names its shards with the same key."""
+    digest, count = hashlib.sha256(settings.encode()), 0
     for row in rows:
         digest.update(json.dumps(row, sort_keys=True, default=str).encode())
         digest.update(b"\n")
-    return f"{len(rows)}-{digest.hexdigest()[:24]}"
+        count += 1
+    return f"{count}-{digest.hexdigest()[:24]}"
 
 
 def _save_atomically(part: Any, where: Path) -> None:
