@@ -1,0 +1,97 @@
+"""The precision bench end to end against a scripted model: import → ``verigen generate`` →
+score, over real HTTP (tests/fakellm.py), the real import path, journal, dataset and sandbox.
+
+The scripted model answers from the bench's own truth, except for one math problem (a
+confident wrong answer every time), every ill-posed statement (answered 42) and one code
+problem (a solution that passes the three given tests and fails the hidden ones). With the
+``off`` policy a consistent answer is kept, so the bench must count exactly those as wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.precision import code_bank, main, math_bank
+from tests.backends import require
+from tests.fakellm import FakeLLM, last_user
+
+MATH_LIMIT = 8
+CODE_LIMIT = 6
+POISONED_MATH = "m001"
+POISONED_CODE = "second_largest"
+WRONG_CODE = "def second_largest(nums: list[int]) -> int | None:\n    return sorted(nums)[-2]\n"
+
+
+def scripted() -> Any:
+    maths = {i.statement: i for i in math_bank()[:MATH_LIMIT]}
+    codes = {i.entry_point: i for i in code_bank()[:CODE_LIMIT]}
+
+    def reply(body: dict[str, Any]) -> str:
+        text = last_user(body)
+        if text in maths:
+            item = maths[text]
+            if item.answer is None:
+                return "Assuming the usual values, \\boxed{42}."
+            answer = "-9999" if item.id == POISONED_MATH else item.answer
+            return f"Working it out step by step gives \\boxed{{{answer}}}."
+        match = re.search(r"def (\w+)\(", text)
+        item = codes[match[1]] if match else None
+        if item is None:
+            return "I cannot help with that."
+        if "test cases" in text:
+            cases = [{"args": t["args"], "expected": t["expected"]} for t in item.tests[:5]]
+            return json.dumps({"tests": cases})
+        code = WRONG_CODE if item.entry_point == POISONED_CODE else item.reference
+        return f"```python\n{code}```"
+
+    return reply
+
+
+@pytest.mark.slow
+def test_the_bench_counts_exactly_the_wrong_kept_samples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require("bwrap")
+    with FakeLLM(responder=scripted()) as server:
+        code = main(
+            ["--api-base", server.api_base, "--model", "scripted", "--policy", "off",
+             "--limit", str(MATH_LIMIT), "--code-limit", str(CODE_LIMIT), "--samples", "2",
+             "--out", str(tmp_path), "--backend", "bwrap", "--set", "code.backend=bwrap",
+             "--set", "llm.max_concurrency=4", "--json"]
+        )  # fmt: skip
+    assert code == 0
+    results = {r["variant"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert set(results) == {"math", "code-none", "code-weak"}
+
+    maths = math_bank()[:MATH_LIMIT]
+    ill = [i.id for i in maths if i.answer is None]
+    m = results["math"]
+    assert (m["problems"], m["ill_posed"], m["ill_posed_kept"]) == (MATH_LIMIT, 1, 1)
+    assert m["kept"] == 2 * MATH_LIMIT, "every consistent answer is kept under the off policy"
+    assert m["wrong"] == 2 * (1 + len(ill))
+    assert m["problems_correct"] == MATH_LIMIT - 1 - len(ill)
+    assert m["precision"] == pytest.approx((2 * MATH_LIMIT - m["wrong"]) / (2 * MATH_LIMIT))
+    for sample in m["samples"]:
+        assert sample["correct"] is (sample["problem"] not in {POISONED_MATH, *ill}), sample
+    assert m["calls"] >= 2 * MATH_LIMIT and m["prompt_tokens"] > 0
+
+    poisoned = next(i.id for i in code_bank() if i.entry_point == POISONED_CODE)
+    for variant in ("code-none", "code-weak"):
+        r = results[variant]
+        assert r["problems"] == CODE_LIMIT and r["unscored"] == 0
+        assert r["problems_correct"] == CODE_LIMIT - 1, variant
+        for sample in r["samples"]:
+            assert sample["correct"] is (sample["problem"] != poisoned), (variant, sample)
+    # Whether the wrong solution is kept is verigen's policy (today it is, in both variants:
+    # with three given tests it passes them all; with the test writer's five, the two samples
+    # of it agree and that "consensus" drops the two tests it fails). The bench's job is to
+    # count what is kept right, and every kept sample of it must be counted wrong.
+    kept_wrong = sum(s["problem"] == poisoned for v in ("code-none", "code-weak")
+                     for s in results[v]["samples"])  # fmt: skip
+    assert results["code-none"]["wrong"] + results["code-weak"]["wrong"] == kept_wrong
+    assert "second_largest" in (tmp_path / "off/scripted/code-weak/problems.jsonl").read_text()
