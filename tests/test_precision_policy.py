@@ -40,7 +40,7 @@ finds another answer for apples; the program for pears prints one more than the 
 
 def responder(body: dict[str, Any]) -> str:
     text = last_user(body)
-    if "Is this problem well-posed?" in text:
+    if "Can this problem be answered" in text:
         if "melons" in text:
             return "Hmm, that depends on how you read it."
         return json.dumps({"missing": "none", "well_posed": "twice as old" not in text})
@@ -147,7 +147,7 @@ def test_balanced_has_no_program_check_no_model_rule_and_lets_undecided_through(
 def test_off_is_a_plain_vote_that_sends_no_judge_a_request(tmp_path: Path) -> None:
     report, prompts = _generate(tmp_path, "off")
     assert set(_kept(tmp_path)) == set(PROBLEMS), "every majority is kept, ill-posed included"
-    asked = [p for p in prompts if "well-posed" in p or "Student's" in p or "program" in p]
+    asked = [p for p in prompts if "be answered" in p or "Student's" in p or "program" in p]
     assert not asked
     assert report["precision"]["policy"] == "off"
     assert set(_steps(report).values()) == {(0, 0)}

@@ -26,6 +26,12 @@ def _reply(text: str) -> ChatResponse:
         ('{"missing": "none", "well_posed": true}', True),
         ('Sure:\n```json\n{"missing": "none", "well_posed": "Yes"}\n```', True),
         ('{"well_posed": "false"}', False),
+        ('{"given": "x", "missing": "Nothing is missing.", "well_posed": true}', True),
+        # the 0.5B model's own contradiction (issue 13's "Tom is twice as old as his sister")
+        (
+            '{"given": "Tom is twice as old", "missing": "the sister\'s age", "well_posed": true}',
+            False,
+        ),
         ("No.", False),
         ("yes", True),
     ],
@@ -62,7 +68,7 @@ def test_judge_requests_are_constrained_seeded_apart_and_show_the_answer() -> No
     assert [r.model for r in asks] == ["openai/a"] * 2 + ["openai/b"] * 2
     assert len({r.seed for r in asks}) == 4
     schema = json.loads(asks[0].response_format or "")["json_schema"]["schema"]
-    assert list(schema["properties"]) == ["missing", "well_posed"], "reason before verdict"
+    assert list(schema["properties"]) == ["given", "missing", "well_posed"], "reasons first"
     assert PROBLEM.statement in asks[0].messages[-1][1]
     (check,) = math_gen.judge_requests(
         PROBLEM, RoleConfig(models=["openai/a"]), math_gen.REDERIVE_TEMPLATE, 1, None,

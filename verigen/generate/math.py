@@ -23,13 +23,20 @@ WELL_POSED_FORMAT = json_schema_format(
     "well_posed",
     {
         "type": "object",
-        "properties": {"missing": {"type": "string"}, "well_posed": {"type": "boolean"}},
-        "required": ["missing", "well_posed"],
+        "properties": {
+            "given": {"type": "string"},
+            "missing": {"type": "string"},
+            "well_posed": {"type": "boolean"},
+        },
+        "required": ["given", "missing", "well_posed"],
         "additionalProperties": False,
     },
 )
-"""``missing`` comes first: a grammar-constrained small model names what is missing before it
-commits to the yes/no, which makes the yes/no much less of a coin toss."""
+"""``given`` and ``missing`` come first: a grammar-constrained small model lists what the
+statement gives and names what is missing before it commits to the yes/no. Measured on the
+0.5B model (12 statements from issue 13's kinds), its yes/no alone said "well-posed" to every
+ill-posed one while ``missing`` named the absent quantity in 4 of 6, so both are read
+(``parse_well_posed``)."""
 _MIN_CHARS, _MAX_CHARS = 15, 4000
 
 _LABEL = re.compile(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*")
@@ -111,12 +118,19 @@ def judge_requests(
 
 
 _YES_NO = {"true": True, "yes": True, "false": False, "no": False}
+_NOTHING_WORDS = frozenset({"", "none", "nothing", "no", "n/a", "na", "null", "nil", "-", "--"})
+"""A ``missing`` that names nothing (also anything starting "none", "nothing", "no missing")."""
 
 
 def parse_well_posed(response: ChatResponse) -> bool:
-    """The judgement in a well-posedness reply: ``well_posed`` of its JSON object (a boolean,
-    or yes/no/true/false as a string), or a reply that is only "yes" or "no"."""
-    hint = 'Reply with one JSON object: {"missing": "...", "well_posed": true or false}.'
+    """The judgement in a well-posedness reply: well-posed only when ``well_posed`` says so (a
+    boolean, or yes/no/true/false as a string) and ``missing`` names nothing — a judge that
+    names a missing quantity is believed over its own yes, the way small models contradict
+    themselves. A reply that is only "yes" or "no" is read as such."""
+    hint = (
+        'Reply with one JSON object: {"given": "...", "missing": "...", "well_posed": true or '
+        "false}."
+    )
     bare = response.text.strip().strip(".!`*\"' ").lower()
     if bare in _YES_NO:
         return _YES_NO[bare]
@@ -129,7 +143,14 @@ def parse_well_posed(response: ChatResponse) -> bool:
         value = _YES_NO.get(value.strip().lower())
     if not isinstance(value, bool):
         raise Unusable("no_judgement", hint)
-    return value
+    missing = data.get("missing")
+    names_something = isinstance(missing, str) and not _names_nothing(missing)
+    return value and not names_something
+
+
+def _names_nothing(missing: str) -> bool:
+    text = missing.strip(" .!\"'").lower()
+    return text in _NOTHING_WORDS or re.match(r"(?:none|nothing|no missing)\b", text) is not None
 
 
 def parse_rederivation(response: ChatResponse) -> str:
