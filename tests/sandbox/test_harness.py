@@ -84,19 +84,31 @@ def passed(*ids: str) -> list[dict[str, str]]:
     return [{"id": i, "outcome": "passed"} for i in ids]
 
 
+def runs(*results: object) -> list[dict[str, object]]:
+    """The frame's ``runs``: one entry per solution, each with its per-suite results."""
+    return [{"results": r} for r in results]
+
+
 def test_decide_accepts_a_complete_frame_with_our_nonce() -> None:
-    frame = {"nonce": "n", "results": [passed("assert:1", "assert:2")]}
+    frame = {"nonce": "n", "runs": runs([passed("assert:1", "assert:2")])}
     assert decide(ok(frame), SUITE, "n").passed
 
 
 @pytest.mark.parametrize(
     "frame",
     [
-        {"nonce": "other", "results": [passed("assert:1", "assert:2")]},  # foreign nonce
-        {"nonce": "n", "results": [passed("assert:1")]},  # a test missing
-        {"nonce": "n", "results": [passed("assert:1", "assert:1", "extra")]},  # wrong ids
-        {"nonce": "n", "results": []},  # wrong suite count
-        {"nonce": "n", "results": [[{"id": "assert:1", "outcome": "PASSED"}, *passed("assert:2")]]},
+        {"nonce": "other", "runs": runs([passed("assert:1", "assert:2")])},  # foreign nonce
+        {"nonce": "n", "runs": runs([passed("assert:1")])},  # a test missing
+        {"nonce": "n", "runs": runs([passed("assert:1", "assert:1", "extra")])},  # wrong ids
+        {"nonce": "n", "runs": runs([])},  # wrong suite count
+        {"nonce": "n", "runs": runs([passed("assert:1", "assert:2")], [])},  # a run too many
+        {"nonce": "n", "runs": []},  # no run
+        {"nonce": "n", "runs": runs("assert:1 passed")},  # not a list of suites
+        {"nonce": "n", "results": [passed("assert:1", "assert:2")]},  # the old frame layout
+        {
+            "nonce": "n",
+            "runs": runs([[{"id": "assert:1", "outcome": "PASSED"}, *passed("assert:2")]]),
+        },
         b"ALL_TESTS_PASSED\n",  # a marker, not a frame
         b"",  # nothing at all
     ],
@@ -107,7 +119,7 @@ def test_decide_fails_anything_else(frame: dict[str, object] | bytes) -> None:
 
 
 def test_decide_requires_a_clean_job_end() -> None:
-    frame = json.dumps({"nonce": "n", "results": [passed("assert:1", "assert:2")]}).encode()
+    frame = json.dumps({"nonce": "n", "runs": runs([passed("assert:1", "assert:2")])}).encode()
     r = Result(status=Status.TIMEOUT, stdout_bytes=frame)
     assert not decide(r, SUITE, "n").passed
 

@@ -216,8 +216,10 @@ def test_unittest_assert_methods_count_once_each(cv: CodeVerifier) -> None:
 FORGER = (
     GOOD
     + """
+import json
 import sys
-print('{"nonce": "x", "results": [[{"id": "test_one", "outcome": "passed", "checks": 99}]]}')
+FORGED = [[{"id": "test_one", "outcome": "passed", "checks": 99}]]
+print(json.dumps({"nonce": "x", "runs": [{"results": FORGED}]}))
 
 def __verigen_check_passed__():
     return None

@@ -19,7 +19,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -27,7 +27,16 @@ from verigen.errors import SandboxError
 from verigen.sandbox import seccomp
 from verigen.sandbox.base import Job, Limits, Result, Status
 from verigen.sandbox.transport import JobFacts, Shape, Transport
-from verigen.sandbox.verdict import TestReport, Tests, decide, new_nonce, suites_of, tests_job
+from verigen.sandbox.verdict import (
+    TestReport,
+    Tests,
+    decide,
+    decide_batch,
+    new_nonce,
+    suites_of,
+    tests_batch_job,
+    tests_job,
+)
 
 GRACE_S = 5.0
 """Beyond the job's wall limit, how long the server may take to kill, collect and answer."""
@@ -241,6 +250,21 @@ class Pool:
             decide(f.result(), suites, nonce)
             for f, (suites, nonce, _) in zip(futures, plans, strict=True)
         ]
+
+    def run_tests_batch(
+        self,
+        solutions: Sequence[str],
+        tests: Tests,
+        each: Limits | None = None,
+        call_timeout: float | None = None,
+    ) -> list[TestReport]:
+        """Every solution against ``tests`` in one job, each within ``each`` and stopping at its
+        first test that does not pass (``verdict.tests_batch_job``): mutation testing's question
+        — does any test fail? — at the cost of one fork per solution instead of one job."""
+        each = each or Limits()
+        suites, nonce = suites_of(tests), new_nonce()
+        job = tests_batch_job(solutions, suites, each, call_timeout or each.wall_s, nonce)
+        return decide_batch(self.run(job), suites, nonce, len(solutions))
 
     def close(self) -> None:
         if self._closed:

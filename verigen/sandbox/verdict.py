@@ -11,6 +11,10 @@ must parse and carry our nonce; it must report exactly the test ids the host com
 the test code (``plan``); and every one must have passed. Anything else fails, and a sandbox
 failure is reported as such (``TestReport.infra_error``), never as a wrong solution.
 
+A job may judge several solutions at once (``tests_batch_job``: a solution's mutants, each with
+its own time budget, each stopping at its first failing test); the frame then holds one run per
+solution, and each is decided by the same rules.
+
 Suite kinds: ``code`` (assert statements, ``test_*`` functions, ``unittest.TestCase`` methods),
 ``check`` (HumanEval's ``check(candidate)`` with an entry point), ``call`` (argument/expected
 cases for an entry point, compared with exact types). Stdin/stdout cases need no proxy: they are
@@ -22,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from verigen.sandbox.base import Job, Limits, Result, Status
@@ -104,6 +108,9 @@ class TestReport:
     solution_cpu_s: float | None = None
     """CPU time the solution's processes used, as the harness read it from the kernel (None: no
     trusted frame). Against ``result.wall_s`` it tells a starved job from one that computed."""
+    checks: tuple[tuple[int, ...], ...] = ()
+    """Per suite, per test, the checks (executed asserts) a passed test made, as the harness
+    counted them (0 for a test that did not pass; empty without a trusted frame)."""
 
     @property
     def infra_error(self) -> bool:
@@ -130,53 +137,110 @@ def suites_of(tests: Tests) -> list[TestSuite]:
 def tests_job(
     solution: str, suites: Sequence[TestSuite], limits: Limits, call_timeout: float, nonce: str
 ) -> Job:
-    spec = {"nonce": nonce, "call_timeout": call_timeout, "suites": [s.to_wire() for s in suites]}
+    """One solution against ``suites``, within ``limits``."""
+    return _harness_job({SOLUTION_FILE: solution}, suites, limits, call_timeout, nonce, {})
+
+
+BATCH_MARGIN_S = 2.0
+"""A batch job's wall limit beyond the sum of its solutions' own: forks, the frame, the exit."""
+
+
+def tests_batch_job(
+    solutions: Sequence[str],
+    suites: Sequence[TestSuite],
+    each: Limits,
+    call_timeout: float,
+    nonce: str,
+) -> Job:
+    """Every solution against ``suites`` in one job, each within ``each.wall_s`` and stopping at
+    its first test that does not pass: all it takes to tell a mutant killed from a survivor."""
+    files = {f"solution_{i}.py": source for i, source in enumerate(solutions)}
+    limits = replace(each, wall_s=each.wall_s * len(solutions) + BATCH_MARGIN_S)
+    extra = {"solution_wall_s": each.wall_s, "fail_fast": True}
+    return _harness_job(files, suites, limits, call_timeout, nonce, extra)
+
+
+def _harness_job(
+    files: dict[str, str],
+    suites: Sequence[TestSuite],
+    limits: Limits,
+    call_timeout: float,
+    nonce: str,
+    extra: dict[str, Any],
+) -> Job:
+    spec = {
+        "nonce": nonce,
+        "call_timeout": call_timeout,
+        "suites": [s.to_wire() for s in suites],
+        **extra,
+    }
     return Job(
-        files={SOLUTION_FILE: solution},
-        command=(HARNESS_COMMAND, SOLUTION_FILE),
+        files=dict(files),
+        command=(HARNESS_COMMAND, *files),
         stdin=json.dumps(spec).encode(),
         limits=limits,
     )
 
 
 def decide(result: Result, suites: Sequence[TestSuite], nonce: str) -> TestReport:
+    """The verdict of a ``tests_job``."""
+    return decide_batch(result, suites, nonce, 1)[0]
+
+
+def decide_batch(
+    result: Result, suites: Sequence[TestSuite], nonce: str, solutions: int
+) -> list[TestReport]:
+    """One verdict per solution of a job, in the order they were sent."""
     planned = [plan(s.to_wire()) for s in suites]
     missing = tuple(tuple(TestOutcome(i, "missing") for i in ids) for ids in planned)
+
+    def failed(reason: str) -> list[TestReport]:
+        return [TestReport(False, reason, missing, result) for _ in range(solutions)]
+
     if result.status is Status.SANDBOX_ERROR:
-        return TestReport(False, f"sandbox error: {result.error}", missing, result)
+        return failed(f"sandbox error: {result.error}")
     try:
         frame = json.loads(result.stdout_bytes)
-        reported = frame["results"]
-        foreign = frame["nonce"] != nonce or len(reported) != len(planned)
+        runs = frame["runs"]
+        foreign = (
+            frame["nonce"] != nonce
+            or type(runs) is not list
+            or len(runs) != solutions
+            or any(type(r) is not dict or type(r["results"]) is not list for r in runs)
+            or any(len(r["results"]) != len(planned) for r in runs)
+        )
     except (ValueError, KeyError, TypeError):
-        return TestReport(
-            False, f"no verdict from the harness (job {result.status})", missing, result
-        )
+        return failed(f"no verdict from the harness (job {result.status})")
     if foreign:
-        return TestReport(
-            False, "the verdict frame is not the one this run asked for", missing, result
-        )
-    tests = tuple(_match(ids, got) for ids, got in zip(planned, reported, strict=True))
-    cpu = frame.get("solution_cpu_s")
+        return failed("the verdict frame is not the one this run asked for")
+    return [_decide_run(result, planned, run) for run in runs]
+
+
+def _decide_run(result: Result, planned: list[list[str]], run: dict[str, Any]) -> TestReport:
+    matched = [_match(ids, got) for ids, got in zip(planned, run["results"], strict=True)]
+    tests = tuple(outcomes for outcomes, _ in matched)
+    checks = tuple(counts for _, counts in matched)
+    cpu: Any = run.get("solution_cpu_s")
     cpu_s = float(cpu) if type(cpu) in (int, float) and cpu >= 0 else None
     flat = [t for suite in tests for t in suite]
     bad = [t for t in flat if t.outcome != "passed"]
     if not flat:
-        return TestReport(False, "no tests to run", tests, result, cpu_s)
+        return TestReport(False, "no tests to run", tests, result, cpu_s, checks)
     if result.status is not Status.OK:
-        return TestReport(False, f"the harness ended with {result.status}", tests, result, cpu_s)
+        why = f"the harness ended with {result.status}"
+        return TestReport(False, why, tests, result, cpu_s, checks)
     if bad:
-        load = frame.get("load_error") or ""
+        load = run.get("load_error") or ""
         why = f"the solution failed to load: {load}" if load else f"first: {bad[0].id}"
-        return TestReport(
-            False, f"{len(bad)} of {len(flat)} tests did not pass ({why})", tests, result, cpu_s
-        )
-    return TestReport(True, f"all {len(flat)} tests passed", tests, result, cpu_s)
+        why = f"{len(bad)} of {len(flat)} tests did not pass ({why})"
+        return TestReport(False, why, tests, result, cpu_s, checks)
+    return TestReport(True, f"all {len(flat)} tests passed", tests, result, cpu_s, checks)
 
 
-def _match(ids: list[str], reported: Any) -> tuple[TestOutcome, ...]:
-    """The planned ids, each with the first outcome reported for it, or ``missing``."""
-    by_id: dict[str, TestOutcome] = {}
+def _match(ids: list[str], reported: Any) -> tuple[tuple[TestOutcome, ...], tuple[int, ...]]:
+    """The planned ids, each with the first outcome reported for it, or ``missing``; and the
+    checks each passed one made."""
+    by_id: dict[str, tuple[TestOutcome, int]] = {}
     for item in reported if isinstance(reported, list) else []:
         try:
             outcome = TestOutcome(
@@ -188,8 +252,12 @@ def _match(ids: list[str], reported: Any) -> tuple[TestOutcome, ...]:
         except (KeyError, TypeError, ValueError):
             continue
         if outcome.outcome in ("passed", "failed", "error", "timeout"):
-            by_id.setdefault(outcome.id, outcome)
-    return tuple(by_id.get(i, TestOutcome(i, "missing")) for i in ids)
+            count = item.get("checks")
+            passed = outcome.outcome == "passed" and type(count) is int and count > 0
+            checks = count if passed else 0
+            by_id.setdefault(outcome.id, (outcome, checks))
+    found = [by_id.get(i, (TestOutcome(i, "missing"), 0)) for i in ids]
+    return tuple(o for o, _ in found), tuple(c for _, c in found)
 
 
 def new_nonce() -> str:

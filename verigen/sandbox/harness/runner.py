@@ -21,6 +21,13 @@ Order matters and is the security argument:
    and a job the fork server has to kill at its wall limit means the harness itself failed;
 6. write one JSON frame (nonce + per-test outcomes and checks) to the verdict channel.
 
+One job may judge several solutions (a solution's mutants: ``spec["solutions"]``), each in its
+own processes forked from the same zygote, each with its own time budget, each reported in its
+own entry of the frame's ``runs``; with ``fail_fast`` a solution's run ends at its first test
+that does not pass (for a mutant, one failure is the whole answer). Solutions of one job can see
+each other's scratch files: only mutants of one solution share a job, and nothing they write
+reaches the tests' process.
+
 The host decides the verdict from that frame alone; a missing, malformed or foreign frame (the
 runner was killed, the nonce is wrong) fails the solution. The check counts live in the same
 frame, written by this process only: the solution cannot raise them. At most it can lower them
@@ -108,9 +115,10 @@ def close_fds_except(keep: set[int]) -> None:
                 os.close(fd)
 
 
-def start_zygote(solution_path: str) -> socket.socket:
-    """Fork the clean process that forks solution processes on request (see module docstring)."""
-    ours, theirs = socket.socketpair()
+def start_zygote() -> socket.socket:
+    """Fork the clean process that forks solution processes on request (see module docstring);
+    a request is the path of the solution file the new process loads."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if os.fork() == 0:
         ours.close()
         close_fds_except({theirs.fileno()})
@@ -119,14 +127,14 @@ def start_zygote(solution_path: str) -> socket.socket:
         os.close(null)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
         try:
-            while theirs.recv(1):
+            while path := theirs.recv(4096).decode():
                 a, b = socket.socketpair()
                 pid = os.fork()
                 if pid == 0:
                     theirs.close()
                     a.close()
                     close_fds_except({b.fileno()})
-                    solhost.child_main(b, solution_path)
+                    solhost.child_main(b, path)
                 socket.send_fds(theirs, [str(pid).encode()], [a.fileno()])
                 a.close()
                 b.close()
@@ -137,10 +145,14 @@ def start_zygote(solution_path: str) -> socket.socket:
 
 
 class Solution:
-    """Proxies into a solution process, restarted after a crash or a timeout."""
+    """Proxies into a process running the solution at ``path``, restarted after a crash or a
+    timeout."""
 
-    def __init__(self, zygote: socket.socket, call_timeout: float, budget: "Budget") -> None:
-        self.zygote, self.call_timeout, self.budget = zygote, call_timeout, budget
+    def __init__(
+        self, zygote: socket.socket, path: str, call_timeout: float, budget: "Budget"
+    ) -> None:
+        self.zygote, self.path = zygote, path
+        self.call_timeout, self.budget = call_timeout, budget
         self.sock: socket.socket | None = None
         self.pid = 0
         self.names: list[str] = []
@@ -152,7 +164,7 @@ class Solution:
     def ensure(self) -> None:
         if self.sock is not None:
             return
-        self.zygote.sendall(b"s")
+        self.zygote.sendall(self.path.encode())
         msg, fds, _, _ = socket.recv_fds(self.zygote, 64, 1)
         if not fds:
             raise SolutionError("could not start a solution process")
@@ -270,6 +282,11 @@ class BudgetSpent(BaseException):
     ``except Exception`` in test code does not swallow it."""
 
 
+class FirstFailure(BaseException):
+    """Raised after a fail-fast run's first test that did not pass: its other tests are not run
+    (the host reports them ``missing``)."""
+
+
 class Budget:
     """The job's time budget: a one-shot timer that raises ``BudgetSpent`` wherever the test
     process is, and a flag for the places that run after an ``except:`` swallowed it."""
@@ -277,11 +294,14 @@ class Budget:
     def __init__(self) -> None:
         self.spent = False
 
-    def start(self, wall_s: float | None, elapsed: float) -> None:
-        """Arm the timer for what is left of ``wall_s`` (none: no budget) after ``elapsed``."""
+    def start(self, wall_s: float | None, elapsed: float, cap_s: float | None = None) -> None:
+        """Arm the timer for what is left of ``wall_s`` (none: no budget) after ``elapsed``,
+        and at most ``cap_s``."""
         if not wall_s:
             return
         left = wall_s - min(BUDGET_MARGIN_S, wall_s / 5) - elapsed
+        if cap_s is not None:
+            left = min(left, cap_s)
         signal.signal(signal.SIGALRM, self._expire)
         signal.setitimer(signal.ITIMER_REAL, max(left, 0.01))
 
@@ -300,8 +320,8 @@ class Budget:
 class Tally:
     """The current suite's results so far, and the checks passed in this process."""
 
-    def __init__(self, budget: Budget) -> None:
-        self.budget = budget
+    def __init__(self, budget: Budget, fail_fast: bool = False) -> None:
+        self.budget, self.fail_fast = budget, fail_fast
         self.checks = 0
         self.results: list[dict[str, Any]] = []
         self.unittest_counted = False
@@ -331,6 +351,8 @@ class Tally:
                 "checks": checks if outcome == "passed" else 0,
             }
         )
+        if self.fail_fast and outcome != "passed":
+            raise FirstFailure
 
     def fill(self, suite: dict[str, Any], outcome: str, message: str) -> None:
         """Every planned test of ``suite`` without a result yet gets ``outcome``."""
@@ -498,14 +520,18 @@ def run_suites(
     is ``timeout`` (the solution, or tests waiting on it, took the time)."""
     results: list[list[dict[str, Any]]] = [[] for _ in suites]
     try:
-        for sink, suite in zip(results, suites, strict=True):
-            tally.results = sink
-            try:
-                SUITES[suite["kind"]](suite, solution, tally)
-            except Exception as exc:
-                tally.fill(suite, "error", _outcome(exc)[1])
+        try:
+            for sink, suite in zip(results, suites, strict=True):
+                tally.results = sink
+                try:
+                    SUITES[suite["kind"]](suite, solution, tally)
+                except Exception as exc:
+                    tally.fill(suite, "error", _outcome(exc)[1])
+        except FirstFailure:
+            pass
         tally.budget.stop()
     except BudgetSpent:
+        tally.fail_fast = False
         for sink, suite in zip(results, suites, strict=True):
             tally.results = sink
             tally.fill(suite, "timeout", "not finished within the job's time budget")
@@ -513,27 +539,32 @@ def run_suites(
 
 
 def main(argv: list[str], wall_s: float | None = None) -> None:
-    """Run the suites read from stdin against the solution file ``argv[0]`` (see above), within
-    ``wall_s`` less a margin (the job's wall limit, from the fork server)."""
+    """Run the suites read from stdin against each solution file named in ``argv`` (see
+    above), within ``wall_s`` less a margin (the job's wall limit, from the fork server), each
+    within the spec's ``solution_wall_s`` (default: the whole job's)."""
     started = time.monotonic()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
     channel = os.dup(1)
     os.dup2(2, 1)
-    zygote = start_zygote(argv[0])
+    zygote = start_zygote()
     spec = json.loads(sys.stdin.buffer.read())
-    budget = Budget()
-    budget.start(wall_s, time.monotonic() - started)
-    solution = Solution(zygote, float(spec["call_timeout"]), budget)
-    results = run_suites(spec["suites"], solution, Tally(budget))
-    frame = json.dumps(
-        {
-            "nonce": spec["nonce"],
-            "results": results,
-            "load_error": solution.load_error,
-            "solution_cpu_s": solution.cpu_s(),
-        }
-    ).encode()
+    each_s = spec.get("solution_wall_s")
+    runs = []
+    for path in argv:
+        budget = Budget()
+        cap = None if each_s is None else each_s - min(BUDGET_MARGIN_S, each_s / 5)
+        budget.start(wall_s, time.monotonic() - started, cap)
+        solution = Solution(zygote, path, float(spec["call_timeout"]), budget)
+        results = run_suites(spec["suites"], solution, Tally(budget, bool(spec.get("fail_fast"))))
+        solution.kill()
+        runs.append(
+            {
+                "results": results,
+                "load_error": solution.load_error,
+                "solution_cpu_s": solution.cpu_s(),
+            }
+        )
+    frame = json.dumps({"nonce": spec["nonce"], "runs": runs}).encode()
     while frame:
         frame = frame[os.write(channel, frame) :]
-    solution.kill()

@@ -2,7 +2,9 @@
 
 The only module of the code verifier that submits work to the sandbox. Harness suites go through
 ``Pool.run_tests_many`` (the verdict per test is decided by the sandbox's host side, from a frame
-the solution cannot write); stdin/stdout cases are plain jobs whose stdout is compared here.
+the solution cannot write), or, for mutants, ``Pool.run_tests_batch`` (all of them in one job,
+each stopping at its first failing test); stdin/stdout cases are plain jobs whose stdout is
+compared here.
 
 Two kinds of failure, two policies:
 
@@ -26,12 +28,10 @@ asserts it executed; a stdin/stdout case is one check.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from verigen.errors import SandboxError
 from verigen.sandbox import Job, Limits, Pool, Result, Status, TestOutcome, TestReport
@@ -107,15 +107,12 @@ class Executor:
         plan: TestPlan,
         call_timeout: float | None = None,
         wall_s: float | None = None,
-        retry_timeouts: bool = True,
     ) -> list[Run]:
         """Each source against the whole plan, in input order (identical sources run once).
-        A starved run with a timed-out test is run again with longer limits, unless
-        ``retry_timeouts`` is off (mutants: their timeouts only make a suite look stronger)."""
+        A starved run with a timed-out test is run again with longer limits."""
         unique = list(dict.fromkeys(sources))
         runs = self._retrying(unique, plan, call_timeout, wall_s)
         slow = [i for i, r in enumerate(runs) if r.any_timeout and r.starved]
-        slow = slow if retry_timeouts else []
         if slow:
             longer = self._retrying(
                 [unique[i] for i in slow],
@@ -128,8 +125,22 @@ class Executor:
         by_source = dict(zip(unique, runs, strict=True))
         return [by_source[s] for s in sources]
 
+    def first_failures(
+        self, sources: Sequence[str], plan: TestPlan, call_timeout: float, wall_s: float
+    ) -> list[Run]:
+        """Each source against the plan until its first test that does not pass, all in one
+        sandbox job, each within ``wall_s`` (mutants: whether one dies is the whole question,
+        so the rest of its tests, a job per mutant and a retry of its timeouts — which only
+        make a suite look stronger — are all skipped)."""
+        return self._retrying(list(sources), plan, call_timeout, wall_s, together=True)
+
     def _retrying(
-        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+        self,
+        sources: list[str],
+        plan: TestPlan,
+        call_timeout: float | None,
+        wall_s: float | None,
+        together: bool = False,
     ) -> list[Run]:
         """One run per source; sandbox failures retried with exponential backoff."""
         runs: dict[int, Run] = {}
@@ -137,7 +148,7 @@ class Executor:
         for attempt in range(self.options.retries + 1):
             if attempt:
                 time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
-            fresh = self._once([sources[i] for i in pending], plan, call_timeout, wall_s)
+            fresh = self._once([sources[i] for i in pending], plan, call_timeout, wall_s, together)
             runs.update(zip(pending, fresh, strict=True))
             pending = [i for i in pending if runs[i].infra_error]
             if not pending:
@@ -145,10 +156,15 @@ class Executor:
         return [runs[i] for i in range(len(sources))]
 
     def _once(
-        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+        self,
+        sources: list[str],
+        plan: TestPlan,
+        call_timeout: float | None,
+        wall_s: float | None,
+        together: bool,
     ) -> list[Run]:
         try:
-            return self._submit(sources, plan, call_timeout, wall_s)
+            return self._submit(sources, plan, call_timeout, wall_s, together)
         except SandboxError:
             raise  # no backend at all (or the pool was closed): a set-up problem, not a sample's
         except Exception as exc:  # the sandbox layer itself broke (e.g. the engine vanished)
@@ -156,7 +172,12 @@ class Executor:
             return [Run(infra_error=why) for _ in sources]
 
     def _submit(
-        self, sources: list[str], plan: TestPlan, call_timeout: float | None, wall_s: float | None
+        self,
+        sources: list[str],
+        plan: TestPlan,
+        call_timeout: float | None,
+        wall_s: float | None,
+        together: bool,
     ) -> list[Run]:
         limits = self.limits(wall_s)
         suites, ids = plan.suites()
@@ -164,11 +185,12 @@ class Executor:
             [self.pool().submit(_io_job(src, case.input, limits)) for _, case in plan.io]
             for src in sources
         ]
-        reports = (
-            self.pool().run_tests_many([(s, suites) for s in sources], limits, call_timeout)
-            if suites
-            else [None] * len(sources)
-        )
+        reports: Sequence[TestReport | None] = [None] * len(sources)
+        if suites and together:
+            reports = self.pool().run_tests_batch(sources, suites, limits, call_timeout)
+        elif suites:
+            items = [(s, suites) for s in sources]
+            reports = self.pool().run_tests_many(items, limits, call_timeout)
         runs = []
         for report, futures in zip(reports, io_futures, strict=True):
             outcomes: dict[str, TestOutcome] = {}
@@ -207,28 +229,14 @@ def _harness_infra(report: TestReport) -> str:
 
 
 def _checks(report: TestReport, ids: list[list[str]]) -> dict[str, int]:
-    """Checks per test id, from the harness's frame.
-
-    ``TestOutcome`` has no field for them, so they are read from the frame itself, and only
-    when ``decide`` accepted that frame (some outcome is not ``missing``): its nonce matched, so
-    these bytes are the ones the test process wrote, on a channel the solution cannot reach.
-    """
-    if all(t.outcome == "missing" for suite in report.tests for t in suite):
-        return {}
-    try:
-        results: list[Any] = json.loads(report.result.stdout_bytes)["results"]
-    except (ValueError, KeyError, TypeError):
-        return {}
+    """Checks per passed test id, as the harness counted them in its nonce-checked frame."""
     found: dict[str, int] = {}
-    for suite_ids, outcomes, items in zip(ids, report.tests, results, strict=True):
-        counted = {
-            str(item["id"]): item["checks"]
-            for item in (reversed(items) if type(items) is list else ())  # first report wins
-            if type(item) is dict and type(item.get("checks")) is int and "id" in item
-        }
-        for ours, outcome in zip(suite_ids, outcomes, strict=True):
+    if not report.checks:  # no trusted frame
+        return found
+    for suite_ids, outcomes, counts in zip(ids, report.tests, report.checks, strict=True):
+        for ours, outcome, count in zip(suite_ids, outcomes, counts, strict=True):
             if outcome.outcome == "passed":
-                found[ours] = max(counted.get(outcome.id, 0), 0)
+                found[ours] = count
     return found
 
 

@@ -30,14 +30,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from hypothesis.strategies import SearchStrategy
+from typing import TYPE_CHECKING, Any
 
 from verigen.errors import InputError, VerigenError
 from verigen.records import Outcome, Verdict
-from verigen.verify.code import strategies
-from verigen.verify.code.calibrate import job_limit, per_test_limit
+from verigen.verify.code.calibrate import job_limit, mutant_call_limit, per_test_limit
 from verigen.verify.code.crosscheck import pass_matrix
 from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor, Run
@@ -46,7 +43,10 @@ from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, parse_tests
 from verigen.verify.code.trust import Trust, by_consensus, by_reference
 
-VERIFIER_VERSION = "code-1.1"
+if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
+    from hypothesis.strategies import SearchStrategy
+
+VERIFIER_VERSION = "code-1.2"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -210,6 +210,8 @@ def _differential(
     candidates = distinct + ([task.reference] if task.reference else [])
     if not options.differential or len(set(candidates)) < 2:
         return plan
+    from verigen.verify.code import strategies
+
     try:
         strategy = task.strategy
         if strategy is None:
@@ -274,12 +276,11 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
     if not found:
         state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
         return
-    runs = ex.run(
+    runs = ex.first_failures(
         [m.source for m in found],
         plan,
-        per_test_limit(anchor, options),
+        mutant_call_limit(anchor, options),
         job_limit(anchor, options),
-        retry_timeouts=False,
     )
     broken = next((r.infra_error for r in runs if r.infra_error), "")
     if broken:
