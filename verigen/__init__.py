@@ -9,22 +9,23 @@ The public surface, checked by ``tests/test_public_api.py``::
     with verigen.CodeVerifier(verigen.CodeOptions()) as cv:   # sandboxed tests
         cv.verify([solution], tests, entry_point="f")
 
-Heavier parts (the code verifier and its sandbox) load on first use, so ``import verigen`` stays
-cheap for reward functions and ``datasets.map`` workers that only need one of them.
+Every part but the records and errors loads on first use (``__getattr__``), so ``import
+verigen`` stays cheap for reward functions, ``datasets.map`` workers and the command line, which
+each need one part.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from verigen.api import generate
-from verigen.config import RunConfig, load_config
 from verigen.errors import VerigenError
 from verigen.records import Attempt, Domain, Outcome, Problem, Provenance, Usage, Verdict
-from verigen.verify.math import MathOptions, MathVerifier
 
 if TYPE_CHECKING:
+    from verigen.api import generate
+    from verigen.config import RunConfig, load_config
     from verigen.verify.code import CodeOptions, CodeVerifier
+    from verigen.verify.math import MathOptions, MathVerifier
 
 __version__ = "0.1.0"
 
@@ -47,7 +48,15 @@ __all__ = [
     "load_config",
 ]
 
-_LAZY = {"CodeOptions": "verigen.verify.code", "CodeVerifier": "verigen.verify.code"}
+_LAZY = {
+    "generate": "verigen.api",
+    "RunConfig": "verigen.config",
+    "load_config": "verigen.config",
+    "CodeOptions": "verigen.verify.code",
+    "CodeVerifier": "verigen.verify.code",
+    "MathOptions": "verigen.verify.math",
+    "MathVerifier": "verigen.verify.math",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -41,23 +41,21 @@ INTERRUPTED = 130
 TERMINATED = 143
 """Exit code after SIGTERM (128 + SIGTERM)."""
 
-app = typer.Typer(
-    name="verigen",
-    help="Generate verified synthetic training data for code and math.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-# Each module defines ``register(app)``; listed explicitly so the command set is reviewable here.
-_COMMAND_MODULES = (
-    "verigen.cli.run",
-    "verigen.cli.model",
-    "verigen.cli.math",
-    "verigen.cli.sandbox",
-    "verigen.cli.export",
-    "verigen.cli.verify",
-)
+# Each command's module, listed explicitly so the command set is reviewable here. A module
+# defines ``register(app)``; only the invoked command's module is imported (``verigen verify``
+# need not load the generation pipeline, a second of start-up on a small machine).
+_COMMANDS = {
+    "generate": "verigen.cli.run",
+    "stats": "verigen.cli.run",
+    "doctor": "verigen.cli.run",
+    "model": "verigen.cli.model",
+    "check-math": "verigen.cli.math",
+    "sandbox": "verigen.cli.sandbox",
+    "export": "verigen.cli.export",
+    "push": "verigen.cli.export",
+    "curate-report": "verigen.cli.export",
+    "verify": "verigen.cli.verify",
+}
 
 
 def _version(value: bool) -> None:
@@ -66,7 +64,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -75,8 +72,29 @@ def _root(
     """Generate verified synthetic training data for code and math."""
 
 
-for _name in _COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    """The command line app, with the command ``argv`` names (its first word that is not an
+    option) or, when it names none it knows (``--help``, a typo), with every command."""
+    app = typer.Typer(
+        name="verigen",
+        help="Generate verified synthetic training data for code and math.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_root)
+    command = next((a for a in argv or [] if not a.startswith("-")), None)
+    wanted = _COMMANDS.get(command or "")
+    for module in [wanted] if wanted else dict.fromkeys(_COMMANDS.values()):
+        importlib.import_module(module).register(app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``verigen.cli.app``: the whole app, for ``typer.testing.CliRunner`` and docs tools."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module 'verigen.cli' has no attribute {name!r}")
 
 
 def main() -> None:
@@ -85,7 +103,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _sigterm_handler(os.getpid()))
     try:
         # without standalone mode click *returns* the code of a ``typer.Exit`` instead of exiting
-        code = app(standalone_mode=False)
+        code = build_app(sys.argv[1:])(standalone_mode=False)
     except Interrupted as exc:
         _fail(str(exc), _interrupted_code())
     except VerigenError as exc:

@@ -8,6 +8,7 @@ many threads call it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -49,6 +50,20 @@ class LazyVerifier(Generic[V]):
                 weakref.finalize(self, verifier.close)
                 self._verifier = verifier
             return self._verifier
+
+    def start(self) -> None:
+        """Build the verifier and open its workers on a background thread, now: a command that
+        reads a large input meanwhile finds them warm. A failure is left for the first real use
+        to raise, exactly as without this call."""
+
+        def opening() -> None:
+            with contextlib.suppress(Exception):
+                self.opened(self.verifier())
+
+        threading.Thread(target=opening, name="verigen-start", daemon=True).start()
+
+    def opened(self, verifier: V) -> None:
+        """Open what ``verifier`` opens lazily (its sandbox pool); called by ``start``."""
 
     def close(self) -> None:
         with self._lock:

@@ -62,6 +62,9 @@ class CodeBatchVerifier(LazyVerifier[CodeVerifier]):
         self.keep_input = keep_input
         """Return the batch's own columns too (``ray.data``'s ``map_batches`` needs them)."""
 
+    def opened(self, verifier: CodeVerifier) -> None:
+        verifier.pool()
+
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         c = self.columns
         size = len(batch[c.solution])

@@ -28,11 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis.strategies import SearchStrategy
+from typing import TYPE_CHECKING, Any
 
 from verigen.errors import SandboxError
 from verigen.pyparse import literal_eval
@@ -40,6 +36,10 @@ from verigen.sandbox import Job, Limits, Pool, Status
 from verigen.sandbox.harness import codec
 from verigen.sandbox.verdict import new_nonce
 from verigen.verify.code.options import CodeOptions
+
+if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
+    from hypothesis import settings
+    from hypothesis.strategies import SearchStrategy
 
 _HYPOTHESIS = threading.Lock()
 MAX_RECORDED = 10
@@ -246,7 +246,10 @@ def _driver_files() -> dict[str, str]:
     return {"_vd/driver.py": here, "_vd/codec.py": theirs}
 
 
-def _settings(examples: int, phases: list[Phase]) -> settings:
+def _settings(examples: int, shrink: bool) -> settings:
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
     return settings(
         database=None,
         deadline=None,
@@ -268,8 +271,11 @@ def _draw(
     def collect(args: tuple[Any, ...]) -> None:
         drawn.setdefault(_key(args), args)
 
+    from hypothesis import given
+    from hypothesis import seed as hypothesis_seed
+
     with _HYPOTHESIS:
-        hypothesis_seed(seed)(_settings(examples, [Phase.generate])(given(strategy)(collect)))()
+        hypothesis_seed(seed)(_settings(examples, shrink=False)(given(strategy)(collect)))()
     return list(drawn.values())
 
 
@@ -288,10 +294,13 @@ def _shrink(
             last.append(args)
             raise AssertionError("candidates disagree")
 
+    from hypothesis import given
+    from hypothesis import seed as hypothesis_seed
+
     test = given(strategy)(check)
     # the run raises the disagreement we asked Hypothesis to find and shrink
     with _HYPOTHESIS, contextlib.suppress(Exception):
-        hypothesis_seed(seed)(_settings(examples, [Phase.generate, Phase.shrink])(test))()
+        hypothesis_seed(seed)(_settings(examples, shrink=True)(test))()
     return last[-1] if last else None
 
 

@@ -15,9 +15,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any
-
-from hypothesis.strategies import SearchStrategy
+from typing import TYPE_CHECKING, Any
 
 from verigen.errors import SandboxError
 from verigen.records import Verdict
@@ -26,6 +24,9 @@ from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor
 from verigen.verify.code.judge import Task, judge
 from verigen.verify.code.options import CodeOptions
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 
 class CodeVerifier:
