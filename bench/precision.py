@@ -17,7 +17,8 @@ the run's cost (LLM calls, tokens, wall time). A policy is any run-config overla
 changing the bench. Run directories are kept under ``--out`` and a rerun resumes from their
 journals (no LLM call is sent twice).
 
-    .venv/bin/python bench/precision.py --limit 20 --code-limit 10            # 0.5B, default
+    .venv/bin/python bench/precision.py                  # 0.5B, default policy, 20 math + 10 code
+    .venv/bin/python bench/precision.py --all            # the whole bank: hours on a CPU
     .venv/bin/python bench/precision.py --model qwen2.5-coder-1.5b --policy default \\
         --policy unanimous --variant math --json
     .venv/bin/python bench/precision.py --model qwen2.5-coder-0.5b+qwen2.5-coder-1.5b  # both
@@ -429,9 +430,9 @@ def run_one(
     result = Result(policy.name, label, variant)
     bank: Sequence[MathItem | CodeItem]
     if variant == "math":
-        bank = math_bank(args.seed)[: args.limit]
+        bank = math_bank(args.seed)[: None if args.all else args.limit]
     else:
-        bank = code_bank()[: args.code_limit or args.limit]
+        bank = code_bank()[: None if args.all else args.code_limit or args.limit]
     run_dir = Path(args.out) / policy.name / label.replace("/", "_") / variant
     run_dir.mkdir(parents=True, exist_ok=True)
     source = run_dir / "problems.jsonl"
@@ -589,8 +590,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", action="append",
                         help="catalog name, or NAME+NAME for several solvers together")  # fmt: skip
     parser.add_argument("--policy", action="append", help="policy name, YAML path or inline")
-    parser.add_argument("--limit", type=int, default=None, help="problems per variant")
-    parser.add_argument("--code-limit", type=int, default=None, help="code problems (--limit)")
+    parser.add_argument("--limit", type=int, default=20, help="math problems (the first ones)")
+    parser.add_argument("--code-limit", type=int, default=10, help="code problems per variant")
+    parser.add_argument("--all", action="store_true", help="every problem of the bank")
     parser.add_argument("--samples", type=int, default=None, help="solver samples per problem")
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE for every run")
     parser.add_argument("--seed", type=int, default=0, help="draws the math instances")

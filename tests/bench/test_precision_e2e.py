@@ -95,3 +95,33 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
                      for s in results[v]["samples"])  # fmt: skip
     assert results["code-none"]["wrong"] + results["code-weak"]["wrong"] == kept_wrong
     assert "second_largest" in (tmp_path / "off/scripted/code-weak/problems.jsonl").read_text()
+
+
+def test_the_router_sends_each_request_to_its_model_s_server() -> None:
+    """``--model A+B`` serves each model on its own server behind one base URL."""
+    import urllib.request
+
+    from bench.precision import _router
+
+    def ask(base: str, model: str) -> str:
+        body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+        request = urllib.request.Request(
+            f"{base}/chat/completions", body.encode(), {"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return str(json.loads(reply.read())["choices"][0]["message"]["content"])
+
+    with (
+        FakeLLM(responder=lambda body: "from a") as a,
+        FakeLLM(responder=lambda body: "from b") as b,
+        _router({"model-a": a.api_base, "model-b": b.api_base}) as base,
+    ):
+        assert [ask(base, "model-a"), ask(base, "model-b"), ask(base, "model-a")] == [
+            "from a",
+            "from b",
+            "from a",
+        ]
+        with urllib.request.urlopen(f"{base}/models", timeout=30) as reply:
+            listed = [m["id"] for m in json.loads(reply.read())["data"]]
+    assert listed == ["model-a", "model-b"]
+    assert len(a.state.requests) == 2 and len(b.state.requests) == 1
