@@ -44,6 +44,7 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
     journal.flush()  # the exports below read through connections of their own
     dataset_dir, rows = write_verified(cfg.run_dir, verifier, version, list(cfg.output.formats))
     precision = precision_report(cfg, journal, verifier, version)
+    journal.set_meta("precision", precision)  # for cards built from the journal later
     exports = _export(services, verifier, version, precision)
     counts = journal.counts(verifier, version)
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
