@@ -435,6 +435,8 @@ def run_one(
         bank = code_bank()[: None if args.all else args.code_limit or args.limit]
     run_dir = Path(args.out) / policy.name / label.replace("/", "_") / variant
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.share_cache:
+        _share_cache(run_dir, Path(args.out), label.replace("/", "_"), variant)
     source = run_dir / "problems.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in import_rows(variant, bank)))
     config = run_dir / "config.yaml"
@@ -472,6 +474,24 @@ def run_one(
     result.tally(scored, bank)
     (run_dir / "precision.json").write_text(json.dumps(_jsonable(result), indent=2))
     return result
+
+
+def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
+    """Start a policy's journal as a copy of another policy's for the same models and variant:
+    the requests both make (the solver's samples) are answered from its cache, so policies are
+    compared on the very same samples, and only what a policy adds is sent."""
+    import sqlite3
+
+    target = run_dir / "journal.sqlite"
+    donors = sorted(out.glob(f"*/{label}/{variant}/journal.sqlite"))
+    donor = next((d for d in donors if d != target), None)
+    if target.exists() or donor is None:
+        return
+    with (
+        contextlib.closing(sqlite3.connect(donor)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
 
 
 @contextlib.contextmanager
@@ -600,6 +620,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-base", help="an OpenAI-compatible endpoint instead of a local model")
     parser.add_argument("--backend", default="auto", help="sandbox for judging code")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument(
+        "--share-cache",
+        action="store_true",
+        help="a policy's new journal starts as a copy of another policy's (the same samples; "
+        "calls and tokens then count the copied ones too)",
+    )
     args = parser.parse_args(argv)
     variants = args.variant or list(VARIANTS)
     policies = [load_policy(p) for p in args.policy or ["default"]]
