@@ -93,17 +93,8 @@ def verify(
         raise InputError(f"--backend must be auto, docker or bwrap, not {backend!r}")
     if executor not in ("local", "ray"):
         raise InputError(f"--executor must be local or ray, not {executor!r}")
-    data = _load(input_path) if executor == "local" else _ray_input(input_path)
-    if len(data) == 0:
-        raise InputError(f"{input_path}: no rows to verify")
-    names = data.column_names
     needed = [solution_column] if domain == "code" else [solution_column, answer_column]
-    missing = [c for c in needed if c not in names]
-    if domain == "code" and tests_column not in names and io_cases_column not in names:
-        missing.append(f"{tests_column} or {io_cases_column}")  # stdin/stdout rows need no tests
-    if missing:
-        raise InputError(f"{input_path}: no column {missing} (has {names})")
-    started = time.perf_counter()
+    either = (tests_column, io_cases_column) if domain == "code" else None
     if domain == "code":
         options = CodeOptions(
             backend=backend,  # type: ignore[arg-type]  # checked against the literals above
@@ -139,18 +130,23 @@ def verify(
         settings = {"verifier": MATH_VERSION, "columns": [solution_column, answer_column]}
     settings["schema"] = {name: TYPES[name] for name in VERDICT}  # parts of another layout: redo
     if executor == "ray":
+        data = _checked(_ray_input(input_path), input_path, needed, either)
         _verify_on_ray(data, make, settings, out, ray_address, domain, rows_per_part, summary_json)
     fn = make(workers)
-    batch_size = max(16, 8 * workers)
+    fn.start()  # the sandboxes start while the input is read
     parts_dir = out.with_name(f".{out.name}.parts")
     try:
+        data = _checked(_load(input_path), input_path, needed, either)
+        started = time.perf_counter()
+        # a whole part per call: its rows keep every worker busy (a smaller batch waits on its
+        # slowest row while the other workers idle)
         result = map_in_parts(
             data,
             fn,
             parts_dir=parts_dir,
             settings=json.dumps(settings, sort_keys=True),
             rows_per_part=rows_per_part,
-            batch_size=batch_size,
+            batch_size=rows_per_part,
             incomplete=lambda part: "infra_error" in part["outcome"],
         )
     except KeyboardInterrupt:
@@ -167,6 +163,20 @@ def verify(
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     raise typer.Exit(1 if summary["infra_error"] else 0)
+
+
+def _checked(data: Any, path: Path, needed: list[str], either: tuple[str, str] | None) -> Any:
+    """``data``, when it has rows and every column the verifier reads; else the one-line error.
+    ``either``: of these two, one is enough (stdin/stdout rows need no tests)."""
+    if len(data) == 0:
+        raise InputError(f"{path}: no rows to verify")
+    names = data.column_names
+    missing = [c for c in needed if c not in names]
+    if either is not None and not any(c in names for c in either):
+        missing.append(f"{either[0]} or {either[1]}")
+    if missing:
+        raise InputError(f"{path}: no column {missing} (has {names})")
+    return data
 
 
 def _ray_input(path: Path) -> Any:

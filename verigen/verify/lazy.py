@@ -32,10 +32,12 @@ class LazyVerifier(Generic[V]):
         self.workers = workers
         self._verifier: V | None = None
         self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_verifier"] = None
+        state["_starting"] = None
         del state["_lock"]
         return state
 
@@ -60,12 +62,16 @@ class LazyVerifier(Generic[V]):
             with contextlib.suppress(Exception):
                 self.opened(self.verifier())
 
-        threading.Thread(target=opening, name="verigen-start", daemon=True).start()
+        self._starting = threading.Thread(target=opening, name="verigen-start", daemon=True)
+        self._starting.start()
 
     def opened(self, verifier: V) -> None:
         """Open what ``verifier`` opens lazily (its sandbox pool); called by ``start``."""
 
     def close(self) -> None:
+        if self._starting is not None:  # what it opens is closed below, not left behind
+            self._starting.join()
+            self._starting = None
         with self._lock:
             if self._verifier is not None:
                 self._verifier.close()
