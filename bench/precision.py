@@ -463,8 +463,9 @@ def run_one(
     result.completion_tokens = counts["completion_tokens"]
     import datasets
 
-    rows = datasets.load_from_disk(report["dataset_dir"]).to_list()
     truth = {i.id: i for i in bank}
+    # a journal may hold more problems than this run's --limit (an earlier, larger run)
+    rows = [r for r in datasets.load_from_disk(report["dataset_dir"]) if item_id(r) in truth]
     if variant == "math":
         checker = checkers.setdefault("math", math_checker())
         scored = score_math(rows, truth, checker)  # type: ignore[arg-type]
