@@ -1,10 +1,13 @@
 """Benchmark: verigen's math verifier against Math-Verify: false accepts, false rejects, speed.
 
 Run as ``.venv/bin/python bench/math_check.py [--workers N] [--cases PATH] [--repeats 3]``.
-Three tables: the shared conformance cases; verigen's own adversarial tables
-(``tests/verify/cases/math_*.jsonl``, one per class of attack, where the goal is zero false
-accepts and at least 98% right); hostile inputs, where the goal is a bounded worst case.
-Both checkers run in the same kind of killable pool with the same number of worker
+First the commands as users run them: ``verigen check-math --jsonl FILE --workers N`` against a
+Math-Verify script doing the same (``parse``/``verify`` on each line, its own defaults, a pool of
+N processes), over every calm case below, whole processes timed, cold (first run) and warm
+(median), in the same run. Then three tables: the shared conformance cases; verigen's own
+adversarial tables (``tests/verify/cases/math_*.jsonl``, one per class of attack, where the
+goal is zero false accepts and at least 98% right); hostile inputs, where the goal is a bounded
+worst case. Both checkers run in the same kind of killable pool with the same number of worker
 processes, warmed up before the clock starts; latency is measured inside the worker (so
 queueing does not count), throughput is cases over wall time. Each table runs ``--repeats``
 times: verdicts are from the first run, speed is the median run (min/median/max of the
@@ -22,6 +25,8 @@ if sys.path and sys.path[0] == __file__.rpartition("/")[0]:
 import argparse
 import json
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -205,6 +210,54 @@ def by_class(rows: list[dict[str, Any]], results: list[bool | None]) -> None:
         print(f"  {name:<18} {len(pairs):>5} {len(pairs) - fa - fr:>6} {fa:>9} {fr:>9}")
 
 
+ANCHOR_COMMAND = """
+import json, sys
+from concurrent.futures import ProcessPoolExecutor
+
+
+def equal(pair):
+    from math_verify import parse, verify
+    return bool(verify(parse(pair[0]), parse(pair[1])))
+
+
+rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+with ProcessPoolExecutor(int(sys.argv[2])) as pool:
+    pairs = [(r["gold"], r["pred"]) for r in rows]
+    for same in pool.map(equal, pairs, chunksize=8):
+        print(json.dumps({"equivalent": same}))
+"""
+"""The anchor as a user would script it: Math-Verify's defaults, one pool, JSON lines out."""
+
+
+def commands(pairs: list[tuple[str, str]], workers: int, repeats: int) -> None:
+    """Whole commands, cold and warm, on the same file: verigen's CLI and the anchor script."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pairs.jsonl"
+        path.write_text("".join(json.dumps({"gold": g, "pred": p}) + "\n" for g, p in pairs))
+        argv = {
+            "verigen check-math": [
+                sys.executable, "-m", "verigen", "check-math", "--jsonl", str(path),
+                "--workers", str(workers),
+            ],
+            "math-verify script": [sys.executable, "-c", ANCHOR_COMMAND, str(path), str(workers)],
+        }  # fmt: skip
+        walls: dict[str, list[float]] = {name: [] for name in argv}
+        for _ in range(repeats):
+            for name, command in argv.items():
+                t0 = time.perf_counter()
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                walls[name].append(time.perf_counter() - t0)
+    print(f"commands: {len(pairs)} calm cases, {workers} workers, {repeats} runs, whole processes")
+    print(f"  {'command':<20} {'cold s':>7} {'warm s':>7} {'min/max s':>12}")
+    for name, times in walls.items():
+        print(
+            f"  {name:<20} {times[0]:7.2f} {statistics.median(times):7.2f} "
+            f"{min(times):5.2f}/{max(times):<6.2f}"
+        )
+    ours, theirs = (statistics.median(t) for t in walls.values())
+    print(f"ratio math-verify/verigen (warm): {theirs / ours:.2f}x faster\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--workers", type=int, default=2)
@@ -221,6 +274,8 @@ def main() -> None:
     scored = [r for r in rows if r["scored"]]
     cases = [(r["gold"], r["pred"], r["config"]) for r in scored]
     n = args.repeats
+    calm = [(g, p) for g, p, _ in cases] + [(r["gold"], r["pred"]) for r in _table_rows()]
+    commands(calm, args.workers, n)
     print(f"conformance: {len(cases)} scored cases, {args.workers} workers each, {n} runs")
     runs = [
         repeated("verigen", timed_verigen, warm_up, cases, args.workers, VERIGEN_LIMIT_S, n),
@@ -247,11 +302,7 @@ def main() -> None:
 
 def adversarial(workers: int, repeats: int) -> None:
     """verigen's own adversarial tables: the goal is 0 false accepts and >= 98% right."""
-    rows = [
-        json.loads(line)
-        for path in sorted(TABLES.glob("math_*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-    ]
+    rows = _table_rows()
     cases = [(r["gold"], r["pred"], {"mode": "default"}) for r in rows]
     print(f"\nadversarial tables: {len(cases)} rows in {len({r['family'] for r in rows})} classes")
     runs = [
@@ -262,6 +313,14 @@ def adversarial(workers: int, repeats: int) -> None:
     for r in runs:
         print(f"{r.name} by class:")
         by_class(rows, r.results)
+
+
+def _table_rows() -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted(TABLES.glob("math_*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 pebble kills a task's worker when its limit passes (SIGTERM, then SIGKILL) and starts a
 replacement, keeping the pool; ``ProcessPoolExecutor`` cannot, and SIGALRM does not work off
 the main thread. Workers come from a ``forkserver`` so starting one is safe from a threaded or
-asyncio caller, and each worker caps its own address space, so a memory bomb becomes a
+asyncio caller — a fork server that has sympy imported and the checker warmed, so a worker (or
+the replacement of one killed at its limit) starts in milliseconds — and each worker caps its
+own address space, so a memory bomb becomes a
 ``MemoryError`` in that worker instead of swapping the machine. Nothing here changes the
 calling process's state.
 """
@@ -21,6 +23,8 @@ from pebble import ProcessPool
 from verigen.verify.math.judge import warm_up
 
 _MIB = 1024 * 1024
+PRELOAD = "verigen.verify.math.warm"
+"""Imported once by the fork server the workers come from (``warm.py`` says why)."""
 
 
 def _init_worker(memory_mb: int, warm: Callable[[], None]) -> None:
@@ -44,11 +48,13 @@ class WorkerPool:
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", PRELOAD])  # no effect once its server runs
         self._pool = ProcessPool(
             max_workers=workers,
             initializer=_init_worker,
             initargs=(memory_mb, warm),
-            context=multiprocessing.get_context("forkserver"),
+            context=context,
         )
         self.workers = workers
         for _ in range(workers):  # start the workers now, in the background: no first-call lag
