@@ -1,6 +1,7 @@
 """``verigen verify --executor ray`` on a two-node Ray cluster (1 CPU each) against the local
 executor (2 workers), on the same 328 HumanEval programs (164 canonical, 164 wrong variants),
-in one run on this machine; then Ray's own cost per call and a projection to 10 and 100 nodes.
+in one run on this machine; then Ray's own cost per call, the driver's own work per row (reading,
+keying and writing shards), and a projection to 10 and 100 nodes.
 
 Both commands are timed whole, as a user types them, with the cluster already up (a standing
 cluster is what ``--executor ray`` joins). The bench re-runs itself in a private network
@@ -50,8 +51,9 @@ def main() -> None:
             call_s = _call_overhead(cluster.address)
         finally:
             cluster.shutdown()
+        shard_s = _shard_cost(Path(tmp))
     assert got == local, "the Ray executor's verdicts differ from the local executor's"
-    _report(local_s, ray_s, call_s)
+    _report(local_s, ray_s, call_s, shard_s)
 
 
 def _rows(path: Path) -> Path:
@@ -109,7 +111,43 @@ def _call_overhead(address: str) -> tuple[float, float]:
         ray.shutdown()
 
 
-def _report(local_s: float, ray_s: float, call_s: tuple[float, float]) -> None:
+def _shard_cost(tmp: Path, copies: int = 30) -> float:
+    """The driver's own work per row of ``verigen verify --executor ray``, verification left out:
+    read the input in pieces, key each shard of 1000 rows, join its verdict columns, write it
+    as Parquet, then assemble OUT. Seconds per row, on HumanEval's rows repeated ``copies``
+    times."""
+    import pyarrow as pa
+
+    from verigen.executor.inputs import open_input
+    from verigen.executor.shards import ShardDir, ShardName, assemble, joined
+    from verigen.records import Outcome, Verdict
+    from verigen.schema import verdict_batch, with_verdict
+    from verigen.verify.parts import part_key
+
+    once = humaneval_rows()
+    rows = [{**r, "id": f"{r['id']}#{i}"} for i in range(copies) for r in once]
+    path = tmp / "many.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    verdict = Verdict(
+        outcome=Outcome.ACCEPTED, reason="accepted", verifier="code", verifier_version="bench"
+    )
+    started = time.perf_counter()
+    source = open_input(path)
+    target = with_verdict(source.features)
+    out, written = tmp / "shards-out", []
+    tables = (t for piece in source.pieces for t in piece.read())
+    whole = pa.concat_tables(tables)  # the bench's input is small; Ray Data streams a real one
+    for index, at in enumerate(range(0, whole.num_rows, 1000)):
+        shard = whole.slice(at, 1000)
+        name = ShardName(index, part_key("{}", shard.to_pylist()))
+        subs = [shard.slice(i, 16).to_pydict() for i in range(0, shard.num_rows, 16)]
+        columns = verdict_batch([verdict] * sum(len(s["id"]) for s in subs))
+        written.append(ShardDir(out).write(name, joined(shard, columns, target), complete=True))
+    assemble(written, target, out)
+    return (time.perf_counter() - started) / len(rows)
+
+
+def _report(local_s: float, ray_s: float, call_s: tuple[float, float], shard_s: float) -> None:
     rows, batch_rows = 328, 16
     alone, pipelined = call_s
     print(f"ray executor, 2 nodes x 1 CPU:    {ray_s:6.2f} s  {rows / ray_s:6.1f} rows/s")
@@ -117,14 +155,16 @@ def _report(local_s: float, ray_s: float, call_s: tuple[float, float]) -> None:
     print(f"Ray's added cost per sample:      {(ray_s - local_s) / rows * 1000:6.1f} ms")
     print(f"one batch's round trip, no work:  {alone * 1000:6.2f} ms alone, "
           f"{pipelined * 1000:.2f} ms amortised with the slots full")  # fmt: skip
+    print(f"the driver's shard work, per row:  {shard_s * 1e6:6.1f} us (read, key, join, write)")
     per_cpu = rows / ray_s / 2
-    driver = batch_rows / pipelined
+    dispatch = batch_rows / pipelined
+    driver = 1 / (1 / dispatch + shard_s)
     for nodes in (10, 100):
         cpus = 16 * nodes
         print(
             f"projection, {nodes:3} nodes x 16 CPUs: {min(per_cpu * cpus, driver):8.0f} rows/s "
             f"(the nodes: {per_cpu * cpus:.0f} at {per_cpu:.1f} rows/s per CPU; "
-            f"one driver's dispatch at batches of {batch_rows}: {driver:.0f})"
+            f"one driver, dispatch at batches of {batch_rows} plus its shard work: {driver:.0f})"
         )
 
 

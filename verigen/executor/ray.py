@@ -61,6 +61,9 @@ class _Host:
 
     def __init__(self, factory: Callable[[int], Any], cpus: int) -> None:
         self._obj = factory(cpus)
+        start = getattr(self._obj, "start", None)  # a batch verifier opens its pool meanwhile
+        if start is not None:
+            start()
 
     async def call(self, method: str, *args: Any) -> Any:
         fn = getattr(self._obj, method)

@@ -41,9 +41,9 @@ from ray.data.block import BlockMetadata
 from verigen.errors import InfraError
 from verigen.executor.inputs import Piece, Source
 from verigen.executor.ray import NodePool, connect, infra_verdict
-from verigen.executor.shards import ShardDir, ShardName, Tally, assemble
+from verigen.executor.shards import ShardDir, ShardName, Tally, assemble, joined
 from verigen.records import Domain
-from verigen.schema import VERDICT, features, verdict_batch, with_verdict
+from verigen.schema import VERDICT, verdict_batch, with_verdict
 from verigen.verify.parts import part_key
 
 T = TypeVar("T")
@@ -81,9 +81,16 @@ def verify_rows(
     try:
         pool = NodePool(make)
         names = source.column_names
-        run = _Run(pool, domain, settings, ShardDir(out), source.features, batch_rows)
-        run.send = [c for c in send if c in names] if send is not None else names
-        run.progress = progress or run.progress
+        run = _Run(
+            pool,
+            domain,
+            settings,
+            ShardDir(out),
+            with_verdict(source.features),
+            send=[c for c in send if c in names] if send is not None else names,
+            batch_rows=batch_rows,
+            progress=progress or (lambda rows: None),
+        )
         with _quiet(logging.getLogger("ray.data")):  # a dataset's INFO lines per run
             shards = run.all(read(source), rows_per_shard)
     finally:
@@ -144,16 +151,17 @@ class _Run:
         domain: Domain,
         settings: str,
         shards: ShardDir,
-        input_features: Any,
+        target: Any,
+        *,
+        send: list[str],
         batch_rows: int,
+        progress: Callable[[int], None],
     ) -> None:
         self.pool, self.domain, self.settings, self.shards = pool, domain, settings, shards
-        self.batch_rows = batch_rows
-        self.target = with_verdict(input_features)
-        self.verdicts = features(VERDICT).arrow_schema.remove_metadata()
-        self.send: list[str] = []
+        self.target = target
+        """The output's ``datasets`` features: the input's plus the verdict columns."""
+        self.send, self.batch_rows, self.progress = send, batch_rows, progress
         self.resumed_rows = 0
-        self.progress: Callable[[int], None] = lambda rows: None
 
     def all(self, data: Dataset, rows_per_shard: int) -> list[Path]:
         """Every shard's file, in input order: found, or verified and written."""
@@ -183,11 +191,7 @@ class _Run:
         subs = [table.slice(at, step) for at in range(0, table.num_rows, step)]
         done = await asyncio.gather(*(self._sub(sub) for sub in subs))
         columns = {c: [v for part in done for v in part[c]] for c in VERDICT}
-        verdicts = pa.Table.from_pydict(columns, schema=self.verdicts)
-        kept = table.drop_columns([c for c in VERDICT if c in table.column_names])
-        whole = pa.Table.from_arrays(
-            [*kept.columns, *verdicts.columns], names=[*kept.column_names, *VERDICT]
-        ).cast(self.target.arrow_schema)
+        whole = joined(table, columns, self.target)
         complete = "infra_error" not in columns["outcome"]
         path = await asyncio.to_thread(self.shards.write, name, whole, complete)
         self.progress(table.num_rows)

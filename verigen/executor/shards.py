@@ -74,6 +74,22 @@ class ShardDir:
                 path.unlink(missing_ok=True)
 
 
+def joined(table: pa.Table, verdicts: dict[str, list[Any]], target: Any) -> pa.Table:
+    """A shard's rows with its verdict columns (``schema.verdict_batch``'s lists), typed by
+    ``target`` (``schema.with_verdict`` of the input's features): same-named input columns
+    give way to the verdict's, as in the local path."""
+    from verigen.schema import VERDICT, features
+
+    typed = pa.Table.from_pydict(
+        {c: verdicts[c] for c in VERDICT}, schema=features(VERDICT).arrow_schema.remove_metadata()
+    )
+    kept = table.drop_columns([c for c in VERDICT if c in table.column_names])
+    columns = [*kept.columns, *typed.columns]
+    return pa.Table.from_arrays(columns, names=[*kept.column_names, *VERDICT]).cast(
+        target.arrow_schema
+    )
+
+
 @dataclass
 class Tally:
     """Rows and verdict counts over shard files, read a column at a time."""
