@@ -121,6 +121,9 @@ def test_inputs_only_ray_reads_are_refused_in_one_line(tmp_path: Path) -> None:
     datasets.DatasetDict({"train": data, "test": data}).save_to_disk(str(tmp_path / "dict"))
     with pytest.raises(InputError, match=r"several splits \['test', 'train'\]"):
         open_input(tmp_path / "dict")
+    data.to_parquet(str(tmp_path / "out" / "shards" / "a.parquet"))
+    with pytest.raises(InputError, match=r"a.parquet is inside --out .*/out: write OUT outside"):
+        open_input(tmp_path).check_apart(tmp_path / "out")
     data.to_parquet(str(tmp_path / "a.parquet"))
     data.rename_column("tests", "checks").to_parquet(str(tmp_path / "b.parquet"))
     with pytest.raises(InputError, match=r"b.parquet: its columns \['solution', 'checks'\]"):

@@ -39,6 +39,9 @@ JSONL_PIECE_BYTES = 16 << 20
 
 class Piece(Protocol):
     @property
+    def path(self) -> str: ...
+
+    @property
     def rows(self) -> int: ...
 
     @property
@@ -69,6 +72,14 @@ class Source:
         from datasets import Features
 
         return Features.from_arrow_schema(self.schema)
+
+    def check_apart(self, out: Path) -> None:
+        """Refuse an OUT that holds input files: a rerun would read its shards as input."""
+        inside = [
+            p.path for p in self.pieces if Path(p.path).resolve().is_relative_to(out.resolve())
+        ]
+        if inside:
+            raise InputError(f"{inside[0]} is inside --out {out}: write OUT outside the input")
 
 
 def open_input(path: Path, jsonl_piece_rows: int = JSONL_PIECE_ROWS) -> Source:

@@ -4,9 +4,9 @@ Why actors and not tasks: a verifier's warm state (math worker processes with sy
 sandbox pool with its zygote) takes seconds to build and milliseconds to use, so it must outlive
 a call. One actor per alive node, pinned there (``NodeAffinitySchedulingStrategy``) and sized to
 the node's CPUs, spreads work over every node; work goes in batches (a problem with all its
-attempts, or a part of a dataset's rows), so Ray's per-call cost (about a millisecond) is paid
-per batch, not per sample; each actor has at most ``per_cpu`` batches per CPU in flight, so the
-driver holds only what is being verified however large the input.
+attempts, or 16 rows of a shard of a dataset: ``ray_rows.py``), so Ray's per-call cost (about
+a millisecond) is paid per batch, not per sample; each actor has at most ``per_cpu`` batches per
+CPU in flight, so the driver holds only what is being verified however large the input.
 
 Faults: when a node dies its actor's batches fail with an actor error; they are sent again to
 the surviving actors (at most ``retries`` times), and a batch that keeps failing is returned

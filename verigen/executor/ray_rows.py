@@ -76,6 +76,7 @@ def verify_rows(
     the rows that decides a verdict (JSON text); ``send``, the columns the verifier reads (None:
     all), the only ones that travel to the nodes; ``progress(rows)`` is called as each shard is
     found or written."""
+    source.check_apart(out)
     started = connect(address)
     pool: NodePool | None = None
     try:
