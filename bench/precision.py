@@ -574,7 +574,7 @@ def _jsonable(result: Result) -> dict[str, Any]:
 def table(results: Sequence[Result]) -> str:
     head = (
         f"{'policy':<14}{'models':<22}{'variant':<10}{'problems':>9}{'kept':>6}{'wrong':>6}"
-        f"{'precision [95% CI]':>22}{'≥1 right':>10}{'ill kept':>9}{'calls':>7}"
+        f" {'precision [95% CI]':>21}{'≥1 right':>10}{'ill kept':>9}{'calls':>7}"
         f"{'tokens in/out':>16}{'wall s':>8}"
     )
     lines = [head, "-" * len(head)]
@@ -588,7 +588,7 @@ def table(results: Sequence[Result]) -> str:
         tokens = f"{r.prompt_tokens}/{r.completion_tokens}"
         lines.append(
             f"{r.policy:<14}{r.models:<22}{r.variant:<10}{r.problems:>9}{r.kept:>6}{r.wrong:>6}"
-            f"{shown:>22}{r.problems_correct:>10}{ill:>9}{r.calls:>7}{tokens:>16}"
+            f" {shown:>21}{r.problems_correct:>10}{ill:>9}{r.calls:>7}{tokens:>16}"
             f"{r.seconds:>8.0f}"
         )
         if r.unscored:
