@@ -93,18 +93,30 @@ def test_consensus_is_codet_dual_agreement() -> None:
     group = consensus(runs)
     assert group is not None and group.members == (0, 1) and group.score == 4
     assert pass_matrix(runs, ["a", "c"]) == [[1, 0], [1, 0], [1, 1], [None, None]]
-    trust = by_consensus(runs, ["a", "b", "c"], CodeOptions())
+    programs = ["def f(): return 1", "def f(): return 2", "def f(): return 3", ""]
+    trust = by_consensus(runs, programs, ["a", "b", "c"], CodeOptions())
     assert trust.anchor == "consensus" and trust.kept == ("a", "b")
 
 
+def test_one_program_sampled_twice_is_one_piece_of_evidence() -> None:
+    """Two samples of the same wrong program (comments and spacing aside) agree on failing a
+    right test: that is no consensus against the test."""
+    same = ["def f(x):\n    return x  # twice\n", "def f(x):\n\n    return (x)\n"]
+    runs = [run({"a", "b"}, frozenset({"c"})), run({"a", "b"}, frozenset({"c"}))]
+    trust = by_consensus(runs, same, ["a", "b", "c"], CodeOptions())
+    assert trust.kept == ("a", "b", "c") and not trust.dropped
+    assert "1 distinct program" in trust.note
+
+
 def test_one_solution_alone_never_drops_a_test() -> None:
-    trust = by_consensus([run({"a"}, frozenset({"b", "c"}))], ["a", "b", "c"], CodeOptions())
+    only = [run({"a"}, frozenset({"b", "c"}))]
+    trust = by_consensus(only, ["def f(): pass"], ["a", "b", "c"], CodeOptions())
     assert trust.kept == ("a", "b", "c") and not trust.dropped
 
 
 def test_consensus_contradicting_most_tests_is_not_trusted() -> None:
     runs = [run({"a"}, frozenset({"b", "c"})), run({"a"}, frozenset({"b", "c"}))]
-    trust = by_consensus(runs, ["a", "b", "c"], CodeOptions())
+    trust = by_consensus(runs, ["x = 1", "x = 2"], ["a", "b", "c"], CodeOptions())
     assert trust.kept == ("a", "b", "c") and "not trusted" in trust.note
 
 

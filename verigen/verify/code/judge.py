@@ -172,7 +172,7 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
         runs = ex.run(sources, plan.keep(trust.kept), call_timeout)
     else:
         runs = ex.run(sources, plan)
-        trust = by_consensus(runs, plan.ids, options)
+        trust = by_consensus(runs, sources, plan.ids, options)
     state.common.update(_trust_details(plan, trust, runs, todo, call_timeout, options))
     per = {i: _run_details(r, trust.kept) for i, r in zip(todo, runs, strict=True)}
     infra = [i for i, r in zip(todo, runs, strict=True) if r.infra_error]

@@ -6,17 +6,21 @@ when there is one, else the consensus group of the candidate solutions (``crossc
 dropped test is recorded with why, so a reader can audit what the verifier threw away.
 
 The consensus is trusted to overrule the test writer only when at least ``min_consensus``
-solutions agree and it drops at most ``max_dropped_fraction`` of the tests: one solution alone, or
+*distinct programs* agree and it drops at most ``max_dropped_fraction`` of the tests: one
+solution alone, the same program sampled twice (or twice with other comments and spacing: one
+program, one piece of evidence — a small model often repeats its wrong answer word for word), or
 a "consensus" that contradicts most of the suite, is weaker evidence than the tests themselves,
 and then every test is kept (which leans towards rejecting).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from verigen.pyparse import parse_module
 from verigen.verify.code.crosscheck import Consensus, consensus
 from verigen.verify.code.execute import Run
 from verigen.verify.code.options import CodeOptions
@@ -44,16 +48,20 @@ def by_reference(reference: Run, ids: Sequence[str]) -> Trust:
     return Trust(tuple(i for i in ids if i not in dropped), dropped, "reference")
 
 
-def by_consensus(runs: Sequence[Run], ids: Sequence[str], options: CodeOptions) -> Trust:
-    """Keep the tests the consensus group passes, when it is strong enough to overrule."""
+def by_consensus(
+    runs: Sequence[Run], sources: Sequence[str], ids: Sequence[str], options: CodeOptions
+) -> Trust:
+    """Keep the tests the consensus group passes, when it is strong enough to overrule;
+    ``sources[i]`` is the program of ``runs[i]``."""
     group = consensus(runs)
     if group is None:
         return Trust(tuple(ids), note="no solution passes any test")
-    if len(group.members) < options.min_consensus:
+    programs = len({program_key(sources[m]) for m in group.members})
+    if programs < options.min_consensus:
         return Trust(
             tuple(ids),
-            note=f"largest agreement: {len(group.members)} solution(s), "
-            f"below min_consensus={options.min_consensus}",
+            note=f"largest agreement: {len(group.members)} solution(s), {programs} distinct "
+            f"program(s), below min_consensus={options.min_consensus}",
             agreement=group,
         )
     dropped = {
@@ -69,3 +77,12 @@ def by_consensus(runs: Sequence[Run], ids: Sequence[str], options: CodeOptions) 
             agreement=group,
         )
     return Trust(tuple(i for i in ids if i not in dropped), dropped, "consensus", agreement=group)
+
+
+def program_key(source: str) -> str:
+    """What two samples share when they are one program: the syntax tree (comments, blank
+    lines and formatting dropped), or the stripped text when it does not parse."""
+    try:
+        return ast.dump(parse_module(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source.strip()
