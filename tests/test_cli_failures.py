@@ -162,6 +162,17 @@ def test_generate_without_the_providers_key_names_the_variable(
     assert not (tmp_path / "run" / "journal.sqlite").exists(), "stopped before anything ran"
 
 
+@pytest.mark.parametrize("judge", ["well_posed", "rederive", "program_check"])
+def test_a_judge_from_another_provider_needs_its_key_too(tmp_path: Path, judge: str) -> None:
+    config = tmp_path / "hosted.yaml"
+    role = "{models: [anthropic/claude-3-5-haiku-latest]}"
+    config.write_text(HOSTED.format(run_dir=tmp_path / "run") + f"math: {{{judge}: {role}}}\n")
+    done = _run("generate", "-c", config, "-q", env=_env(OPENAI_API_KEY="sk-placeholder"))
+    _one_line(done, 2, "anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY")
+    assert "gpt-4o-mini" not in done.stderr, "the solver's key is set"
+    assert not (tmp_path / "run" / "journal.sqlite").exists(), "stopped before anything ran"
+
+
 def test_doctor_reports_the_missing_key_and_fails(tmp_path: Path) -> None:
     config = tmp_path / "hosted.yaml"
     config.write_text(HOSTED.format(run_dir=tmp_path / "run"))

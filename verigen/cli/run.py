@@ -100,7 +100,9 @@ def generate(
 
 def _models(cfg: RunConfig) -> list[str]:
     """Every model the run may send a request to, in config order."""
-    roles = [cfg.problems.writer, cfg.problems.test_writer, cfg.solver, cfg.math.program_check]
+    m = cfg.math
+    roles = [cfg.problems.writer, cfg.problems.test_writer, cfg.solver]
+    roles += [m.well_posed, m.rederive, m.program_check]  # judges may be another provider's
     return [model for role in roles if role is not None for model in role.models]
 
 
