@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import verigen
+from verigen.errors import ConfigError
 
 
 def test_every_public_name_resolves() -> None:
@@ -29,3 +33,13 @@ def test_importing_verigen_loads_neither_litellm_nor_sympy_nor_the_sandbox() -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_generate_stays_callable_after_its_namesake_package_is_imported(tmp_path: Path) -> None:
+    import verigen.generate.propose  # sets the attribute verigen.generate to the package
+
+    assert callable(verigen.generate)
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(ConfigError, match="config file not found") as caught:
+        verigen.generate(missing)
+    assert str(missing) in str(caught.value) and "\n" not in str(caught.value)
