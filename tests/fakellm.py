@@ -77,14 +77,27 @@ def _h(*parts: object) -> int:
 
 
 def math_responder(body: dict[str, Any]) -> str:
-    """Problems: 'a plus b' word problems; solutions: right for 3 of 4 seeds, wrong otherwise."""
+    """Problems: 'a plus b' word problems; solutions: right for 3 of 4 seeds, wrong otherwise.
+
+    The precision policy's judges answer as a careful model would, so a run on the default
+    (strict) policy keeps the answers the solvers got right: a statement is well-posed when it
+    gives two numbers (one number leaves the question without its second quantity), the
+    re-derivation finds a + b whatever the student said, and the program prints a + b."""
     text = last_user(body)
     seed = body.get("seed", 0)
     if "Write one new math problem" in text:
         a, b = 2 + _h(text, seed) % 90, 3 + _h(seed, text) % 70
         return f"Problem: Sam has {a} marbles and finds {b} more. How many marbles does Sam have?"
-    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    problem = text.split("Student's final answer")[0]
+    numbers = [int(n) for n in re.findall(r"\d+", problem)]
     answer = sum(numbers[:2]) if len(numbers) >= 2 else 0
+    if "Can this problem be answered" in text:
+        given = ", ".join(map(str, numbers)) or "no numbers"
+        missing = "none" if len(numbers) >= 2 else "a second quantity"
+        return json.dumps({"given": given, "missing": missing, "well_posed": len(numbers) >= 2})
+    if "Student's final answer" in text:
+        terms = " + ".join(map(str, numbers[:2]))
+        return f"Working backwards: {terms} = {answer}.\n\\boxed{{{answer}}}"
     if "program prints the final answer" in text:
         return f"```python\nprint({' + '.join(map(str, numbers[:2])) or 0})\n```"
     if _h(seed) % 4 == 3:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ import datasets
 import pytest
 
 from tests.backends import require
-from tests.fakellm import FakeLLM, Fault, body_key, math_responder
+from tests.fakellm import FakeLLM, Fault, body_key, last_user, math_responder
 
 CONFIG = """\
 name: t
@@ -263,6 +264,33 @@ def test_program_aided_check_keeps_only_answers_a_sandboxed_program_agrees_with(
         )
     else:
         assert not rows and reasons.get("program_disagrees", 0) > 0
+
+
+@pytest.mark.slow
+def test_the_default_policy_keeps_only_answers_every_judge_confirmed(tmp_path: Path) -> None:
+    """No ``precision:`` in the config: strict, every judge asked, and the answers the solvers
+    got right (3 of 4 seeds) are kept, each with the confirmation of every step on record."""
+    require("bwrap")
+    with FakeLLM() as server:
+        config = _config(tmp_path, server, per_topic=3)
+        text = config.read_text().replace("precision: off\n", "")
+        config.write_text(text.replace("min_share: 0.5}", "}") + "code: {backend: bwrap}\n")
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+        asked = [last_user(body) for body in server.state.requests]
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["precision"]["policy"] == "strict"
+    rows = _rows(tmp_path / "run")
+    assert rows, report["counts"]
+    for row in rows:
+        details = json.loads(row["verdict_details"])
+        assert details["well_posed"] == "well_posed", details
+        assert details["rederive"] == "rederivation_confirms", details
+        assert details["program_check"] == "program_agrees", details
+        assert row["answer"] == str(sum(int(n) for n in re.findall(r"\d+", row["problem"])[:2]))
+    for judge in ("Can this problem be answered", "Student's final answer", "program prints"):
+        assert any(judge in prompt for prompt in asked), judge
+    assert report["precision"]["problems"]["kept"] == len({row["problem"] for row in rows})
 
 
 @pytest.mark.slow
