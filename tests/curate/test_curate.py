@@ -137,3 +137,39 @@ def test_summary_is_plain_json(tmp_path: Path, summary_key: str) -> None:
 
     summary = _curate(tmp_path).summary()
     assert json.loads(json.dumps(summary[summary_key])) == summary[summary_key]
+
+
+PRECISION = {
+    "policy": "strict",
+    "problems": {"judged": 6, "kept": 1},
+    "steps": [
+        {"step": "vote", "rule": "share >= 0.6, votes >= 2", "rejected": 2, "undecided": 0},
+        {"step": "well_posed", "rule": "openai/a (undecided keeps nothing)", "rejected": 1,
+         "undecided": 1},
+        {"step": "rederive", "rule": "openai/a (undecided keeps nothing)", "rejected": 1,
+         "undecided": 0},
+    ],
+}  # fmt: skip
+
+
+def test_a_card_exported_later_shows_the_runs_precision_table(tmp_path: Path) -> None:
+    """What ``verigen export`` does after the run: curate the journal, write the card."""
+    from verigen.export.writer import ExportOptions, export
+
+    run = two_rounds(tmp_path / "run")
+    with Journal.open_existing(run) as journal:
+        journal.set_meta("precision", PRECISION)  # as the run's report leaves it
+        result = curate(journal, CurationOptions(decontam=None))
+    assert result.summary()["precision"] == PRECISION
+    export(result, tmp_path / "out", ExportOptions("rl"))
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "## Precision policy: strict" in card
+    assert "judged by agreement: 6; kept: 1" in card
+    assert "| well_posed | openai/a (undecided keeps nothing) | 1 | 1 |" in card
+
+
+def test_without_a_precision_table_the_summary_says_none(tmp_path: Path) -> None:
+    assert _curate(tmp_path).summary()["precision"] is None, "two_rounds' run wrote no report"
+    with Journal.open_existing(two_rounds(tmp_path / "run2")) as journal:
+        samples = load_samples(journal)
+    assert curate(samples, CurationOptions(decontam=None)).summary()["precision"] is None

@@ -102,9 +102,10 @@ def curate(
         judged = load_samples(journal_or_rows, opts.verifier, opts.verifier_version)
         generated = int(journal_or_rows.counts()["attempts"])
         run_config = journal_or_rows.get_meta("config")
+        precision = journal_or_rows.get_meta("precision")
     else:
         judged = _as_samples(journal_or_rows)
-        generated, run_config = len(judged), None
+        generated, run_config, precision = len(judged), None, None
     funnel = [FunnelStage("generated", generated, len({s.problem.id for s in judged}))]
     verified = [s for s in judged if s.accepted]
     funnel.append(_stage("verified", verified))
@@ -136,6 +137,7 @@ def curate(
         judged=selected,
         settings=_settings(opts),
         run_config=run_config,
+        precision=precision,
     )
 
 

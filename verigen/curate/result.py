@@ -40,6 +40,10 @@ class CurationResult:
     settings: dict[str, Any] = field(default_factory=dict)
     """The curation options as plain values (thresholds, n, band, dropped models)."""
     run_config: dict[str, Any] | None = None
+    precision: dict[str, Any] | None = None
+    """The run's precision policy and the problems each of its steps removed (the journal's
+    ``precision`` meta, written by the run's report): only the run knows them, and a card
+    built later by ``verigen export`` shows them too. None for samples built elsewhere."""
 
     def pass_rate(self, problem_id: str) -> float | None:
         entry = self.difficulty.get(problem_id)
@@ -57,7 +61,8 @@ class CurationResult:
         return None
 
     def summary(self) -> dict[str, Any]:
-        """Plain JSON: the funnel, removals, contamination hits, yields, versions, settings."""
+        """Plain JSON: the funnel, removals, contamination hits, yields, versions, settings,
+        the run's config and precision policy."""
         return {
             "funnel": [vars_of(s) for s in self.funnel],
             "removed": _removed_counts(self.removed),
@@ -74,6 +79,7 @@ class CurationResult:
             "versions": _versions(self.kept),
             "settings": self.settings,
             "run_config": self.run_config,
+            "precision": self.precision,
         }
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from itertools import groupby
 from typing import Any
 
 from verigen import __version__
 from verigen.config import RoleConfig, RunConfig
-from verigen.curate.result import CurationResult
 from verigen.export.card import precision_section
 from verigen.export.verified import write_verified
 from verigen.pipeline.base import Services
@@ -45,7 +44,7 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
     dataset_dir, rows = write_verified(cfg.run_dir, verifier, version, list(cfg.output.formats))
     precision = precision_report(cfg, journal, verifier, version)
     journal.set_meta("precision", precision)  # for cards built from the journal later
-    exports = _export(services, verifier, version, precision)
+    exports = _export(services, verifier, version)
     counts = journal.counts(verifier, version)
     failed = any(any(tag in k for tag in _REQUEST_FAILURES) for k in counts["failures"])
     status = "stopped" if stop_reason else ("failures" if failed else "ok")
@@ -115,21 +114,9 @@ def _rules(config: RunConfig) -> dict[str, str]:
     }
 
 
-@dataclass
-class _WithPrecision(CurationResult):
-    """A curation result whose summary (hence card and ``curation.json``) carries the run's
-    precision policy and per-step counts, which only the run knows."""
-
-    precision: dict[str, Any] | None = None
-
-    def summary(self) -> dict[str, Any]:
-        return {**super().summary(), "precision": self.precision}
-
-
-def _export(
-    services: Services, verifier: str, version: str, precision: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Curate every round in the journal and write the configured training shapes."""
+def _export(services: Services, verifier: str, version: str) -> dict[str, Any]:
+    """Curate every round in the journal and write the configured training shapes (the card
+    takes the precision table from the journal's meta, written just before)."""
     cfg = services.config.export
     if not cfg.formats:
         return {}
@@ -140,10 +127,7 @@ def _export(
         cfg.decontaminate, cfg.ngram, cfg.near_dup_threshold, cfg.difficulty_band,
         verifier=verifier, verifier_version=version,
     )  # fmt: skip
-    curated = curate(services.journal, options)
-    result = _WithPrecision(
-        **{f.name: getattr(curated, f.name) for f in fields(curated)}, precision=precision
-    )
+    result = curate(services.journal, options)
     out: dict[str, Any] = {"funnel": [asdict(stage) for stage in result.funnel]}
     for fmt in cfg.formats:
         written = export(result, services.config.run_dir / "export" / fmt, ExportOptions(fmt))
