@@ -100,3 +100,33 @@ def test_an_empty_dataset_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert "no rows" in line
+
+
+def test_a_line_separator_inside_a_json_string_is_not_a_line_break(tmp_path: Path) -> None:
+    """JSON allows U+2028, U+2029 and U+0085 raw inside strings; only a newline ends a JSONL
+    line (``str.splitlines`` would cut the row in two and refuse it as "not JSON")."""
+    source = tmp_path / "rows.jsonl"
+    text = "First line\u2028second\u2029third\x85 so $\\boxed{3}$"
+    source.write_text(json.dumps({"id": "u", "solution": text, "answer": "3"}, ensure_ascii=False))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "verigen", "verify", str(source), "--domain", "math", "--out", out],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import datasets
+
+    written = datasets.load_from_disk(str(out))
+    assert written["solution"] == [text] and written["verified"] == [True]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"gold": "3", "pred": text}, ensure_ascii=False) + "\n")
+    checked = subprocess.run(
+        [sys.executable, "-m", "verigen", "check-math", "--jsonl", str(pairs)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert json.loads(checked.stdout)["equivalent"] is True

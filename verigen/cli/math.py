@@ -70,7 +70,7 @@ def _exit_code(verdict: Verdict) -> int:
 
 def _read_pairs(path: Path) -> Iterator[tuple[str, str]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not at U+2028 inside a string
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:

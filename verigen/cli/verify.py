@@ -273,7 +273,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     rows: list[dict[str, Any]] = []
     kinds: dict[str, tuple[str, int]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # JSON strings may hold U+2028
         if not line.strip():
             continue
         try:
