@@ -39,6 +39,7 @@ import ast
 import builtins
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import select
@@ -75,8 +76,13 @@ def plan(suite: dict[str, Any]) -> list[str]:
         return [f"case:{i}" for i in range(len(suite["cases"]))]
     if kind != "code":
         raise ValueError(f"unknown test suite kind {kind!r}")
+    return list(_code_plan(suite["code"]))
+
+
+@functools.lru_cache(maxsize=256)  # the host decides many jobs of one suite (rows, mutants)
+def _code_plan(code: str) -> tuple[str, ...]:
     ids: list[str] = []
-    for node in parse_module(suite["code"]).body:
+    for node in parse_module(code).body:
         if isinstance(node, ast.Assert):
             ids.append(f"assert:{node.lineno}")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
@@ -89,7 +95,7 @@ def plan(suite: dict[str, Any]) -> list[str]:
                 for item in node.body
                 if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
             ]
-    return ids
+    return tuple(ids)
 
 
 def _is_testcase(node: ast.ClassDef) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -246,6 +247,7 @@ def _from_cases(cases: list[Any], entry_point: str, tol: float) -> TestPlan:
     return TestPlan(entry_point=entry_point, nodes=tuple(nodes), io=tuple(io), shown=shown)
 
 
+@functools.lru_cache(maxsize=1024)  # a plan is immutable; rows and mutants repeat suites
 def _from_code(code: str, entry_point: str) -> TestPlan:
     try:
         tree = parse_module(code)
@@ -309,6 +311,7 @@ def _hoist_check(tree: ast.Module, check: ast.FunctionDef, entry_point: str) -> 
     return TestPlan(entry_point=entry_point, nodes=tuple(nodes), shown=shown)
 
 
+@functools.lru_cache(maxsize=4096)
 def _one_assert(source: str) -> bool:
     """A test node that is one plain ``assert`` statement (one check, whatever it holds)."""
     return source.startswith("assert ") and isinstance(parse_module(source).body[0], ast.Assert)

@@ -56,7 +56,9 @@ def by_consensus(
     group = consensus(runs)
     if group is None:
         return Trust(tuple(ids), note="no solution passes any test")
-    programs = len({program_key(sources[m]) for m in group.members})
+    programs = len(group.members)
+    if programs >= options.min_consensus:  # else fewer programs than samples, no need to parse
+        programs = len({program_key(sources[m]) for m in group.members})
     if programs < options.min_consensus:
         return Trust(
             tuple(ids),
