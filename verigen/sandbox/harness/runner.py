@@ -155,10 +155,18 @@ class Solution:
     timeout."""
 
     def __init__(
-        self, zygote: socket.socket, path: str, call_timeout: float, budget: "Budget"
+        self,
+        zygote: socket.socket,
+        path: str,
+        call_timeout: float,
+        budget: "Budget",
+        requested: bool = False,
     ) -> None:
         self.zygote, self.path = zygote, path
         self.call_timeout, self.budget = call_timeout, budget
+        self.requested = requested
+        """Its first process was already asked of the zygote (``main`` does so before it reads
+        the tests, so the fork and the load overlap the read)."""
         self.sock: socket.socket | None = None
         self.pid = 0
         self.names: list[str] = []
@@ -170,7 +178,9 @@ class Solution:
     def ensure(self) -> None:
         if self.sock is not None:
             return
-        self.zygote.sendall(self.path.encode())
+        if not self.requested:
+            self.zygote.sendall(self.path.encode())
+        self.requested = False
         msg, fds, _, _ = socket.recv_fds(self.zygote, 64, 1)
         if not fds:
             raise SolutionError("could not start a solution process")
@@ -554,16 +564,16 @@ def main(argv: list[str], wall_s: float | None = None) -> None:
     channel = os.dup(1)
     os.dup2(2, 1)
     zygote = start_zygote()
+    zygote.sendall(argv[0].encode())  # the first solution forks and loads while we read
     spec = json.loads(sys.stdin.buffer.read())
     each_s = spec.get("solution_wall_s")
     runs = []
-    for path in argv:
+    for number, path in enumerate(argv, start=1):
         budget = Budget()
         cap = None if each_s is None else each_s - min(BUDGET_MARGIN_S, each_s / 5)
         budget.start(wall_s, time.monotonic() - started, cap)
-        solution = Solution(zygote, path, float(spec["call_timeout"]), budget)
+        solution = Solution(zygote, path, float(spec["call_timeout"]), budget, number == 1)
         results = run_suites(spec["suites"], solution, Tally(budget, bool(spec.get("fail_fast"))))
-        solution.kill()
         runs.append(
             {
                 "results": results,
@@ -571,6 +581,8 @@ def main(argv: list[str], wall_s: float | None = None) -> None:
                 "solution_cpu_s": solution.cpu_s(),
             }
         )
+        if number < len(argv):  # the last one dies with the job (the fork server kills all)
+            solution.kill()
     frame = json.dumps({"nonce": spec["nonce"], "runs": runs}).encode()
     while frame:
         frame = frame[os.write(channel, frame) :]

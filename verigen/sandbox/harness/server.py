@@ -446,16 +446,14 @@ class Collector:
 
 
 def supervise(
-    job: Any, pid: int, stdin_fd: int, outs: list["Collector"], wake_r: int
+    job: Any, pid: int, stdin_fd: int, pending: bytes, outs: list["Collector"], wake_r: int
 ) -> tuple[str | None, int | None, float, int]:
-    """Feed stdin, collect output, reap, enforce the deadline.
+    """Feed the rest of stdin (``pending``), collect output, reap, enforce the deadline.
 
     Returns (reason the job was stopped or None, main wait status, CPU seconds, peak RSS KiB).
     """
     deadline = time.monotonic() + job["limits"]["wall_s"]
-    pending = base64.b64decode(job["stdin"])
     stdin_w: int | None = stdin_fd
-    os.set_blocking(stdin_fd, False)
     if not pending:
         os.close(stdin_fd)
         stdin_w = None
@@ -514,6 +512,9 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    os.set_blocking(stdin_w, False)
+    # what the pipe takes of the input goes in now: a test runner reads its spec at once
+    pending = feed(stdin_w, base64.b64decode(job["stdin"]))
     try:
         if job["argv"][:1] == [HARNESS]:
             if ZYGOTE is None:
@@ -528,7 +529,7 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
             os.close(fd)
     cap = job["limits"]["output_bytes"]
     outs = [Collector(out_r, cap), Collector(err_r, cap)]
-    reason, status, cpu, maxrss = supervise(job, pid, stdin_w, outs, wake_r)
+    reason, status, cpu, maxrss = supervise(job, pid, stdin_w, pending, outs, wake_r)
     for _, _, usage in kill_all():  # what outlived the main process used CPU too: count it
         cpu += usage.ru_utime + usage.ru_stime
         maxrss = max(maxrss, usage.ru_maxrss)
