@@ -23,12 +23,16 @@ is ``HARNESS``) is the test runner, forked by the *zygote* without an exec: a se
 forked from this one after the seccomp filter and before any job frame was read, which has the
 harness modules (sent in the init frame) imported, holds no fd of the host's channel, and only ever
 receives from here a job's argv, limits, environment and three pipe ends; the runner is told the
-job's wall limit, so it reports a slow solution itself before it is killed. It double-forks the
-runner, so the runner is re-parented to PID 1 and reaped and measured like any job; the runner
-then forks its own per-job zygote for the solution before it reads the tests (``runner.py``), so
-no process a solution runs in has held a test, a nonce or anything of an earlier job. The
-zygote outlives jobs: ``kill_all`` freezes everything, kills all but the zygote, thaws it; a job
-that kills or damages it makes this sandbox report itself unclean, and the host restarts it.
+job's wall limit, so it reports a slow solution itself before it is killed. Per job the zygote
+forks once and *itself* becomes the runner, while its fork carries on as the zygote: the runner is
+then PID 1's own child, reaped and measured like any job, at the cost of one fork (a runner forked
+from the zygote would be its child, not PID 1's); the new zygote's pid comes back with the answer.
+The runner then forks its own per-job zygote for the solution before it reads the tests
+(``runner.py``), so no process a solution runs in has held a test, a nonce or anything of an
+earlier job. The zygote outlives jobs: ``kill_all`` freezes everything, kills all but the
+zygote, thaws it; a job that kills or damages it makes this sandbox report itself unclean, and the
+host restarts it. Signals a job sent the blocking zygote stay pending in it: the runner it becomes
+drops them before it unblocks any (a fork, as the new zygote, starts with none).
 """
 
 import base64
@@ -286,7 +290,8 @@ class Zygote:
         return cls(pid, ours)
 
     def spawn(self, job: Any, fds: tuple[int, int, int]) -> int:
-        """The pid of a new test runner for ``job`` (a child of PID 1 by the time it is known)."""
+        """The pid of a new test runner for ``job``: the zygote we knew, now a runner (our own
+        child); its fork, whose pid the answer carries, is the zygote from here on."""
         if self.pid is None:
             raise RuntimeError("the harness zygote is gone")
         request = json.dumps({k: job.get(k) for k in ("argv", "limits", "env")}).encode()
@@ -294,7 +299,8 @@ class Zygote:
         answer = self.sock.recv(32)
         if not answer:
             raise RuntimeError("the harness zygote is gone")
-        return int(answer)
+        runner, self.pid = self.pid, int(answer)
+        return runner
 
     def alive(self) -> bool:
         """Whether it still answers. Exact after a job: a SIGKILL the job sent it is already
@@ -316,7 +322,8 @@ ZYGOTE: Zygote | None = None
 
 
 def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
-    """In the zygote: load the harness, then fork a test runner per request. Never returns."""
+    """In the zygote: load the harness, then per request fork, the fork carrying on as the
+    zygote and this process becoming the request's test runner. Never returns."""
     try:
         # A job can signal us (same uid): what can be blocked is, and each runner unblocks it.
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
@@ -336,10 +343,13 @@ def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
             if request == b"?":
                 sock.sendall(b"!")
                 continue
-            pid = fork_runner(json.loads(request), (fds[0], fds[1], fds[2]), sock, runner)
-            for fd in fds:
-                os.close(fd)
-            sock.sendall(str(pid).encode())
+            if os.fork() == 0:  # the fork carries on as the zygote
+                for fd in fds:
+                    os.close(fd)
+                sock.sendall(str(os.getpid()).encode())
+                continue
+            os.close(sock.detach())  # this process becomes the runner: no channel to PID 1
+            run_runner(json.loads(request), (fds[0], fds[1], fds[2]), runner)
     except BaseException:
         with contextlib.suppress(OSError):
             sock.sendall(traceback.format_exc()[-2000:].encode())
@@ -360,30 +370,13 @@ def load_harness(sources: dict[str, str]) -> Any:
     return sys.modules["runner"]
 
 
-def fork_runner(job: Any, fds: tuple[int, int, int], sock: socket.socket, runner: Any) -> int:
-    """Fork the test runner through a short-lived middle process, so that the runner is
-    re-parented to PID 1; answer its pid."""
-    pid_r, pid_w = os.pipe()
-    middle = os.fork()
-    if middle == 0:
-        try:
-            pid = os.fork()
-            if pid == 0:
-                os.close(sock.detach())
-                run_runner(job, fds, runner)
-            os.write(pid_w, str(pid).encode())
-        finally:
-            os._exit(0)
-    os.close(pid_w)
-    os.waitpid(middle, 0)
-    with os.fdopen(pid_r, "rb") as f:
-        return int(f.read())
-
-
 def run_runner(job: Any, fds: tuple[int, int, int], runner: Any) -> None:
     """In the test runner: become the job as ``child`` does, then run the harness. Never returns."""
     code = 1
     try:
+        for sig in signal.sigpending():  # sent to the zygote by an earlier job: not for this one
+            previous = signal.signal(sig, signal.SIG_IGN)  # ignoring a pending signal drops it
+            signal.signal(sig, previous)
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
         enter_job(job["limits"], fds)
         os.environ.clear()
