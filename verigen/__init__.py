@@ -16,6 +16,7 @@ each need one part.
 
 from __future__ import annotations
 
+import types
 from typing import TYPE_CHECKING, Any
 
 from verigen.errors import VerigenError
@@ -57,6 +58,21 @@ _LAZY = {
     "MathOptions": "verigen.verify.math",
     "MathVerifier": "verigen.verify.math",
 }
+
+
+class CallablePackage(types.ModuleType):
+    """The module type of the ``verigen.generate`` package: calling it is calling
+    ``verigen.api.generate``.
+
+    The public function and the generate stage share the name ``verigen.generate``, and
+    importing any ``verigen.generate.*`` module (running a pipeline does) sets this package's
+    attribute to the subpackage for good; ``verigen.generate("run.yaml")`` must keep working
+    whichever import came first. The subpackage's own names stay where they are."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from verigen.api import generate as run
+
+        return run(*args, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

@@ -8,9 +8,9 @@ pure and testable without a network.
 from __future__ import annotations
 
 import sys
-import types
 from typing import Any
 
+from verigen import CallablePackage
 from verigen.generate import prompts
 from verigen.llm import ChatRequest
 from verigen.records import Provenance
@@ -34,21 +34,7 @@ def provenance_for(request: ChatRequest, template: str, round_: int, **extra: An
     )
 
 
-class _CallablePackage(types.ModuleType):
-    """This package's module type: calling it is calling ``verigen.api.generate``.
-
-    ``verigen.generate`` is two things. The public function (``verigen.__getattr__`` loads it
-    from ``verigen.api``) and this package share one name, and importing a submodule sets the
-    parent's attribute: once anything imports ``verigen.generate.*`` (running a pipeline does),
-    ``verigen.generate`` is this module for good, and ``verigen.generate("run.yaml")`` would
-    raise "'module' object is not callable". Making the package callable keeps the documented
-    call working whichever import came first; the package's own names stay where they are.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from verigen.api import generate
-
-        return generate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+# ``verigen.generate`` names both this package and the public function: importing a submodule
+# sets the parent's attribute to this package, so the package must be callable too. What calling
+# it means belongs to the public facade (``verigen.CallablePackage``), not to this stage.
+sys.modules[__name__].__class__ = CallablePackage
