@@ -292,7 +292,8 @@ def test_sigterm_stops_generate_like_ctrl_c(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_sigterm_stops_verify_and_keeps_the_finished_parts(tmp_path: Path) -> None:
     rows = tmp_path / "rows.jsonl"
-    lines = [{"solution": f"so \\boxed{{{i}}}", "answer": str(i)} for i in range(3000)]
+    # enough rows that the run cannot finish between two polls (3000 once did, in CI)
+    lines = [{"solution": f"so \\boxed{{{i}}}", "answer": str(i)} for i in range(30000)]
     rows.write_text("".join(json.dumps(row) + "\n" for row in lines))
     parts = tmp_path / ".out.parts"
     proc = _start(
