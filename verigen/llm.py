@@ -30,6 +30,7 @@ import json
 import os
 import random
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -366,8 +367,17 @@ def _litellm() -> ModuleType:
 
     litellm would otherwise fetch its price map from the internet at import (and wait ~9 s
     for retries offline); the bundled table is what verigen prices with.
+
+    ``acompletion`` builds the provider's coroutine on an executor thread and awaits it only
+    once the thread returns; a call cancelled meanwhile (a run stopping on an error or
+    Ctrl-C) leaves that coroutine unawaited, before any request was sent. Python's
+    "never awaited" warning for it is noise on a CLI whose errors are one line, so exactly
+    that warning is silenced.
     """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    warnings.filterwarnings(
+        "ignore", message=r"coroutine '\w+\.acompletion' was never awaited", category=RuntimeWarning
+    )
     import litellm
 
     litellm.suppress_debug_info = True

@@ -131,7 +131,13 @@ class _Run:
 
         llm_slots = self.config.llm.max_concurrency
         workers = min(self.config.max_problems_in_flight, llm_slots + self.executor.slots)
-        await asyncio.gather(*(worker() for _ in range(max(workers, 1))))
+        tasks = [asyncio.create_task(worker()) for _ in range(max(workers, 1))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:  # one worker's error stops the others before the run is exported
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _tick(self) -> None:
         while True:
