@@ -5,6 +5,11 @@ loses at most what was in flight and never corrupts what was committed; readers 
 stats`` while a run is going) never block the writer. Ids are content hashes and every insert is
 ``INSERT OR IGNORE``, so a resumed run cannot store a sample twice.
 
+Calibration problems (known answers mixed into a run to measure its precision,
+``verigen.curate.calibration``) are stored like any problem and listed in their own table with
+their answer; every read that feeds data or the funnel (``judged``, ``counts``, ``yields``)
+leaves them out unless asked for them, so they are never exported, in one place.
+
 Tables hold the frozen records as JSON beside the few columns queries need. Verdicts are keyed by
 (attempt, verifier, verifier version): a verifier fix re-verifies stored attempts without
 regenerating them. The LLM response cache lives here too, keyed by the request's content hash
@@ -48,7 +53,12 @@ CREATE TABLE IF NOT EXISTS llm_calls (
 CREATE TABLE IF NOT EXISTS failures (
     key TEXT PRIMARY KEY, stage TEXT NOT NULL, subject TEXT NOT NULL, reason TEXT NOT NULL,
     detail TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS calibration (
+    problem_id TEXT PRIMARY KEY, answer TEXT NOT NULL, source TEXT NOT NULL);
 """
+
+_OWN = "NOT IN (SELECT problem_id FROM calibration)"
+"""SQL: a problem id that is the run's own, not a calibration problem (``Journal.judged``)."""
 
 
 class Journal:
@@ -167,6 +177,18 @@ class Journal:
             (key, stage, subject, reason, detail[:4000], time.time()),
         )
 
+    def add_calibration(self, problem_id: str, answer: str, source: str) -> None:
+        """Mark a problem as calibration, with its known answer: written before the problem
+        is, so no crash can leave one that an export would take for the run's own."""
+        self._write(
+            "INSERT OR IGNORE INTO calibration VALUES (?,?,?)", (problem_id, answer, source)
+        )
+
+    def calibration(self) -> dict[str, tuple[str, str]]:
+        """Every calibration problem of the journal: id → (known answer, source)."""
+        rows = self._db.execute("SELECT problem_id, answer, source FROM calibration")
+        return {pid: (answer, source) for pid, answer, source in rows}
+
     def verdicts(self, attempt_ids: list[str], verifier: str, version: str) -> dict[str, Verdict]:
         """Stored verdicts of one verifier version for these attempts, by attempt id."""
         marks = ",".join("?" * len(attempt_ids))
@@ -196,11 +218,15 @@ class Journal:
         verifier: str | None = None,
         version: str | None = None,
         outcome: Outcome | None = None,
+        *,
+        calibration: bool = False,
     ) -> Iterator[tuple[Problem, Attempt, Verdict]]:
         """Attempts with their problem and verdict, filtered, ordered by (problem id, attempt id).
 
         With several verdicts for one attempt (verifier versions), each appears once per verdict:
-        pass ``verifier`` and ``version`` to see one verifier's view.
+        pass ``verifier`` and ``version`` to see one verifier's view. The run's own problems
+        only; ``calibration=True``: the calibration problems only (what the dataset, the
+        exports and the funnel read never includes them).
         """
         clauses = [
             (col, value)
@@ -212,6 +238,7 @@ class Journal:
             if value is not None
         ]
         where = " AND ".join(f"{col} = ?" for col, _ in clauses) or "1"
+        where += f" AND p.id {'IN (SELECT problem_id FROM calibration)' if calibration else _OWN}"
         rows = self._db.execute(
             f"""SELECT p.data, a.data, v.data FROM verdicts v
                JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
@@ -246,7 +273,7 @@ class Journal:
             rows = self._db.execute(
                 f"""SELECT {expr}, COUNT(*), SUM(v.outcome = ?) FROM verdicts v
                    JOIN attempts a ON a.id = v.attempt_id JOIN problems p ON p.id = a.problem_id
-                   WHERE v.verifier = ? AND v.version = ? AND v.outcome != ?
+                   WHERE v.verifier = ? AND v.version = ? AND v.outcome != ? AND p.id {_OWN}
                    GROUP BY 1 ORDER BY 1""",
                 (Outcome.ACCEPTED.value, verifier, version, Outcome.INFRA_ERROR.value),
             )
@@ -303,13 +330,19 @@ class Journal:
 
         Verdicts are one verifier's view when ``verifier`` and ``version`` are given (a journal
         re-judged under new options holds both sets). Rejections (the sample's fault) and
-        infrastructure failures (nobody's verdict) are counted apart.
+        infrastructure failures (nobody's verdict) are counted apart. Problems, attempts and
+        verdicts are the run's own (calibration problems left out); LLM calls, tokens and cost
+        are everything the run spent, calibration included.
         """
         one = self._db.execute
         params: tuple[str, ...]
-        scope, params = "1", ()
+        own = (
+            "attempt_id NOT IN (SELECT a.id FROM attempts a"
+            " JOIN calibration c ON c.problem_id = a.problem_id)"
+        )
+        scope, params = own, ()
         if verifier is not None and version is not None:
-            scope, params = "verifier = ? AND version = ?", (verifier, version)
+            scope, params = f"verifier = ? AND version = ? AND {own}", (verifier, version)
         by_outcome: dict[str, int] = dict(
             one(f"SELECT outcome, COUNT(*) FROM verdicts WHERE {scope} GROUP BY 1", params)
         )
@@ -329,8 +362,8 @@ class Journal:
             " COALESCE(SUM(cost_usd),0), SUM(cost_usd IS NULL) FROM llm_calls"
         ).fetchone()
         return {
-            "problems": one("SELECT COUNT(*) FROM problems").fetchone()[0],
-            "attempts": one("SELECT COUNT(*) FROM attempts").fetchone()[0],
+            "problems": one(f"SELECT COUNT(*) FROM problems WHERE id {_OWN}").fetchone()[0],
+            "attempts": one(f"SELECT COUNT(*) FROM attempts WHERE problem_id {_OWN}").fetchone()[0],
             "verdicts": by_outcome,
             "rejection_reasons": reasons(Outcome.REJECTED),
             "infra_reasons": reasons(Outcome.INFRA_ERROR),
