@@ -15,9 +15,18 @@ import hashlib
 import json
 import unicodedata
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticUseDefault
 
 
 class Domain(StrEnum):
@@ -120,6 +129,66 @@ class Verdict(Record):
     @property
     def accepted(self) -> bool:
         return self.outcome is Outcome.ACCEPTED
+
+
+def _or_default(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """A detail of the wrong type reads as absent: details are the verifier's free-form record
+    (and may come from an older verifier), so a reader must never fail on one."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticUseDefault() from None
+
+
+_T = TypeVar("_T")
+Lenient = Annotated[_T, Strict(), WrapValidator(_or_default)]
+"""Exactly this type (no ``True`` as 1, no ``"3"`` as 3), or the field's default."""
+
+
+class Details(BaseModel):
+    """The keys of ``Verdict.details`` that other stages read, typed, for every verifier.
+
+    A view, not the record: ``Verdict.details`` keeps everything its verifier wrote (the pass
+    matrix, dropped tests, the comparison rule...), which the ``verdict_details`` column carries
+    as is. Typing all of it would freeze each verifier's diagnostics into the journal's schema;
+    typing what is read means a renamed or mistyped key fails here, in one place, instead of
+    reading as ``None`` in a dataset column.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    infra_tries: Lenient[int] = 1
+    """How many times an ``infra_error`` verdict has been judged (``pipeline/verifying.py``)."""
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> Self:
+        return cls.model_validate(verdict.details)
+
+
+class CodeDetails(Details):
+    """What the code verifier records that datasets show; all empty on a math verdict."""
+
+    tests_passed: Lenient[int | None] = None
+    tests_total: Lenient[int | None] = None
+    """Trusted tests run against the solution (``None``: it never got that far)."""
+    mutation_score: Lenient[float | None] = None
+    tests_run: Lenient[list[dict[str, Any]]] = Field(default_factory=list)
+    """One entry per test run: id, outcome, message, time, checks."""
+    sandbox_version: Lenient[str] = ""
+    limits: Lenient[dict[str, Any] | None] = None
+    """The sandbox limits the tests ran under (``timeout_s``, ``call_timeout_s``, ``memory_mb``)."""
+
+
+class MathDetails(Details):
+    """What the math verifier records that other stages read; all empty on a code verdict."""
+
+    gold: Lenient[str | None] = None
+    pred: Lenient[str | None] = None
+    """The final answers the comparison read from the reference and from the attempt."""
+    answer: Lenient[str | None] = None
+    """Vote: the answer read from this attempt."""
+    vote_answer: Lenient[str | None] = None
+    """Vote: the winning answer, normalised."""
 
 
 def derive_seed(root: int, *parts: object) -> int:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from verigen.records import Outcome, Verdict
+from verigen.records import CodeDetails, Outcome, Verdict
 
 if TYPE_CHECKING:
     from datasets import Dataset, Features
@@ -167,16 +167,17 @@ def with_verdict(existing: Features) -> Features:
 
 
 def verdict_values(verdict: Verdict) -> dict[str, Any]:
-    """The verdict columns of one sample."""
-    details = verdict.details
+    """The verdict columns of one sample: every writer's, from the run's dataset to the
+    ``Dataset.map`` verifiers, so a verdict reads the same wherever it is written."""
+    code = CodeDetails.of(verdict)
     return {
         "verified": None if verdict.outcome is Outcome.INFRA_ERROR else verdict.accepted,
         "outcome": verdict.outcome.value,
         "reason": verdict.reason,
-        "tests_passed": int_or_none(details.get("tests_passed")),
-        "tests_total": int_or_none(details.get("tests_total")),
-        "mutation_score": float_or_none(details.get("mutation_score")),
-        "verdict_details": json_text(details),
+        "tests_passed": code.tests_passed,
+        "tests_total": code.tests_total,
+        "mutation_score": code.mutation_score,
+        "verdict_details": json_text(verdict.details),
         "verifier_version": verdict.verifier_version,
     }
 
@@ -211,7 +212,3 @@ def json_text(value: Any) -> str:
 
 def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def float_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

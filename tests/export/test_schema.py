@@ -14,7 +14,7 @@ from tests.curate.journals import attempt, problem
 from verigen import schema
 from verigen.curate import CurationOptions, curate
 from verigen.curate.lineage import answer_of
-from verigen.curate.samples import Sample
+from verigen.curate.samples import Sample, load_samples
 from verigen.export import dpo, rl, sft
 from verigen.export.verified import write_verified
 from verigen.export.writer import FORMATS, ExportOptions, Format, export
@@ -187,3 +187,24 @@ def test_docs_give_each_column_its_schema_type() -> None:
     for name, kind in schema.TYPES.items():
         expected = "list" if kind == schema.CHAT else kind
         assert documented[name] == expected, name
+
+
+def test_the_run_dataset_and_every_export_give_a_sample_the_same_columns(tmp_path: Path) -> None:
+    """One row builder: a column the run's dataset and an export share holds the same value
+    for the same sample, read back from what each wrote."""
+    run = _journal(tmp_path / "run", _triples())
+    target, _ = write_verified(run, "math", "math-9", [])
+    by_sample = {r["id"]: r for r in _load(target)}
+    by_problem = {r["problem_id"]: r for r in by_sample.values()}
+    with Journal.open_existing(run) as journal:
+        result = curate(load_samples(journal, "math"), CurationOptions(decontam=None))
+    sample_of = {"sft": "id", "dpo": "chosen_id"}
+    for fmt in FORMATS:
+        written = _load(export(result, tmp_path / fmt, ExportOptions(format=fmt)).path)
+        shared = [n for n in NAMES[fmt] if n in schema.RUN and n != "id"]
+        assert "verifier_version" in shared and "tests_run" in shared, fmt
+        assert len(written) >= LEADING, fmt
+        for row in written:
+            key = sample_of.get(fmt)
+            same = by_sample[row[key]] if key else by_problem[row["problem_id"]]
+            assert {n: row[n] for n in shared} == {n: same[n] for n in shared}, fmt

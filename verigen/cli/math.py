@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from verigen.errors import InputError
-from verigen.records import Outcome, Verdict
+from verigen.records import MathDetails, Outcome, Verdict
 from verigen.verify.math import MathOptions, MathVerifier
 
 
@@ -99,12 +99,13 @@ def _check_file(path: Path, options: MathOptions, workers: int, audit: bool) -> 
 
 
 def _row(verdict: Verdict) -> dict[str, Any]:
+    math = MathDetails.of(verdict)
     return {
         "equivalent": verdict.accepted,
         "reason": verdict.reason,
         "outcome": verdict.outcome.value,
-        "gold_answer": verdict.details.get("gold"),
-        "pred_answer": verdict.details.get("pred"),
+        "gold_answer": math.gold,
+        "pred_answer": math.pred,
     }
 
 

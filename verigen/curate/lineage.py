@@ -6,9 +6,9 @@ both the problem and the solution, the models, the sampling seed and parameters,
 and sandbox versions, the tests that ran, and the timings. Free-form values (sampling
 parameters, test lists) are JSON strings because Arrow needs one type per column.
 
-Code verdicts are read through the detail keys the code verifier documents (``tests_run``,
-``tests_passed``, ``tests_total``, ``sandbox_version``, ``limits``); math verdicts leave them
-empty.
+Verdicts are read through their typed details (``records.CodeDetails``: ``tests_run``,
+``tests_passed``, ``tests_total``, ``sandbox_version``; ``records.MathDetails``: the vote's
+answers); math verdicts leave the code columns empty.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from verigen.curate.samples import Sample
-from verigen.records import Domain
+from verigen.records import CodeDetails, Domain, MathDetails
 from verigen.schema import int_or_none, json_text
 
 
 def lineage(sample: Sample) -> dict[str, Any]:
     """The lineage columns of one sample (see ``docs/export.md`` for each column)."""
     problem, attempt, verdict = sample.problem, sample.attempt, sample.verdict
-    details = verdict.details
+    code = CodeDetails.of(verdict)
     seed = attempt.provenance.params.get("seed")
     return {
         "round": attempt.provenance.round,
@@ -39,10 +39,10 @@ def lineage(sample: Sample) -> dict[str, Any]:
         "sampling": json_text(attempt.provenance.params),
         "verifier": verdict.verifier,
         "verifier_version": verdict.verifier_version,
-        "sandbox_version": str(details.get("sandbox_version", "")),
-        "tests_run": json_text(details.get("tests_run", [])),
-        "tests_passed": int_or_none(details.get("tests_passed")),
-        "tests_total": int_or_none(details.get("tests_total")),
+        "sandbox_version": code.sandbox_version,
+        "tests_run": json_text(code.tests_run),
+        "tests_passed": code.tests_passed,
+        "tests_total": code.tests_total,
         "latency_s": attempt.usage.latency_s,
         "verify_s": verdict.duration_s,
         "prompt_tokens": attempt.usage.prompt_tokens,
@@ -63,8 +63,5 @@ def answer_of(sample: Sample) -> str:
         return ""
     if sample.problem.reference_answer is not None:
         return sample.problem.reference_answer
-    details = sample.verdict.details
-    for value in (details.get("answer"), details.get("vote_answer"), sample.attempt.extracted):
-        if value:
-            return str(value)
-    return ""
+    math = MathDetails.of(sample.verdict)
+    return math.answer or math.vote_answer or sample.attempt.extracted or ""

@@ -19,8 +19,8 @@ from typing import Any
 
 from verigen.curate import CurationResult, Sample
 from verigen.curate.lineage import lineage
-from verigen.export.columns import assistant_turn, problem_values, user_turn
-from verigen.schema import json_text
+from verigen.export.columns import assistant_turn, row, user_turn
+from verigen.schema import DPO, json_text
 
 
 def rows(result: CurationResult, max_pairs_per_problem: int = 4) -> Iterator[dict[str, Any]]:
@@ -37,17 +37,18 @@ def rows(result: CurationResult, max_pairs_per_problem: int = 4) -> Iterator[dic
 
 
 def _row(win: Sample, lose: Sample, result: CurationResult) -> dict[str, Any]:
-    return {
-        "id": f"{win.id}|{lose.id}",
-        **problem_values(win, result),
-        "prompt": user_turn(win),
-        "chosen": assistant_turn(win),
-        "rejected": assistant_turn(lose),
-        "chosen_id": win.id,
-        "rejected_id": lose.id,
-        "rejected_model": lose.attempt.provenance.model or "",
-        "rejected_reason": lose.verdict.reason,
-        "rejected_details": json_text(lose.verdict.details),
-        "rejected_lineage": json_text(lineage(lose)),
-        **lineage(win),
-    }
+    return row(
+        DPO,
+        win,
+        id=f"{win.id}|{lose.id}",
+        pass_rate=result.pass_rate(win.problem.id),
+        prompt=user_turn(win),
+        chosen=assistant_turn(win),
+        rejected=assistant_turn(lose),
+        chosen_id=win.id,
+        rejected_id=lose.id,
+        rejected_model=lose.attempt.provenance.model or "",
+        rejected_reason=lose.verdict.reason,
+        rejected_details=json_text(lose.verdict.details),
+        rejected_lineage=json_text(lineage(lose)),
+    )

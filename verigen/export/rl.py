@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from verigen.curate import CurationResult, Sample
-from verigen.curate.lineage import answer_of, lineage
-from verigen.export.columns import problem_values, user_turn
-from verigen.schema import json_text
+from verigen.export.columns import row, user_turn
+from verigen.records import CodeDetails
+from verigen.schema import RL, json_text
 
 
 def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
@@ -28,25 +28,22 @@ def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
         first.setdefault(sample.problem.id, sample)
         counts[sample.problem.id] = counts.get(sample.problem.id, 0) + 1
     for problem_id, sample in first.items():
-        problem = sample.problem
-        yield {
-            "id": problem_id,
-            **problem_values(sample, result),
-            "prompt": user_turn(sample),
-            "answer": answer_of(sample),
-            "tests": problem.tests or "",
-            "entry_point": problem.entry_point or "",
-            "limits": json_text(_limits(sample, result)),
-            "data_source": f"verigen/{problem.domain.value}",
-            "verified_samples": counts[problem_id],
-            **lineage(sample),
-        }
+        yield row(
+            RL,
+            sample,
+            id=problem_id,
+            pass_rate=result.pass_rate(problem_id),
+            prompt=user_turn(sample),
+            limits=json_text(_limits(sample, result)),
+            data_source=f"verigen/{sample.problem.domain.value}",
+            verified_samples=counts[problem_id],
+        )
 
 
 def _limits(sample: Sample, result: CurationResult) -> dict[str, Any]:
     """The code verifier's recorded limits, or the math check's time limit from the config."""
-    limits = sample.verdict.details.get("limits")
-    if isinstance(limits, dict):
+    limits = CodeDetails.of(sample.verdict).limits
+    if limits is not None:
         return limits
     math = (result.run_config or {}).get("math") or {}
     return {"timeout_s": math["timeout_s"]} if "timeout_s" in math else {}

@@ -11,16 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from verigen.curate import CurationResult
-from verigen.curate.lineage import answer_of, lineage
-from verigen.export.columns import assistant_turn, problem_values, user_turn
+from verigen.export.columns import assistant_turn, row, user_turn
+from verigen.schema import SFT
 
 
 def rows(result: CurationResult) -> Iterator[dict[str, Any]]:
     for sample in result.kept:
-        yield {
-            "id": sample.id,
-            **problem_values(sample, result),
-            "messages": user_turn(sample) + assistant_turn(sample),
-            "answer": answer_of(sample),
-            **lineage(sample),
-        }
+        yield row(
+            SFT,
+            sample,
+            pass_rate=result.pass_rate(sample.problem.id),
+            messages=user_turn(sample) + assistant_turn(sample),
+        )

@@ -18,10 +18,10 @@ from typing import Any
 
 from datasets import Dataset
 
-from verigen.curate.lineage import answer_of, lineage
 from verigen.curate.samples import Sample
 from verigen.export import quiet_progress
-from verigen.schema import RUN, features, verdict_values
+from verigen.export.columns import row
+from verigen.schema import RUN, features
 from verigen.store import Journal
 
 
@@ -30,24 +30,7 @@ def _rows(journal_dir: str, verifier: str, version: str, nonce: str) -> Iterator
     del nonce
     with Journal.open_existing(Path(journal_dir)) as journal:
         for problem, attempt, verdict in journal.verified(verifier, version):
-            yield row(Sample(problem, attempt, verdict))
-
-
-def row(sample: Sample) -> dict[str, Any]:
-    """One sample as a row of ``run_dir/dataset`` (the columns of ``schema.RUN``)."""
-    problem = sample.problem
-    return {
-        "id": sample.id,
-        "problem_id": problem.id,
-        "domain": problem.domain.value,
-        "topic": problem.topic,
-        "difficulty": problem.difficulty,
-        "problem": problem.statement,
-        "solution": sample.attempt.completion,
-        "answer": answer_of(sample),
-        **verdict_values(sample.verdict),
-        **lineage(sample),
-    }
+            yield row(RUN, Sample(problem, attempt, verdict))
 
 
 def write_verified(

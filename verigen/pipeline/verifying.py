@@ -18,7 +18,7 @@ from verigen.generate import math as math_gen
 from verigen.generate import prompts
 from verigen.generate.propose import MathProposer, Proposer
 from verigen.pipeline.base import judged_version
-from verigen.records import Attempt, Domain, Outcome, Problem, Verdict
+from verigen.records import Attempt, Details, Domain, Outcome, Problem, Verdict
 from verigen.store import Journal
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.math.options import MathOptions
@@ -160,7 +160,7 @@ class VerifyStep:
 def _infra_tries(verdict: Verdict) -> int:
     if verdict.outcome is not Outcome.INFRA_ERROR:
         return 0
-    return int(verdict.details.get("infra_tries", 1))
+    return Details.of(verdict).infra_tries
 
 
 def _retry(verdict: Verdict) -> bool:

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from verigen.records import Outcome, Problem, Verdict
+from verigen.records import MathDetails, Outcome, Problem, Verdict
 from verigen.verify.math.verifier import MathVerifier
 
 
@@ -49,8 +49,7 @@ def agreed_answer(problem: Problem, verdicts: Sequence[Verdict]) -> str | None:
         return None
     if problem.reference_answer is not None:
         return problem.reference_answer
-    answer = next(v.details.get("vote_answer") for v in verdicts if v.accepted)
-    return str(answer) if answer is not None else None
+    return next(MathDetails.of(v).vote_answer for v in verdicts if v.accepted)
 
 
 def _too_few_votes(verdict: Verdict, min_votes: int) -> Verdict:
