@@ -241,6 +241,29 @@ def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
     return {"models": solver.models, "temperature": temperature, "max_tokens": solver.max_tokens}
 
 
+class CalibrationConfig(_Section):
+    """Problems with known answers mixed into the run's stream, so the run measures its own
+    precision: the pipeline gets them without their answers (the precision policy decides
+    them as it decides the run's own problems), the known answers judge what it kept, and
+    they are never exported (``verigen.curate.calibration``, ``docs/precision.md``)."""
+
+    share: float | None = Field(default=None, ge=0, le=0.5)
+    """Calibration problems as a share of the run's problems (one at least when above 0;
+    ``0.05``: 1 in a 12-problem run, 5 in 100). 0 turns calibration off. Unset: 0.05 for a
+    synthesized math run (no reference answer decides its problems, so its precision is
+    what needs measuring); 0 for an imported run (it may carry its own answers: set a share
+    to calibrate an import without them) and for code, which calibration does not cover."""
+    source: Path | None = None
+    """A JSONL file of math problems with known answers, one object a line: ``statement``
+    and ``answer`` (LaTeX or plain), optional ``id`` and ``topic``. None: the bank shipped
+    with verigen (``problems/calibration/math.jsonl``: 188 templated problems in ten
+    families, answers computed by sympy)."""
+
+
+CALIBRATION_SHARE = 0.05
+"""The default ``calibration.share`` of a synthesized math run."""
+
+
 OutputFormat = Literal["arrow", "parquet", "jsonl"]
 
 
@@ -317,6 +340,9 @@ class RunConfig(_Section):
     ill-posed problems often (issue 13: 40% of kept samples right with the 0.5B model);
     ``off`` is a plain majority vote."""
     math: MathVerifyConfig = Field(default_factory=MathVerifyConfig, validate_default=True)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, validate_default=True)
+    """Known-answer problems mixed into the run to measure its precision; after validation
+    ``share`` is always set (the default filled in for the run's domain and source)."""
     code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -335,6 +361,26 @@ class RunConfig(_Section):
         if problems is not None and problems.domain is not Domain.MATH:
             return value  # the math policy judges math only
         return _preset_math(value, info.data.get("precision", "off"), info.data.get("solver"))
+
+    @field_validator("calibration")
+    @classmethod
+    def _calibration_share(
+        cls, value: CalibrationConfig, info: ValidationInfo
+    ) -> CalibrationConfig:
+        problems = info.data.get("problems")
+        if problems is None:
+            return value  # problems is invalid and reported
+        if problems.domain is not Domain.MATH:
+            if value.share:
+                raise ValueError(
+                    "calibration problems are math only (known answers): set "
+                    "calibration.share to 0 for a code run"
+                )
+            return value.model_copy(update={"share": 0.0})
+        if value.share is None:
+            share = 0.0 if problems.source is not None else CALIBRATION_SHARE
+            return value.model_copy(update={"share": share})
+        return value
 
     @field_validator("run_dir")
     @classmethod

@@ -2,10 +2,11 @@
 
 It carries the funnel (generated → verified → selected → deduplicated → decontaminated →
 kept), the precision policy that judged answers without a reference and how many problems each
-of its steps removed, the rejection and removal reasons, the contaminated problems with the
-benchmark item each matched, yields per model and per topic, the verifier, sandbox and
-template versions, the curation settings and the run config, and three PNG plots (funnel,
-pass-rate histogram, topic distribution) referenced by relative path so the Hub renders them.
+of its steps removed, the precision the run measured on its calibration problems (with its
+interval), the rejection and removal reasons, the contaminated problems with the benchmark
+item each matched, yields per model and per topic, the verifier, sandbox and template
+versions, the curation settings and the run config, and three PNG plots (funnel, pass-rate
+histogram, topic distribution) referenced by relative path so the Hub renders them.
 
 Plots use matplotlib's object API (``Figure`` + ``FigureCanvasAgg``), never pyplot, whose global
 state is not thread-safe. The card's YAML header is kept when a card already exists (the
@@ -169,7 +170,43 @@ def precision_section(precision: dict[str, Any]) -> str:
         "(rejected: the step refuted the answer; undecided: it could not tell, nothing kept).\n"
     )
     rows = [[s["step"], s["rule"], s["rejected"], s["undecided"]] for s in precision["steps"]]
-    return head + "\n" + _table(["step", "rule", "rejected", "undecided"], rows)
+    table = _table(["step", "rule", "rejected", "undecided"], rows)
+    calibration = precision.get("calibration")
+    if not calibration:
+        return head + "\n" + table
+    return head + "\n" + table + "\n" + calibration_section(calibration, precision["policy"])
+
+
+def calibration_section(calibration: dict[str, Any], policy: str) -> str:
+    """The precision the run measured on its calibration problems
+    (``curate.calibration.measure``'s shape), with its interval and what limits it."""
+    problems, kept = calibration["problems"], calibration["kept"]
+    low, high = calibration["interval"]
+    head = (
+        "### Measured precision (calibration)\n\n"
+        f"{problems} problems with known answers ({', '.join(calibration['source'])}) were "
+        f"mixed into this run without their answers and judged by the same policy "
+        f"({policy}); none of them is in the data. "
+    )
+    if calibration["precision"] is None:
+        measured = (
+            f"No kept sample of theirs could be checked ({kept} kept): precision unknown "
+            f"(95% interval {low:.0%}–{high:.0%}).\n"
+        )
+    else:
+        unchecked = calibration["unchecked"]
+        measured = (
+            f"Kept samples: {kept}, right: {calibration['correct']}"
+            + (f" ({unchecked} could not be checked)" if unchecked else "")
+            + f". **Precision {calibration['precision']:.1%}** (95% Wilson interval "
+            f"{low:.1%}–{high:.1%}); problems with a right kept sample: "
+            f"{calibration['problems_correct']} of {problems}.\n"
+        )
+    limits = (
+        "\nFew problems give a wide interval, and the bank's problems are not this run's: "
+        "the number measures the policy with these models on problems like the bank's.\n"
+    )
+    return head + measured + limits
 
 
 def _contamination(summary: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """Wiring for ``verigen generate``: propose → solve → verify → export, through the journal.
 
 Work is a stream of *items*: slots (topic × index) to synthesize a problem for, or imported
-problems. A bounded set of item coroutines runs at once (``max_problems_in_flight``), so memory
+problems, with the run's calibration problems (known answers, never exported:
+``curate/calibration.py``) mixed in at seeded positions. A bounded set of item coroutines runs
+at once (``max_problems_in_flight``), so memory
 does not grow with the run; LLM concurrency is bounded separately inside the client, and
 verification runs in its own worker pool (processes or sandboxes). Every record is journaled the
 moment it exists. A rerun replays the journal's cached replies instead of sending requests, and
@@ -22,6 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verigen.config import RunConfig
+from verigen.curate.calibration import (
+    BANK_LABEL,
+    Known,
+    calibration_count,
+    interleave,
+    load_bank,
+    pick,
+)
 from verigen.display import Display
 from verigen.errors import BudgetExceeded, LLMError
 from verigen.executor import open_executor
@@ -69,6 +79,8 @@ class _Run:
             load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
         )
         self.proposer = make_proposer(config, self.services.ask, endpoint.api_base)
+        calibration = config.calibration
+        self.bank = load_bank(calibration.source, config.round) if calibration.share else []
         executor = config.executor
         self.executor = open_executor(verify_settings(config), executor.kind, executor.address)
         self.verify = VerifyStep(config, self.proposer, self.executor, journal)
@@ -108,6 +120,28 @@ class _Run:
         return report
 
     def _items(self) -> tuple[Iterable[Slot | Problem], int]:
+        """The run's own items with its calibration problems mixed in, and how many in all."""
+        items, total = self._own_items()
+        known = self._calibration(total)
+        if not known:
+            return items, total
+        mixed = interleave(items, [k.problem for k in known], total, self.config.seed)
+        return mixed, total + len(known)
+
+    def _calibration(self, total: int) -> list[Known]:
+        """The calibration problems for a run of ``total`` problems (seeded: a resumed run
+        picks the same ones), each marked in the journal with its known answer before the
+        problem itself can be stored, so none is ever taken for the run's own."""
+        share = self.config.calibration.share or 0.0
+        count = calibration_count(total, share, len(self.bank))
+        chosen = pick(self.bank, count, self.config.seed)
+        source = self.config.calibration.source
+        label = str(source) if source is not None else BANK_LABEL
+        for known in chosen:
+            self.services.journal.add_calibration(known.problem.id, known.answer, label)
+        return chosen
+
+    def _own_items(self) -> tuple[Iterable[Slot | Problem], int]:
         problems = self.config.problems
         if problems.source is not None:
             imported = read_problems(problems.source, problems.domain, self.config.round)

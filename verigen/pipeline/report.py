@@ -14,11 +14,13 @@ from typing import Any
 
 from verigen import __version__
 from verigen.config import RoleConfig, RunConfig
+from verigen.curate.calibration import measure
 from verigen.export.card import precision_section
 from verigen.export.verified import write_verified
 from verigen.pipeline.base import Services
 from verigen.records import Domain
 from verigen.store import Journal
+from verigen.verify.math import MathOptions
 from verigen.verify.math.policy import POLICY_STEPS, removed_by_step
 
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
@@ -79,8 +81,9 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
 def precision_report(
     config: RunConfig, journal: Journal, verifier: str, version: str
 ) -> dict[str, Any] | None:
-    """The policy the run judged answers without a reference by, and per step how many such
-    problems it removed: the calibration every report and card carries. None for code runs."""
+    """The policy the run judged answers without a reference by, per step how many such
+    problems it removed, and the precision its calibration problems measured (``None`` when
+    it had none): what every report and card carries. None for code runs."""
     if config.problems.domain is not Domain.MATH:
         return None
     judged = (
@@ -91,10 +94,15 @@ def precision_report(
     by_problem = ([v for _, v in group] for _, group in groupby(judged, lambda pv: pv[0].id))
     counts = removed_by_step(by_problem)
     rules = _rules(config)
+    calibration = None
+    if journal.calibration():
+        options = MathOptions(timeout_s=config.math.timeout_s)
+        calibration = measure(journal, verifier, version, options)
     return {
         "policy": config.precision,
         "problems": counts["problems"],
         "steps": [{"step": name, "rule": rules[name], **counts[name]} for name, _ in POLICY_STEPS],
+        "calibration": calibration,
     }
 
 
