@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from verigen.config import load_config
+from verigen.curate import calibration
 from verigen.curate.calibration import (
     BANK,
     calibration_count,
@@ -99,9 +100,14 @@ def test_a_malformed_line_names_the_file_and_line(tmp_path: Path, line: str, mes
     assert "\n" not in str(info.value)
 
 
-def test_a_missing_or_empty_file_is_an_input_error(tmp_path: Path) -> None:
+def test_a_missing_or_empty_file_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(InputError, match="does not exist"):
         load_bank(tmp_path / "nope.jsonl")
+    monkeypatch.setattr(calibration, "BANK", tmp_path / "gone.jsonl")
+    with pytest.raises(InputError, match=r"bank is missing .*calibration\.share to 0"):
+        load_bank(None)
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(InputError, match="no calibration problems"):
         load_bank(tmp_path / "empty.jsonl")

@@ -67,6 +67,11 @@ def load_bank(path: Path | None, round_: int = 0) -> list[Known]:
     try:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if path is None:  # verigen installed without the repository's problems/ folder
+            raise InputError(
+                f"verigen's calibration bank is missing ({source}): set calibration.source "
+                "to a JSONL of known-answer problems, or calibration.share to 0"
+            ) from None
         raise InputError(f"calibration.source: {source} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"calibration.source: cannot read {source} ({exc})") from None
