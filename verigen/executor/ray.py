@@ -23,6 +23,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -42,6 +43,9 @@ def connect(address: str | None) -> bool:
     single-machine Ray). True when this call started Ray (so ``close`` should stop it)."""
     if ray.is_initialized():
         return False
+    # Ray Data would start a usage-reporting actor on the cluster (a process, 1.5 CPU-s) for its
+    # telemetry; verigen sends none, as with litellm's. The user's own setting wins.
+    os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
     try:
         ray.init(
             address=address,
