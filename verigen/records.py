@@ -15,7 +15,7 @@ import hashlib
 import json
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    field_validator,
 )
 from pydantic_core import PydanticUseDefault
 
@@ -74,6 +75,73 @@ class Provenance(Record):
     round: int = 0
 
 
+class CallCase(Record):
+    """Call the entry point with ``args`` and ``kwargs``; it must return ``expected``, compared
+    with JSON semantics (JSON is all a test writer can say: a tuple matches a list)."""
+
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    expected: Any
+
+
+class StdioCase(Record):
+    """Run the solution as a program with ``input`` on stdin; stdout must equal ``output``."""
+
+    input: str
+    output: str
+
+
+TestCase = CallCase | StdioCase
+"""One case; the two have no field in common, so a case's keys say which it is."""
+
+
+class CaseTests(Record):
+    """Tests as cases: what the test writer produces, and what JSON test columns hold."""
+
+    kind: Literal["cases"] = "cases"
+    cases: tuple[TestCase, ...] = Field(min_length=1)
+
+
+class CodeTests(Record):
+    """Tests as code: asserts, ``test_*`` functions, ``TestCase`` classes or HumanEval's
+    ``check(candidate)``; the code verifier cuts it into tests."""
+
+    kind: Literal["code"] = "code"
+    code: str = Field(min_length=1)
+
+
+Tests = Annotated[CaseTests | CodeTests, Field(discriminator="kind")]
+"""A code problem's tests, trusted only once the code verifier has checked them."""
+
+
+def read_tests_column(text: str | None) -> CaseTests | CodeTests | None:
+    """The ``tests`` text column (exports, ``verigen verify`` and import inputs, old journals)
+    as typed tests: a JSON list of cases, else test code; ``None`` for none (empty text, or an
+    empty list). ``ValueError`` for JSON that is not a list of cases. With
+    ``write_tests_column``, the only place that text and the typed tests meet."""
+    if text is None or not text.strip():
+        return None
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:  # code starting with a literal
+            return CodeTests(code=text)
+        if not isinstance(data, list):
+            raise ValueError("tests: expected a JSON list of cases or test code")
+        return CaseTests.model_validate({"cases": data}) if data else None
+    return CodeTests(code=text)
+
+
+def write_tests_column(tests: CaseTests | CodeTests | None) -> str:
+    """The ``tests`` text column: cases as a JSON list (sorted keys, as the test writer's were
+    always written), code as it is, ``""`` for none."""
+    if tests is None:
+        return ""
+    if isinstance(tests, CodeTests):
+        return tests.code
+    return json.dumps([c.model_dump() for c in tests.cases], sort_keys=True)
+
+
 class Problem(Record):
     id: str
     domain: Domain
@@ -86,9 +154,15 @@ class Problem(Record):
     """Code: the function the tests call."""
     signature: str | None = None
     """Code: the ``def`` line with type hints; differential testing draws inputs from it."""
-    tests: str | None = None
-    """Code: the tests as JSON (function-call cases) or as test code; trusted only once checked."""
+    tests: Tests | None = None
+    """Code: the tests, as cases or as code; trusted only once checked."""
     provenance: Provenance = Field(default_factory=Provenance)
+
+    @field_validator("tests", mode="before")
+    @classmethod
+    def _tests_from_old_journal(cls, value: object) -> object:
+        """Journals written before tests were typed hold them as the text column's string."""
+        return read_tests_column(value) if isinstance(value, str) else value
 
 
 class Usage(Record):

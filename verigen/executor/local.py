@@ -7,7 +7,6 @@ blocking work runs in the verifiers' own processes and threads; the event loop o
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -40,10 +39,9 @@ class LocalExecutor:
         if problem.domain is Domain.MATH:
             texts = [a.completion for a in attempts]
             return await judge_problem(self._math_checker(), problem, texts, self.settings.policy)
-        tests: list[dict[str, Any]] = json.loads(problem.tests) if problem.tests else []
         verdicts: list[Verdict] = await self._code_checker().averify(
             solutions=[a.extracted for a in attempts],
-            tests=tests,
+            tests=problem.tests,
             entry_point=problem.entry_point or "",
             signature=problem.signature,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from verigen.curate import Sample
 from verigen.curate.lineage import answer_of, lineage
+from verigen.records import write_tests_column
 from verigen.schema import verdict_values
 
 
@@ -37,7 +38,7 @@ def sample_values(sample: Sample) -> dict[str, Any]:
         "problem": problem.statement,
         "solution": sample.attempt.completion,
         "answer": answer_of(sample),
-        "tests": problem.tests or "",
+        "tests": write_tests_column(problem.tests),
         "entry_point": problem.entry_point or "",
         **verdict_values(sample.verdict),
         **lineage(sample),

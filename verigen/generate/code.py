@@ -17,7 +17,7 @@ from verigen.generate import prompts, provenance_for
 from verigen.generate.structured import Unusable, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.pyparse import parse_module
-from verigen.records import Domain, Problem, content_id, derive_seed
+from verigen.records import CallCase, CaseTests, Domain, Problem, content_id, derive_seed
 
 PROBLEM_TEMPLATE = "code_problem"
 TESTS_TEMPLATE = "code_tests"
@@ -206,7 +206,7 @@ def make_problem(
         difficulty=difficulty,
         entry_point=spec["entry_point"],
         signature=spec["signature"],
-        tests=json.dumps(tests, sort_keys=True),
+        tests=_case_tests(tests),
         provenance=provenance_for(
             request,
             PROBLEM_TEMPLATE,
@@ -257,6 +257,9 @@ def with_tests(problem: Problem, tests: list[dict[str, Any]], request: ChatReque
         "tests_seed": request.seed,
     }
     provenance = problem.provenance.model_copy(update={"params": params})
-    return problem.model_copy(
-        update={"tests": json.dumps(tests, sort_keys=True), "provenance": provenance}
-    )
+    return problem.model_copy(update={"tests": _case_tests(tests), "provenance": provenance})
+
+
+def _case_tests(cases: list[dict[str, Any]]) -> CaseTests:
+    """The writer's cases (already checked against the signature) as a problem's tests."""
+    return CaseTests(cases=tuple(CallCase.model_validate(c) for c in cases))

@@ -14,7 +14,15 @@ from typing import Any
 
 from verigen.config import ImportConfig
 from verigen.errors import InputError
-from verigen.records import Domain, Problem, Provenance, content_id
+from verigen.records import (
+    CaseTests,
+    CodeTests,
+    Domain,
+    Problem,
+    Provenance,
+    content_id,
+    read_tests_column,
+)
 
 FIELDS = ("statement", "answer", "id", "topic", "difficulty", "entry_point", "signature", "tests")
 
@@ -80,9 +88,18 @@ def _problem(
         reference_answer=get("answer"),
         entry_point=get("entry_point"),
         signature=get("signature"),
-        tests=get("tests"),
+        tests=_tests(get("tests"), f"{path}#{get('id') or ''}"),
         provenance=Provenance(imported_from=f"{path}#{get('id') or ''}", round=round_),
     )
+
+
+def _tests(text: str | None, row: str) -> CaseTests | CodeTests | None:
+    """A row's tests, typed; tests nothing could read stop the import (an input error, like a
+    missing column), rather than rejecting every solution to the problem later."""
+    try:
+        return read_tests_column(text)
+    except ValueError as exc:
+        raise InputError(f"{row}: tests: {str(exc).splitlines()[0]}") from None
 
 
 def _load(path: Path) -> Any:

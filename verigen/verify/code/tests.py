@@ -28,7 +28,6 @@ anything.
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import json
 import math
@@ -38,6 +37,7 @@ from typing import Any
 
 from verigen.errors import InputError
 from verigen.pyparse import parse_module
+from verigen.records import CaseTests, CodeTests, read_tests_column
 from verigen.sandbox import TestOutcome, TestSuite
 from verigen.sandbox.harness.runner import plan
 
@@ -197,12 +197,19 @@ def parse_tests(
     tests: Any, entry_point: str, io_cases: Any = None, float_rel_tol: float = 1e-9
 ) -> TestPlan:
     """Any accepted format (see the module docstring) → a ``TestPlan``; ``InputError`` when the
-    tests cannot be understood (the caller turns that into rejected ``invalid_tests``)."""
+    tests cannot be understood (the caller turns that into rejected ``invalid_tests``). A
+    problem's typed tests (``records.CaseTests``, ``records.CodeTests``) are taken as they are."""
+    if isinstance(tests, str):  # the ``tests`` text column
+        try:
+            tests = read_tests_column(tests)
+        except ValueError as exc:
+            raise InputError(f"tests: {str(exc).splitlines()[0]}") from None
+    if isinstance(tests, CodeTests):
+        tests = tests.code
+    elif isinstance(tests, CaseTests):
+        tests = [case.model_dump() for case in tests.cases]
     plan_ = TestPlan(entry_point=entry_point)
-    if isinstance(tests, str) and tests.lstrip().startswith(("[", "{")):
-        with contextlib.suppress(json.JSONDecodeError):  # else: code starting with a literal
-            tests = json.loads(tests)
-    if isinstance(tests, str) and tests.strip():
+    if isinstance(tests, str):
         plan_ = _from_code(tests, entry_point)
     elif isinstance(tests, Sequence) and not isinstance(tests, str):
         plan_ = _from_cases(list(tests), entry_point, float_rel_tol)

@@ -99,9 +99,10 @@ class CodeVerifier:
         strategy: SearchStrategy[tuple[Any, ...]] | None = None,
         trusted_suite: bool = False,
     ) -> list[Verdict]:
-        """One ``Verdict`` per solution, in order. ``tests``: JSON call cases, test code or a
-        HumanEval ``check``; ``io_cases``: stdin/stdout cases; ``strategy``: Hypothesis inputs
-        (a tuple of positional arguments) when the type hints are not enough;
+        """One ``Verdict`` per solution, in order. ``tests``: a problem's typed tests, JSON call
+        cases, test code or a HumanEval ``check``; ``io_cases``: stdin/stdout cases;
+        ``strategy``: Hypothesis inputs (a tuple of positional arguments) when the type hints
+        are not enough;
         ``trusted_suite``: the tests are a benchmark's own suite, exempt from ``min_tests``."""
         task = Task(
             list(solutions),
