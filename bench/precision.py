@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import random
 import sys
@@ -45,13 +44,14 @@ import yaml
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from verigen.curate.calibration import wilson
+
 HERE = Path(__file__).resolve().parent / "precision"
 VARIANTS = ("math", "code-none", "code-weak")
 WEAK_TESTS = 3
 """Hidden tests the ``code-weak`` variant gives the pipeline (the first ones: ordinary cases)."""
 ILL_EVERY = 7
 """Every seventh math problem is ill-posed."""
-Z95 = 1.959963984540054
 
 
 # ---------------------------------------------------------------- the truth: math
@@ -211,17 +211,6 @@ class Scored:
     correct: bool | None
     kept: str
     note: str = ""
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion k/n (the whole [0, 1] when n is 0)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def item_id(row: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ where they go in the stream, the interval, and how the card states the measureme
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,12 @@ def test_the_card_states_precision_interval_policy_and_limits() -> None:
     nothing |= {"interval": [0.0, 1.0], "problems_correct": 0}
     assert "precision unknown (95% interval 0%–100%)" in precision_section(_precision(nothing))
     assert "Measured precision" not in precision_section(_precision({}))
+
+
+def test_wilson_interval_is_inside_zero_one_and_around_the_rate() -> None:
+    rng = random.Random(0)
+    for _ in range(200):
+        n = rng.randint(1, 500)
+        k = rng.randint(0, n)
+        lo, hi = wilson(k, n)
+        assert 0 <= lo <= k / n <= hi <= 1

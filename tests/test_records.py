@@ -149,7 +149,7 @@ def test_the_tests_text_column_reads_as_typed_tests_and_back(
 
 
 @pytest.mark.parametrize(
-    "text", ['{"args": [1]}', '[{"args": [1], "expected": 2, "why": 1}]', "[1, 2]"]
+    "text", ['{"args": [1]}', '[{"args": [1]}]', '[{"input": [1], "output": "1"}]', "[1, 2]"]
 )
 def test_json_that_is_not_a_list_of_cases_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
@@ -193,3 +193,16 @@ def test_the_verifier_plans_typed_tests_as_it_plans_their_text() -> None:
     for text in (WRITER_TEXT, CODE_TEXT):
         typed = read_tests_column(text)
         assert parse_tests(typed, "add").ids == parse_tests(text, "add").ids
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ('[{"args": [1, 2], "expected": 3, "name": "small"}]', CallCase(args=[1, 2], expected=3)),
+        ('[{"input": 3, "output": 9.5, "note": "x"}]', StdioCase(input="3", output="9.5")),
+    ],
+)
+def test_dataset_cases_keep_their_notes_out_and_numbers_as_text(text: str, typed: Any) -> None:
+    """Datasets annotate cases and write stdio numbers bare; neither voids the problem."""
+    assert read_tests_column(text) == CaseTests(cases=(typed,))
+    assert len(parse_tests(text, "add").ids) == 1

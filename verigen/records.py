@@ -75,7 +75,14 @@ class Provenance(Record):
     round: int = 0
 
 
-class CallCase(Record):
+class _Case(Record):
+    """A case read from a dataset's tests column keeps only the keys that test something:
+    datasets annotate cases (``name``, ``comment``), and a note must not void a problem."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class CallCase(_Case):
     """Call the entry point with ``args`` and ``kwargs``; it must return ``expected``, compared
     with JSON semantics (JSON is all a test writer can say: a tuple matches a list)."""
 
@@ -84,11 +91,18 @@ class CallCase(Record):
     expected: Any
 
 
-class StdioCase(Record):
+class StdioCase(_Case):
     """Run the solution as a program with ``input`` on stdin; stdout must equal ``output``."""
 
     input: str
     output: str
+
+    @field_validator("input", "output", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: object) -> object:
+        """``{"input": 3, "output": 9}`` is common in datasets: a number is its printed text."""
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        return str(value) if is_number else value
 
 
 TestCase = CallCase | StdioCase

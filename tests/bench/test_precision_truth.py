@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from bench.precision import (
     math_checker,
     score_code,
     score_math,
-    wilson,
 )
 from tests.backends import require
 
@@ -232,28 +230,3 @@ def test_the_code_scorer_counts_a_solution_passing_the_weak_suite_but_not_the_tr
         scored = score_code(rows, {item.id: item}, checker)
     assert weak[0].accepted, "the wrong solution passes the three given tests"
     assert [s.correct for s in scored] == [True, False, False]
-
-
-@pytest.mark.parametrize(
-    ("k", "n", "lo", "hi"),
-    [
-        (10, 10, 0.7225, 1.0),  # the textbook cases (Wilson 1927; Newcombe 1998, table I)
-        (0, 10, 0.0, 0.2775),
-        (5, 10, 0.2366, 0.7634),
-        (81, 263, 0.2553, 0.3662),
-        (199, 200, 0.9722, 0.9991),
-        (0, 0, 0.0, 1.0),
-    ],
-)
-def test_wilson_interval_known_values(k: int, n: int, lo: float, hi: float) -> None:
-    got = wilson(k, n)
-    assert got == pytest.approx((lo, hi), abs=6e-5)
-
-
-def test_wilson_interval_is_inside_zero_one_and_around_the_rate() -> None:
-    rng = random.Random(0)
-    for _ in range(200):
-        n = rng.randint(1, 500)
-        k = rng.randint(0, n)
-        lo, hi = wilson(k, n)
-        assert 0 <= lo <= k / n <= hi <= 1

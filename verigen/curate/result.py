@@ -16,6 +16,7 @@ from typing import Any
 from verigen.curate.difficulty import ProblemDifficulty, Tally
 from verigen.curate.lineage import lineage
 from verigen.curate.samples import Removal, Sample
+from verigen.records import CodeDetails
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +130,8 @@ def _versions(kept: Iterable[Sample]) -> dict[str, list[str]]:
     templates: set[str] = set()
     for sample in kept:
         verifiers.add(f"{sample.verdict.verifier} {sample.verdict.verifier_version}")
-        if sandbox := sample.verdict.details.get("sandbox_version"):
-            sandboxes.add(str(sandbox))
+        if sandbox := CodeDetails.of(sample.verdict).sandbox_version:
+            sandboxes.add(sandbox)
         prov = sample.attempt.provenance
         if prov.template:
             templates.add(f"{prov.template} {prov.template_version or ''}".strip())
