@@ -238,72 +238,25 @@ def _verify_on_ray(
 
 
 def _load(path: Path) -> Any:
+    """INPUT as a ``datasets.Dataset``, checked by ``executor.inputs`` (the reader the Ray path
+    streams), so both paths take the same inputs with the same one-line errors. A ``datasets``
+    directory and a Parquet file load memory-mapped through ``datasets``; JSONL and Parquet
+    directories or globs are read through the same pieces the Ray path reads."""
     import datasets
+    import pyarrow as pa
 
-    if path.is_dir():
-        try:
-            return datasets.load_from_disk(str(path))
-        except (FileNotFoundError, ValueError) as exc:
-            raise InputError(f"{path} is not a datasets directory: {exc}") from exc
-    if not path.is_file():
-        raise InputError(f"{path} does not exist")
-    if path.suffix == ".parquet":
-        if not _has_parquet_magic(path):  # before datasets logs its own error about it
-            raise InputError(f"{path}: not a Parquet file (no PAR1 marks at its ends)")
+    from verigen.executor.inputs import open_input
+
+    source = open_input(path)
+    if path.is_dir() and (path / "state.json").is_file():
+        return datasets.load_from_disk(str(path))
+    if path.is_file() and path.suffix == ".parquet":
         try:
             return datasets.Dataset.from_parquet(str(path))
         except Exception as exc:  # pyarrow and datasets raise many kinds for a bad file
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    return datasets.Dataset.from_list(_read_jsonl(path))
-
-
-def _has_parquet_magic(path: Path) -> bool:
-    with path.open("rb") as f:
-        head = f.read(4)
-        f.seek(max(path.stat().st_size - 4, 0))
-        return head == f.read(4) == b"PAR1"
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows with nested values (test lists of mixed types) turned into JSON text: Arrow needs
-    one type per column (datasets#6324), and the verifier parses JSON text back."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    rows: list[dict[str, Any]] = []
-    kinds: dict[str, tuple[str, int]] = {}
-    for number, line in enumerate(text.split("\n"), start=1):  # JSON strings may hold U+2028
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
-        if not isinstance(row, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object")
-        row = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
-        _check_kinds(row, kinds, path, number)
-        rows.append(row)
-    if not rows:
-        raise InputError(f"{path}: no rows")
-    return rows
-
-
-def _check_kinds(
-    row: dict[str, Any], kinds: dict[str, tuple[str, int]], path: Path, number: int
-) -> None:
-    """One kind of value per column (Arrow's rule), said with the two lines that differ."""
-    for column, value in row.items():
-        if value is None:
-            continue
-        kind = "number" if type(value) in (int, float) else type(value).__name__
-        first = kinds.setdefault(column, (kind, number))
-        if first[0] != kind:
-            raise InputError(
-                f"{path}:{number}: column {column!r} holds a {kind} here and a {first[0]} on "
-                f"line {first[1]}; a column needs one kind of value"
-            )
+    tables = [table for piece in source.pieces for table in piece.read()]
+    return datasets.Dataset(pa.concat_tables(tables) if tables else source.schema.empty_table())
 
 
 def _summary(result: Any, elapsed: float) -> dict[str, Any]:

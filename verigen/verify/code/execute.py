@@ -34,9 +34,22 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from verigen.errors import SandboxError
-from verigen.sandbox import Job, Limits, Pool, Result, Status, TestOutcome, TestReport
+from verigen.sandbox import (
+    Job,
+    Limits,
+    Pool,
+    Result,
+    Status,
+    TestOutcome,
+    TestReport,
+    TestSuite,
+)
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, outcomes_by_id, same_output
+
+Suites = list[TestSuite]
+SuitesBy = Callable[[list[str], Suites, Limits, float | None], Sequence[TestReport]]
+"""How a run's sources meet their test suites in the sandbox: a job each, or one job for all."""
 
 SOLUTION_FILE = "solution.py"
 TIMEOUT_RETRY_FACTOR = 3.0
@@ -132,7 +145,7 @@ class Executor:
         sandbox job, each within ``wall_s`` (mutants: whether one dies is the whole question,
         so the rest of its tests, a job per mutant and a retry of its timeouts — which only
         make a suite look stronger — are all skipped)."""
-        return self._retrying(list(sources), plan, call_timeout, wall_s, together=True)
+        return self._retrying(list(sources), plan, call_timeout, wall_s, self._in_one_job)
 
     def _retrying(
         self,
@@ -140,15 +153,18 @@ class Executor:
         plan: TestPlan,
         call_timeout: float | None,
         wall_s: float | None,
-        together: bool = False,
+        suites_by: SuitesBy | None = None,
     ) -> list[Run]:
-        """One run per source; sandbox failures retried with exponential backoff."""
+        """One run per source; sandbox failures retried with exponential backoff. ``suites_by``
+        runs the test suites (default: a job per source)."""
+        run_suites = suites_by or self._job_each
         runs: dict[int, Run] = {}
         pending = list(range(len(sources)))
         for attempt in range(self.options.retries + 1):
             if attempt:
                 time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
-            fresh = self._once([sources[i] for i in pending], plan, call_timeout, wall_s, together)
+            todo = [sources[i] for i in pending]
+            fresh = self._once(todo, plan, call_timeout, wall_s, run_suites)
             runs.update(zip(pending, fresh, strict=True))
             pending = [i for i in pending if runs[i].infra_error]
             if not pending:
@@ -161,10 +177,10 @@ class Executor:
         plan: TestPlan,
         call_timeout: float | None,
         wall_s: float | None,
-        together: bool,
+        suites_by: SuitesBy,
     ) -> list[Run]:
         try:
-            return self._submit(sources, plan, call_timeout, wall_s, together)
+            return self._submit(sources, plan, call_timeout, wall_s, suites_by)
         except SandboxError:
             raise  # no backend at all (or the pool was closed): a set-up problem, not a sample's
         except Exception as exc:  # the sandbox layer itself broke (e.g. the engine vanished)
@@ -177,7 +193,7 @@ class Executor:
         plan: TestPlan,
         call_timeout: float | None,
         wall_s: float | None,
-        together: bool,
+        suites_by: SuitesBy,
     ) -> list[Run]:
         limits = self.limits(wall_s)
         suites, ids = plan.suites()
@@ -186,11 +202,8 @@ class Executor:
             for src in sources
         ]
         reports: Sequence[TestReport | None] = [None] * len(sources)
-        if suites and together:
-            reports = self.pool().run_tests_batch(sources, suites, limits, call_timeout)
-        elif suites:
-            items = [(s, suites) for s in sources]
-            reports = self.pool().run_tests_many(items, limits, call_timeout)
+        if suites:
+            reports = suites_by(sources, suites, limits, call_timeout)
         runs = []
         for report, futures in zip(reports, io_futures, strict=True):
             outcomes: dict[str, TestOutcome] = {}
@@ -212,6 +225,18 @@ class Executor:
                 wall += outcome.time_s
             runs.append(Run(outcomes, infra or "", note, wall, checks, cpu_s=cpu))
         return runs
+
+    def _job_each(
+        self, sources: list[str], suites: Suites, limits: Limits, call_timeout: float | None
+    ) -> Sequence[TestReport]:
+        """A sandbox job per source, each running every suite."""
+        return self.pool().run_tests_many([(s, suites) for s in sources], limits, call_timeout)
+
+    def _in_one_job(
+        self, sources: list[str], suites: Suites, limits: Limits, call_timeout: float | None
+    ) -> Sequence[TestReport]:
+        """Every source in one sandbox job, each forked from its clean zygote (mutants)."""
+        return self.pool().run_tests_batch(sources, suites, limits, call_timeout)
 
 
 def _harness_infra(report: TestReport) -> str:
