@@ -139,7 +139,7 @@ class MathVerifyConfig(_Section):
     """How math attempts are judged. With a reference answer, an attempt stands when its answer
     equals the reference. Without one (synthesized or imported without answers), by agreement:
     a vote, then the policy's checks, cheapest first, each run only while an answer still
-    stands — ``min_models``, ``well_posed``, ``rederive``, ``program_check``.
+    stands — ``min_models``, ``answer_first``, ``well_posed``, ``rederive``, ``program_check``.
 
     Fields left unset are filled by the run's ``precision`` preset (``PRECISION_PRESETS``); a
     field set in the config always wins over the preset."""
@@ -178,6 +178,13 @@ class MathVerifyConfig(_Section):
     program_tries: int = Field(default=2, ge=1, le=10)
     """Programs asked for (each with its own seed, cycling the role's models) until one runs
     and prints an answer; when none does, the answer is ``infra_error``, never rejected."""
+    answer_first: bool = False
+    """Answer-first synthesis: the writer of a synthesized problem also writes a program that
+    prints its answer (one longer writer reply); solvers solve the statement blind, and the
+    agreed answer stands only when the program, run in the sandbox, prints an equal one
+    (``answer_program_disagrees``; a program that crashes, runs past its limits or prints
+    nothing: ``answer_program_failed``). Needs a sandbox. Off by default and in every preset:
+    its precision/yield trade-off is not measured yet. No effect on imported problems."""
 
 
 PRECISION_PRESETS: dict[str, dict[str, Any]] = {

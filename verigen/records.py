@@ -170,6 +170,10 @@ class Problem(Record):
     """Code: the ``def`` line with type hints; differential testing draws inputs from it."""
     tests: Tests | None = None
     """Code: the tests, as cases or as code; trusted only once checked."""
+    answer_program: str | None = None
+    """Math, answer-first synthesis (``math.answer_first``): the writer's program that prints
+    the answer to its own statement. Run in the sandbox against the solvers' agreed answer and
+    never shown to a solver; None for imported problems and those written without it."""
     provenance: Provenance = Field(default_factory=Provenance)
 
     @field_validator("tests", mode="before")

@@ -1,5 +1,6 @@
-"""Math problem synthesis (a one-line problem per slot, parsed tolerantly from chatty replies),
-and the requests the math precision policy sends: a program for the program check, a
+"""Math problem synthesis (a one-line problem per slot, parsed tolerantly from chatty replies;
+with answer-first synthesis, a JSON object holding the statement and a program computing its
+answer), and the requests the math precision policy sends: a program for the program check, a
 well-posedness judgement, an answer re-derivation. Asking only: what a reply means for a verdict
 is ``verify/math/policy.py``'s."""
 
@@ -10,11 +11,12 @@ from collections.abc import Iterator
 
 from verigen.config import RoleConfig
 from verigen.generate import prompts, provenance_for
-from verigen.generate.structured import Unusable, extract_json, json_schema_format
+from verigen.generate.structured import Unusable, extract_code, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.records import Domain, Problem, content_id, derive_seed
 
 PROBLEM_TEMPLATE = "math_problem"
+ANSWER_FIRST_TEMPLATE = "math_problem_program"
 SOLVE_TEMPLATE = "math_solve"
 PROGRAM_TEMPLATE = "math_program"
 WELL_POSED_TEMPLATE = "math_well_posed"
@@ -37,6 +39,17 @@ statement gives and names what is missing before it commits to the yes/no. Measu
 0.5B model (12 statements from issue 13's kinds), its yes/no alone said "well-posed" to every
 ill-posed one while ``missing`` named the absent quantity in 4 of 6, so both are read
 (``parse_well_posed``)."""
+ANSWER_FIRST_FORMAT = json_schema_format(
+    "math_problem_program",
+    {
+        "type": "object",
+        "properties": {"problem": {"type": "string"}, "program": {"type": "string"}},
+        "required": ["problem", "program"],
+        "additionalProperties": False,
+    },
+)
+"""Answer-first synthesis: the statement first, then the program that computes its answer, so
+a grammar-constrained writer commits to the problem before it writes the code for it."""
 _MIN_CHARS, _MAX_CHARS = 15, 4000
 
 _LABEL = re.compile(r"(?im)^\s*(?:\*\*|#+\s*)?(?:new\s+)?problem\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*")
@@ -56,23 +69,52 @@ def parse_problem(response: ChatResponse) -> str:
     if label:
         body = body[label.end() :]
     body = _TRAILER.sub("", body).strip().strip("*").strip()
+    return _checked_statement(body, 'Reply with one line starting with "Problem:".')
+
+
+def parse_answer_first(response: ChatResponse) -> tuple[str, str]:
+    """(statement, program) in an answer-first writer's reply: a JSON object whose ``program``
+    parses as Python (fenced or not) and prints something. Nothing here runs it: the program is
+    model output like any other, run only in the sandbox when the problem is judged."""
+    hint = 'Reply with one JSON object with the keys "problem" and "program".'
+    data = extract_json(response.text)
+    if not isinstance(data, dict):
+        raise Unusable("no_json", hint)
+    statement, program = (str(data.get(key) or "").strip() for key in ("problem", "program"))
+    if not program:
+        raise Unusable("missing_keys", hint)
+    code = extract_code(program)
+    if "print" not in code:
+        raise Unusable("no_print", 'The "program" must print the final answer.')
+    return _checked_statement(statement, hint), code
+
+
+def _checked_statement(body: str, hint: str) -> str:
     if "\\boxed" in body:
         raise Unusable("solved_instead", "Write the problem only; do not solve it.")
     if not _MIN_CHARS <= len(body) <= _MAX_CHARS:
-        raise Unusable("no_problem", 'Reply with one line starting with "Problem:".')
+        raise Unusable("no_problem", hint)
     return body
 
 
 def make_problem(
-    statement: str, topic: str, difficulty: str, request: ChatRequest, round_: int
+    statement: str,
+    topic: str,
+    difficulty: str,
+    request: ChatRequest,
+    round_: int,
+    answer_program: str | None = None,
 ) -> Problem:
+    """A synthesized problem; ``answer_program`` (answer-first synthesis) travels with it."""
+    template = PROBLEM_TEMPLATE if answer_program is None else ANSWER_FIRST_TEMPLATE
     return Problem(
         id=content_id(Domain.MATH.value, statement, prefix="p-"),
         domain=Domain.MATH,
         statement=statement,
         topic=topic,
         difficulty=difficulty,
-        provenance=provenance_for(request, PROBLEM_TEMPLATE, round_),
+        answer_program=answer_program,
+        provenance=provenance_for(request, template, round_),
     )
 
 

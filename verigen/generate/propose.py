@@ -60,24 +60,36 @@ class MathProposer:
         self.config, self.ask, self.api_base = config, ask, api_base
 
     async def propose(self, slot: Slot) -> Problem | None:
+        """A statement for the slot; with ``math.answer_first``, a statement and the program
+        computing its answer in one structured reply (the program travels with the problem,
+        for the verify step; solvers see only the statement)."""
         cfg = self.config
         assert cfg.problems.writer is not None
         fields = slot.fields()
+        answer_first = cfg.math.answer_first
+        template, fmt = (
+            (math_gen.ANSWER_FIRST_TEMPLATE, math_gen.ANSWER_FIRST_FORMAT)
+            if answer_first
+            else (math_gen.PROBLEM_TEMPLATE, None)
+        )
         request = slot.request(
-            cfg.problems.writer, math_gen.PROBLEM_TEMPLATE, fields, cfg.seed, cfg.round,
-            self.api_base,
-        )  # fmt: skip
+            cfg.problems.writer, template, fields, cfg.seed, cfg.round, self.api_base, fmt
+        )
 
-        def parse(response: ChatResponse) -> str:
-            statement = math_gen.parse_problem(response)
+        def parse(response: ChatResponse) -> tuple[str, str | None]:
+            if answer_first:
+                statement, program = math_gen.parse_answer_first(response)
+            else:
+                statement, program = math_gen.parse_problem(response), None
             ensure_new(statement, fields["exemplar"])
-            return statement
+            return statement, program
 
-        statement = await self.ask(request, parse, "propose", slot.key)
-        if statement is None:
+        written = await self.ask(request, parse, "propose", slot.key)
+        if written is None:
             return None
+        statement, program = written
         return math_gen.make_problem(
-            statement, slot.spec.topic.name, slot.difficulty, request, cfg.round
+            statement, slot.spec.topic.name, slot.difficulty, request, cfg.round, program
         )
 
     async def prepare(self, problem: Problem) -> Problem | None:

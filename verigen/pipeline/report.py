@@ -101,7 +101,11 @@ def precision_report(
     return {
         "policy": config.precision,
         "problems": counts["problems"],
-        "steps": [{"step": name, "rule": rules[name], **counts[name]} for name, _ in POLICY_STEPS],
+        "steps": [
+            {"step": name, "rule": rules[name], **counts[name]}
+            for name, _ in POLICY_STEPS
+            if name in rules
+        ],
         "calibration": calibration,
     }
 
@@ -113,9 +117,12 @@ def _rules(config: RunConfig) -> dict[str, str]:
     def role(value: RoleConfig | None, suffix: str = "") -> str:
         return "off" if value is None else ", ".join(value.models) + suffix
 
+    # answer_first is an opt-in of synthesis, in no preset: its row appears only when it is on
+    answer_first = {"answer_first": "the writer's program, sandboxed"} if math.answer_first else {}
     return {
         "vote": f"share >= {math.min_share:g}, votes >= {math.min_votes}",
         "min_models": f"votes from >= {math.min_models} models" if math.min_models > 1 else "off",
+        **answer_first,
         "well_posed": role(math.well_posed, closed),
         "rederive": role(math.rederive, closed),
         "program_check": role(math.program_check, f", {math.program_tries} tries"),

@@ -1,5 +1,6 @@
 """The verify step of a run: the journal's verdicts reused or the executor asked, the precision
-policy's checks of an agreed answer in order (models, well-posedness, re-derivation, program),
+policy's checks of an agreed answer in order (models, the writer's program, well-posedness,
+re-derivation, program),
 and the key verdicts are filed under.
 
 Wiring only: how a problem is judged is ``verify/``'s (through the executor), what is asked of
@@ -26,6 +27,7 @@ from verigen.verify.math.policy import (
     CheckResult,
     MathPolicy,
     agreed_answer,
+    answer_program_result,
     apply_check,
     rederivation_result,
     require_models,
@@ -111,10 +113,17 @@ class VerifyStep:
         self, problem: Problem, attempts: list[Attempt], verdicts: list[Verdict]
     ) -> list[Verdict]:
         """The agreed answer through each configured check, cheapest first; a check runs only
-        while some answer still stands (so a problem nobody agreed on costs no judge calls)."""
+        while some answer still stands (so a problem nobody agreed on costs no judge calls).
+        The writer's own program (answer-first) comes before the judges: it costs one sandbox
+        run and no model call. It fails closed under every preset, like the program check."""
         math = self.math
         models = [a.provenance.model for a in attempts]
         verdicts = require_models(verdicts, models, math.min_models)
+        program = problem.answer_program if math.answer_first else None
+        if program and (answer := agreed_answer(problem, verdicts)):
+            async with self._slots:
+                ran = await self.executor.check_program(answer, program)
+            verdicts = apply_check(verdicts, "answer_first", answer_program_result(ran), True)
         if math.well_posed is not None and agreed_answer(problem, verdicts) is not None:
             assert isinstance(self.proposer, MathProposer)
             result = well_posed_result(await self.proposer.well_posed(problem))

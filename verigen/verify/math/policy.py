@@ -1,7 +1,8 @@
 """How one math problem's attempts are judged together: against its reference answer when it
 has one, else by agreement (a vote with a minimum share and a minimum count), then by the
 precision policy's checks on the agreed answer, each able only to take an answer away:
-votes from enough different models (``require_models``), a well-posed statement
+votes from enough different models (``require_models``), the writer's own program's answer
+(answer-first synthesis, ``answer_program_result``), a well-posed statement
 (``well_posed_result``), a re-derivation that confirms it (``rederivation_result``), and the
 program check (``program.py``). ``apply_check`` turns a check's result into verdicts;
 ``removed_by_step`` counts, per step, the problems it removed (the run's calibration table).
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from verigen.records import MathDetails, Outcome, Problem, Verdict
+from verigen.verify.math.program import ProgramResult
 from verigen.verify.math.verifier import MathVerifier
 
 
@@ -67,7 +69,7 @@ class CheckResult:
     """ACCEPTED: the check confirms; REJECTED: it refutes; INFRA_ERROR: it could not tell."""
     reason: str
     """``well_posed`` / ``ill_posed`` / ``well_posed_undecided``; ``rederivation_confirms`` /
-    ``rederivation_disagrees`` / ``rederivation_undecided``."""
+    ``rederivation_disagrees`` / ``rederivation_undecided``; ``answer_program_*``."""
     votes: tuple[str, ...] = ()
     """Each judge's own result, for the verdict's details."""
 
@@ -116,6 +118,25 @@ def _rederivation_vote(check: Verdict | None) -> str:
     return "confirms" if check.accepted else "disagrees"
 
 
+def answer_program_result(result: ProgramResult) -> CheckResult:
+    """The writer's own program (answer-first synthesis), run against the agreed answer by the
+    program check's machinery: an equal printed answer confirms, a different one refutes
+    (``answer_program_disagrees``). A program that crashed, ran past its limits or printed
+    nothing refutes too (``answer_program_failed``): the writer's claim about its own problem
+    failed, which is the problem's fault. Only a sandbox or checker failure is undecided
+    (``answer_program_undecided``, ``infra_error`` under every preset). ``votes`` holds the
+    program check's own reason (``program_timeout``...), for the record."""
+    if result.outcome is Outcome.ACCEPTED:
+        outcome, reason = Outcome.ACCEPTED, "answer_program_agrees"
+    elif result.outcome is Outcome.REJECTED:
+        outcome, reason = Outcome.REJECTED, "answer_program_disagrees"
+    elif result.program_failed:
+        outcome, reason = Outcome.REJECTED, "answer_program_failed"
+    else:
+        outcome, reason = Outcome.INFRA_ERROR, "answer_program_undecided"
+    return CheckResult(outcome, reason, (result.reason,))
+
+
 def apply_check(
     verdicts: Sequence[Verdict], step: str, result: CheckResult, fail_closed: bool
 ) -> list[Verdict]:
@@ -136,9 +157,13 @@ def apply_check(
     return out
 
 
+ANSWER_FIRST_REASONS = frozenset(
+    {"answer_program_disagrees", "answer_program_failed", "answer_program_undecided"}
+)
 POLICY_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
     ("vote", frozenset({"no_majority", "too_few_votes", "vote_unsettled"})),
     ("min_models", frozenset({"too_few_models"})),
+    ("answer_first", ANSWER_FIRST_REASONS),
     ("well_posed", frozenset({"ill_posed", "well_posed_undecided"})),
     ("rederive", frozenset({"rederivation_disagrees", "rederivation_undecided"})),
     ("program_check", frozenset({"program_disagrees", "unverifiable"})),

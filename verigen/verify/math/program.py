@@ -29,6 +29,10 @@ class ProgramResult:
     """``program_agrees``, ``program_disagrees``, or why the program could not tell."""
     output: str
     tries: int = 1
+    program_failed: bool = False
+    """INFRA_ERROR because the program itself crashed, ran past its limits or printed nothing
+    (not the sandbox's or the checker's failure): a model's throwaway program is asked again,
+    the writer's own program (answer-first) condemns its problem."""
 
 
 NO_PROGRAM = ProgramResult(Outcome.INFRA_ERROR, "program_missing", "")
@@ -43,7 +47,10 @@ async def check_program(
     output = result.stdout.strip().splitlines()[-1:] or [""]
     if result.status is not Status.OK or not output[0]:
         return ProgramResult(
-            Outcome.INFRA_ERROR, f"program_{result.status.value}", result.stderr[-500:]
+            Outcome.INFRA_ERROR,
+            f"program_{result.status.value}",
+            result.stderr[-500:],
+            program_failed=result.status is not Status.SANDBOX_ERROR,
         )
     verdict = await checker.acheck(answer, output[0])
     if verdict.outcome is Outcome.INFRA_ERROR:
