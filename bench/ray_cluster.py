@@ -124,7 +124,6 @@ def _shard_cost(tmp: Path, copies: int = 30) -> float:
     read the input in pieces, key each shard of 1000 rows, join its verdict columns, write it
     as Parquet, then assemble OUT. Seconds per row, on HumanEval's rows repeated ``copies``
     times."""
-    import pyarrow as pa
 
     from verigen.executor.inputs import open_input
     from verigen.executor.shards import ShardDir, ShardName, assemble, joined
@@ -143,8 +142,7 @@ def _shard_cost(tmp: Path, copies: int = 30) -> float:
     source = open_input(path)
     target = with_verdict(source.features)
     out, written = tmp / "shards-out", []
-    tables = (t for piece in source.pieces for t in piece.read())
-    whole = pa.concat_tables(tables)  # the bench's input is small; Ray Data streams a real one
+    whole = source.table()  # the bench's input is small; Ray Data streams a real one
     for index, at in enumerate(range(0, whole.num_rows, 1000)):
         shard = whole.slice(at, 1000)
         name = ShardName(index, part_key("{}", shard.to_pylist()))

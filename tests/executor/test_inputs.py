@@ -53,6 +53,16 @@ def test_jsonl_in_pieces_reads_as_the_local_path_loads(jsonl: Path) -> None:
     assert _read(source).to_list() == local.to_list()
 
 
+@pytest.mark.parametrize("rows", [1, 7, 20, 60, None])
+def test_the_first_rows_read_across_pieces_are_the_inputs_first_rows(
+    jsonl: Path, rows: int | None
+) -> None:
+    source = open_input(jsonl, jsonl_piece_rows=7)
+    head = source.table(rows)
+    assert head.schema == source.schema
+    assert head.to_pylist() == _read(source).to_list()[:rows]
+
+
 @pytest.mark.parametrize("layout", ["datasets", "parquet", "parquet-dir", "parquet-glob"])
 def test_datasets_and_parquet_inputs_read_as_the_local_path_loads(
     jsonl: Path, tmp_path: Path, layout: str

@@ -243,7 +243,6 @@ def _load(path: Path) -> Any:
     directory and a Parquet file load memory-mapped through ``datasets``; JSONL and Parquet
     directories or globs are read through the same pieces the Ray path reads."""
     import datasets
-    import pyarrow as pa
 
     from verigen.executor.inputs import open_input
 
@@ -255,8 +254,7 @@ def _load(path: Path) -> Any:
             return datasets.Dataset.from_parquet(str(path))
         except Exception as exc:  # pyarrow and datasets raise many kinds for a bad file
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    tables = [table for piece in source.pieces for table in piece.read()]
-    return datasets.Dataset(pa.concat_tables(tables) if tables else source.schema.empty_table())
+    return datasets.Dataset(source.table())
 
 
 def _summary(result: Any, elapsed: float) -> dict[str, Any]:

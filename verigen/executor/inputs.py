@@ -73,6 +73,21 @@ class Source:
 
         return Features.from_arrow_schema(self.schema)
 
+    def table(self, rows: int | None = None) -> pa.Table:
+        """The input's first ``rows`` rows (all when None) as one table of the input's schema,
+        read from the pieces a batch at a time: for what the driver holds anyway (the local
+        path's input, the Ray path's first shard)."""
+        tables: list[pa.Table] = []
+        left = rows
+        for piece in self.pieces:
+            for batch in piece.read():  # left unfinished, a piece's reader closes as it is dropped
+                tables.append(batch if left is None else batch.slice(0, left))
+                if left is not None:
+                    left -= tables[-1].num_rows
+                    if left == 0:
+                        return pa.concat_tables(tables).cast(self.schema)
+        return pa.concat_tables(tables).cast(self.schema) if tables else self.schema.empty_table()
+
     def check_apart(self, out: Path) -> None:
         """Refuse an OUT that holds input files: a rerun would read its shards as input."""
         inside = [

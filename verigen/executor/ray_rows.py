@@ -121,26 +121,13 @@ def _tables(source: Source, rows: int) -> Iterator[pa.Table]:
     streaming executor starts), which an input of one shard would wait for in full, while a
     larger input's later shards wait for it only while the first is verified.
     """
-    yield _head(source, rows)
+    yield source.table(rows)
     if len(source) > rows:
         from verigen.executor.ray_read import batches, read  # Ray Data: 0.5 s to import
 
         rest = iter(batches(read(source), rows))
         next(rest)  # the first table, read above
         yield from rest
-
-
-def _head(source: Source, rows: int) -> pa.Table:
-    """The first ``rows`` rows, read from the pieces a batch at a time."""
-    tables: list[pa.Table] = []
-    have = 0
-    for piece in source.pieces:
-        for table in piece.read():  # left unfinished, a piece's reader closes as it is dropped
-            tables.append(table.slice(0, rows - have))
-            have += tables[-1].num_rows
-            if have == rows:
-                return pa.concat_tables(tables)
-    return pa.concat_tables(tables)
 
 
 class _Run:
