@@ -116,6 +116,11 @@ class ProblemsConfig(_Section):
     """Code: the model(s) writing test cases; default: the writer."""
     tests_per_problem: int = Field(default=6, ge=1, le=100)
     """Code: test cases asked of the test writer."""
+    augment_below: int = Field(default=10, ge=0, le=1000)
+    """Code: an imported problem shipping fewer function-call cases than this gets
+    ``tests_per_problem`` more from the test writer (MBPP-style sets ship 3, which plausible
+    wrong code passes). Its own cases are never dropped by the consensus; the written ones are
+    trusted as synthesized problems' are. 0: a given suite is all the tests there are."""
     reasks: int = Field(default=2, ge=0, le=10)
     """Re-asks (in the same conversation) after a reply that cannot be parsed."""
     source: ImportConfig | None = None
