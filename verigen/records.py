@@ -114,6 +114,11 @@ class CaseTests(Record):
 
     kind: Literal["cases"] = "cases"
     cases: tuple[TestCase, ...] = Field(min_length=1)
+    given: int = Field(default=0, ge=0)
+    """How many leading cases came with an imported problem (its dataset's own suite); the
+    rest were added by the test writer. The solutions' consensus never drops a given case: the
+    dataset's suite outranks agreement among samples, while an added case is only as good as
+    the model that wrote it. 0 for written suites and for cases read from a tests column."""
 
 
 class CodeTests(Record):

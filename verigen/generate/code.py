@@ -17,10 +17,19 @@ from verigen.generate import prompts, provenance_for
 from verigen.generate.structured import Unusable, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.pyparse import parse_module
-from verigen.records import CallCase, CaseTests, Domain, Problem, content_id, derive_seed
+from verigen.records import (
+    CallCase,
+    CaseTests,
+    Domain,
+    Problem,
+    StdioCase,
+    content_id,
+    derive_seed,
+)
 
 PROBLEM_TEMPLATE = "code_problem"
 TESTS_TEMPLATE = "code_tests"
+AUGMENT_TEMPLATE = "code_tests_more"
 SOLVE_TEMPLATE = "code_solve"
 PROBLEM_FORMAT = json_schema_format(
     "code_problem",
@@ -222,22 +231,28 @@ def make_problem(
 def imported_tests_request(
     problem: Problem, role: RoleConfig, count: int, root_seed: int, api_base: str | None
 ) -> ChatRequest:
-    """The test writer's request for an imported problem that ships no tests.
+    """The test writer's request for an imported problem: ``count`` cases for one that ships
+    none; for one with a small suite of cases, ``count`` more, with the given ones shown (the
+    writer sees their format and meaning and is asked for what they leave unchecked).
 
-    The same prompt and signature-shaped schema as for a synthesized problem, seeded by the
-    problem (not by a slot), so a rerun or another import of it replays the cache.
+    The same signature-shaped schema as for a synthesized problem, seeded by the problem (not
+    by a slot), so a rerun or another import of it replays the cache.
     """
     signature = problem.signature or ""
-    seed = derive_seed(root_seed, TESTS_TEMPLATE, problem.id)
-    fields = {
+    given = problem.tests.cases if isinstance(problem.tests, CaseTests) else ()
+    template = AUGMENT_TEMPLATE if given else TESTS_TEMPLATE
+    seed = derive_seed(root_seed, template, problem.id)
+    fields: dict[str, object] = {
         "problem": problem.statement,
         "signature": signature or f"def {problem.entry_point}(...)",
         "count": count,
         "params": ", ".join(parameters(signature)),
     }
+    if given:
+        fields["given"] = "\n".join(json.dumps(_case_json(c)) for c in given)
     return ChatRequest(
         model=role.models[seed % len(role.models)],
-        messages=prompts.load(TESTS_TEMPLATE).render(**fields),
+        messages=prompts.load(template).render(**fields),
         temperature=role.temperature,
         top_p=role.top_p,
         max_tokens=role.max_tokens,
@@ -248,16 +263,35 @@ def imported_tests_request(
 
 
 def with_tests(problem: Problem, tests: list[dict[str, Any]], request: ChatRequest) -> Problem:
-    """An imported problem with the test writer's cases, and who wrote them in its provenance
-    (they are trusted only once the code verifier has checked them, as for synthesized ones)."""
+    """An imported problem with the test writer's cases after its own given ones (a written
+    case calling with a given case's arguments is dropped: the given one says what it must
+    return), and who wrote them in its provenance. The given cases stay ``given``, which the
+    code verifier's consensus never drops; the written ones are trusted only once checked, as
+    for synthesized problems."""
+    given = problem.tests.cases if isinstance(problem.tests, CaseTests) else ()
+    calls = {_call_key(c) for c in given}
+    added = [CallCase.model_validate(c) for c in tests if _call_key(c) not in calls]
+    template = AUGMENT_TEMPLATE if given else TESTS_TEMPLATE
     params = {
         **problem.provenance.params,
         "test_writer": request.model,
-        "tests_template_version": prompts.load(TESTS_TEMPLATE).version,
+        "tests_template_version": prompts.load(template).version,
         "tests_seed": request.seed,
     }
     provenance = problem.provenance.model_copy(update={"params": params})
-    return problem.model_copy(update={"tests": _case_tests(tests), "provenance": provenance})
+    merged = CaseTests(cases=(*given, *added), given=len(given))
+    return problem.model_copy(update={"tests": merged, "provenance": provenance})
+
+
+def _case_json(case: CallCase | StdioCase | dict[str, Any]) -> dict[str, Any]:
+    return case if isinstance(case, dict) else case.model_dump()
+
+
+def _call_key(case: CallCase | StdioCase | dict[str, Any]) -> str:
+    """What a case calls with (its arguments, or its stdin), whatever it expects."""
+    data = _case_json(case)
+    call = [data.get("args"), data.get("kwargs") or {}, data.get("input")]
+    return json.dumps(call, sort_keys=True)
 
 
 def _case_tests(cases: list[dict[str, Any]]) -> CaseTests:

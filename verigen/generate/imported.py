@@ -95,11 +95,15 @@ def _problem(
 
 def _tests(text: str | None, row: str) -> CaseTests | CodeTests | None:
     """A row's tests, typed; tests nothing could read stop the import (an input error, like a
-    missing column), rather than rejecting every solution to the problem later."""
+    missing column), rather than rejecting every solution to the problem later. Cases are the
+    dataset's own suite: every one ``given``."""
     try:
-        return read_tests_column(text)
+        tests = read_tests_column(text)
     except ValueError as exc:
         raise InputError(f"{row}: tests: {str(exc).splitlines()[0]}") from None
+    if isinstance(tests, CaseTests):
+        return tests.model_copy(update={"given": len(tests.cases)})
+    return tests
 
 
 def _load(path: Path) -> Any:

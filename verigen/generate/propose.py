@@ -20,7 +20,7 @@ from verigen.generate import math as math_gen
 from verigen.generate.slots import Slot
 from verigen.generate.structured import Unusable, ensure_new, extract_code
 from verigen.llm import ChatRequest, ChatResponse
-from verigen.records import Domain, Problem
+from verigen.records import CallCase, CaseTests, Domain, Problem
 
 T = TypeVar("T")
 
@@ -187,10 +187,14 @@ class CodeProposer:
 
     async def prepare(self, problem: Problem) -> Problem | None:
         """An imported problem without tests gets them from the test writer, as a synthesized
-        one does (without it, nothing could ever be kept: no trusted test would exist)."""
+        one does (without it, nothing could ever be kept: no trusted test would exist). One
+        whose own cases are fewer than ``problems.augment_below`` gets more: a three-case suite
+        lets plausible wrong code through (EvalPlus), and a wrong solution that passes it would
+        be kept as verified. When the writer's cases cannot be had, the problem is dropped
+        rather than judged on the small suite alone."""
         cfg = self.config
         role = cfg.problems.test_writer or cfg.problems.writer
-        if problem.tests or role is None or not problem.entry_point:
+        if role is None or not problem.entry_point or not _wants_tests(problem, cfg):
             return problem
         request = code_gen.imported_tests_request(
             problem, role, cfg.problems.tests_per_problem, cfg.seed, self.api_base
@@ -211,3 +215,16 @@ class CodeProposer:
             return extract_code(response.text, problem.entry_point)
         except Unusable:
             return None
+
+
+def _wants_tests(problem: Problem, config: RunConfig) -> bool:
+    """No tests at all, or a small suite of call cases (test code and stdin/stdout cases are
+    left as they are: the writer's function-call cases could not be merged into them)."""
+    tests = problem.tests
+    if tests is None:
+        return True
+    return (
+        isinstance(tests, CaseTests)
+        and len(tests.cases) < config.problems.augment_below
+        and all(isinstance(case, CallCase) for case in tests.cases)
+    )

@@ -40,13 +40,13 @@ from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor, Run
 from verigen.verify.code.mutate import mutants
 from verigen.verify.code.options import CodeOptions
-from verigen.verify.code.tests import TestPlan, parse_tests
+from verigen.verify.code.tests import TestPlan, given_ids, parse_tests
 from verigen.verify.code.trust import Trust, by_consensus, by_reference
 
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.2"
+VERIFIER_VERSION = "code-1.3"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -172,7 +172,7 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
         runs = ex.run(sources, plan.keep(trust.kept), call_timeout)
     else:
         runs = ex.run(sources, plan)
-        trust = by_consensus(runs, sources, plan.ids, options)
+        trust = by_consensus(runs, sources, plan.ids, options, given_ids(task.tests))
     state.common.update(_trust_details(plan, trust, runs, todo, call_timeout, options))
     per = {i: _run_details(r, trust.kept) for i, r in zip(todo, runs, strict=True)}
     infra = [i for i, r in zip(todo, runs, strict=True) if r.infra_error]

@@ -37,7 +37,7 @@ from typing import Any
 
 from verigen.errors import InputError
 from verigen.pyparse import parse_module
-from verigen.records import CaseTests, CodeTests, read_tests_column
+from verigen.records import CallCase, CaseTests, CodeTests, read_tests_column
 from verigen.sandbox import TestOutcome, TestSuite
 from verigen.sandbox.harness.runner import plan
 
@@ -221,6 +221,16 @@ def parse_tests(
         extra = _from_cases(list(io_cases), entry_point, float_rel_tol)
         plan_ = replace(plan_, io=plan_.io + extra.io, shown={**plan_.shown, **extra.shown})
     return plan_
+
+
+def given_ids(tests: Any) -> frozenset[str]:
+    """The ids ``parse_tests`` gives an imported problem's own cases (``CaseTests.given``)."""
+    if not isinstance(tests, CaseTests):
+        return frozenset()
+    return frozenset(
+        f"{'case' if isinstance(case, CallCase) else 'io'}:{i}"
+        for i, case in enumerate(tests.cases[: tests.given])
+    )
 
 
 def _from_cases(cases: list[Any], entry_point: str, tol: float) -> TestPlan:

@@ -49,10 +49,15 @@ def by_reference(reference: Run, ids: Sequence[str]) -> Trust:
 
 
 def by_consensus(
-    runs: Sequence[Run], sources: Sequence[str], ids: Sequence[str], options: CodeOptions
+    runs: Sequence[Run],
+    sources: Sequence[str],
+    ids: Sequence[str],
+    options: CodeOptions,
+    given: frozenset[str] = frozenset(),
 ) -> Trust:
     """Keep the tests the consensus group passes, when it is strong enough to overrule;
-    ``sources[i]`` is the program of ``runs[i]``."""
+    ``sources[i]`` is the program of ``runs[i]``. Tests in ``given`` (an imported problem's own
+    suite) are kept whatever the consensus does: they overrule it, not the other way round."""
     group = consensus(runs)
     if group is None:
         return Trust(tuple(ids), note="no solution passes any test")
@@ -69,7 +74,7 @@ def by_consensus(
     dropped = {
         i: f"contradicts the consensus of {len(group.members)} solutions"
         for i in ids
-        if i not in group.passed
+        if i not in group.passed and i not in given
     }
     if len(dropped) > options.max_dropped_fraction * len(ids):
         return Trust(
