@@ -11,8 +11,11 @@ sample of an ill-posed problem is wrong), code by running all hidden tests in ve
 
 Per policy, model set and variant it prints problems, kept samples, wrong kept samples,
 precision with its 95% Wilson interval, problems yielding at least one correct kept sample, and
-the run's cost (LLM calls, tokens, wall time). A policy is any run-config overlay: a file in
-``bench/precision/policies/`` (``--policy unanimous``), a YAML path, or inline
+the run's cost (LLM calls, tokens, wall time). Per model set and variant, a ``naive`` row keeps
+the first policy's samples as a pipeline without a policy would: every boxed answer (math),
+every solution passing its problem's own tests, none dropped (code) — the yield no policy can
+exceed on those samples, and the precision the policies start from. A policy is any run-config
+overlay: a file in ``bench/precision/policies/`` (``--policy unanimous``), a YAML path, or inline
 (``--policy 'strict:math.min_share=1.0;math.min_votes=3'``), so new settings plug in without
 changing the bench. Run directories are kept under ``--out`` and a rerun resumes from their
 journals (no LLM call is sent twice).
@@ -281,6 +284,56 @@ def score_code(
     return out
 
 
+def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every sample the run drew (not only the kept ones), as dataset-shaped rows: what a
+    pipeline without a precision policy would keep. A code row carries the tests the pipeline
+    had for its problem (given, written, or both)."""
+    from verigen.store import Journal
+
+    journal = Journal.open_existing(run_dir)
+    try:
+        rows = []
+        for problem in journal.problems():
+            source = problem.provenance.imported_from or ""
+            if item_id({"imported_from": source}) not in truth:
+                continue  # a calibration problem, or one past this run's --limit
+            for attempt in journal.attempts(problem.id):
+                if attempt.extracted:
+                    rows.append(
+                        {
+                            "imported_from": source,
+                            "model": attempt.provenance.model or "",
+                            "answer": attempt.extracted,
+                            "solution": attempt.completion,
+                            "own_tests": problem.tests,
+                        }
+                    )
+        return rows
+    finally:
+        journal.close()
+
+
+def passing_own_tests(
+    rows: Sequence[dict[str, Any]], truth: dict[str, CodeItem], verifier: Any
+) -> list[dict[str, Any]]:
+    """The code rows whose solution passes every test its problem had in the run, none dropped
+    by agreement (``own_tests_checker``): what a naive pipeline keeps for code."""
+    from verigen.generate.structured import Unusable, extract_code
+
+    tasks, owners = [], []
+    for row in rows:
+        entry = truth[item_id(row)].entry_point
+        try:
+            code = extract_code(row["solution"], entry)
+        except Unusable:
+            continue
+        if row["own_tests"] is not None:
+            tasks.append({"solutions": [code], "tests": row["own_tests"], "entry_point": entry})
+            owners.append(row)
+    verdicts = verifier.verify_many(tasks) if tasks else []
+    return [row for row, (v,) in zip(owners, verdicts, strict=True) if v.accepted]
+
+
 def math_checker() -> Any:
     from verigen.verify.math import MathOptions, MathVerifier
 
@@ -291,6 +344,21 @@ def code_checker(backend: str = "auto") -> Any:
     from verigen.verify.code import CodeOptions, CodeVerifier
 
     options = CodeOptions(backend=backend, differential=False, mutants=0, min_tests=1)  # type: ignore[arg-type]
+    return CodeVerifier(options, workers=2)
+
+
+def own_tests_checker(backend: str = "auto") -> Any:
+    """A solution on its problem's own tests alone: no test dropped by a consensus (one that
+    can never be reached), no differential testing, no mutants, one check enough."""
+    from verigen.verify.code import CodeOptions, CodeVerifier
+
+    options = CodeOptions(
+        backend=backend,  # type: ignore[arg-type]
+        differential=False,
+        mutants=0,
+        min_tests=1,
+        min_consensus=1_000_000,
+    )
     return CodeVerifier(options, workers=2)
 
 
@@ -407,6 +475,40 @@ class Result:
         self.ill_posed_kept = len({s.problem for s in scored} & ill)
 
 
+def models_label(models: Sequence[str]) -> str:
+    return "+".join(m.removeprefix("openai/") for m in models)
+
+
+def bank_of(variant: str, args: argparse.Namespace) -> Sequence[MathItem | CodeItem]:
+    if variant == "math":
+        return math_bank(args.seed)[: None if args.all else args.limit]
+    return code_bank()[: None if args.all else args.code_limit or args.limit]
+
+
+def run_dir_of(args: argparse.Namespace, policy: str, label: str, variant: str) -> Path:
+    return Path(args.out) / policy / label.replace("/", "_") / variant
+
+
+def naive_floor(run: Result, args: argparse.Namespace, checkers: dict[str, Any]) -> Result:
+    """What a pipeline without a precision policy keeps from ``run``'s samples: every boxed
+    answer (math), every solution passing its problem's own tests (code). Its yield is the
+    most any policy can reach on these samples, its precision the floor the policies raise."""
+    bank = bank_of(run.variant, args)
+    truth = {i.id: i for i in bank}
+    rows = naive_rows(run_dir_of(args, run.policy, run.models, run.variant), truth)
+    floor = Result("naive", run.models, run.variant, problems=len(bank))
+    if run.variant == "math":
+        checker = checkers.setdefault("math", math_checker())
+        floor.tally(score_math(rows, truth, checker), bank)  # type: ignore[arg-type]
+        return floor
+    own = checkers.setdefault("own", own_tests_checker(args.backend))
+    code_truth: dict[str, CodeItem] = truth  # type: ignore[assignment]
+    kept = passing_own_tests(rows, code_truth, own)
+    checker = checkers.setdefault("code", code_checker(args.backend))
+    floor.tally(score_code(kept, code_truth, checker), bank)
+    return floor
+
+
 def run_one(
     variant: str,
     policy: Policy,
@@ -415,14 +517,10 @@ def run_one(
     args: argparse.Namespace,
     checkers: dict[str, Any],
 ) -> Result:
-    label = "+".join(m.removeprefix("openai/") for m in models)
+    label = models_label(models)
     result = Result(policy.name, label, variant)
-    bank: Sequence[MathItem | CodeItem]
-    if variant == "math":
-        bank = math_bank(args.seed)[: None if args.all else args.limit]
-    else:
-        bank = code_bank()[: None if args.all else args.code_limit or args.limit]
-    run_dir = Path(args.out) / policy.name / label.replace("/", "_") / variant
+    bank = bank_of(variant, args)
+    run_dir = run_dir_of(args, policy.name, label, variant)
     run_dir.mkdir(parents=True, exist_ok=True)
     if args.share_cache:
         _share_cache(run_dir, Path(args.out), label.replace("/", "_"), variant)
@@ -574,11 +672,12 @@ def table(results: Sequence[Result]) -> str:
         lo, hi = r.interval
         shown = "n/a" if r.precision is None else f"{r.precision:.1%} [{lo:.1%}, {hi:.1%}]"
         ill = f"{r.ill_posed_kept}/{r.ill_posed}" if r.variant == "math" else "-"
-        tokens = f"{r.prompt_tokens}/{r.completion_tokens}"
+        cost = f"{r.calls:>7}{f'{r.prompt_tokens}/{r.completion_tokens}':>16}{r.seconds:>8.0f}"
+        if r.policy == "naive":  # the first policy's samples, kept without a policy: no cost
+            cost = f"{'-':>7}{'-':>16}{'-':>8}"
         lines.append(
             f"{r.policy:<14}{r.models:<22}{r.variant:<10}{r.problems:>9}{r.kept:>6}{r.wrong:>6}"
-            f" {shown:>21}{r.problems_correct:>10}{ill:>9}{r.calls:>7}{tokens:>16}"
-            f"{r.seconds:>8.0f}"
+            f" {shown:>21}{r.problems_correct:>10}{ill:>9}{cost}"
         )
         if r.unscored:
             lines.append(f"{'':<46}({r.unscored} kept samples could not be judged: infra)")
@@ -620,13 +719,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     variants = args.variant or list(VARIANTS)
     policies = [load_policy(p) for p in args.policy or ["default"]]
     results: list[Result] = []
+    floors: dict[tuple[str, str], Result] = {}
     checkers: dict[str, Any] = {}
     try:
         for model_set in args.model or ["qwen2.5-coder-0.5b"]:
             with serving(model_set.split("+"), args.api_base) as (api_base, models):
                 for policy in policies:
                     for variant in variants:
-                        results.append(run_one(variant, policy, models, api_base, args, checkers))
+                        run = run_one(variant, policy, models, api_base, args, checkers)
+                        results.append(run)
+                        if (
+                            not run.status.startswith("error")
+                            and (run.models, variant) not in floors
+                        ):
+                            floors[run.models, variant] = naive_floor(run, args, checkers)
+        results += floors.values()
     finally:
         for checker in checkers.values():
             checker.close()

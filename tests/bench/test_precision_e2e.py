@@ -65,8 +65,10 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
              "--set", "llm.max_concurrency=4", "--json"]
         )  # fmt: skip
     assert code == 0
-    results = {r["variant"]: r for r in json.loads(capsys.readouterr().out)["results"]}
-    assert set(results) == {"math", "code-none", "code-weak"}
+    rows = json.loads(capsys.readouterr().out)["results"]
+    results = {r["variant"]: r for r in rows if r["policy"] == "off"}
+    floors = {r["variant"]: r for r in rows if r["policy"] == "naive"}
+    assert set(results) == set(floors) == {"math", "code-none", "code-weak"} and len(rows) == 6
 
     maths = math_bank()[:MATH_LIMIT]
     ill = [i.id for i in maths if i.answer is None]
@@ -95,6 +97,17 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
                      for s in results[v]["samples"])  # fmt: skip
     assert results["code-none"]["wrong"] + results["code-weak"]["wrong"] == kept_wrong
     assert "second_largest" in (tmp_path / "off/scripted/code-weak/problems.jsonl").read_text()
+
+    # the naive floor keeps every sample a policy-free pipeline would, from the same journal:
+    # every boxed answer; every solution passing all of its problem's own tests (the wrong
+    # one fails two of them: with nothing dropped by agreement, it is not kept)
+    naive = floors["math"]
+    assert naive["kept"] == 2 * MATH_LIMIT and naive["wrong"] == m["wrong"]
+    assert naive["problems_correct"] == m["problems_correct"] and naive["calls"] == 0
+    for variant in ("code-none", "code-weak"):
+        r = floors[variant]
+        assert (r["kept"], r["wrong"]) == (2 * (CODE_LIMIT - 1), 0), variant
+        assert r["problems_correct"] == CODE_LIMIT - 1
 
 
 def test_the_router_sends_each_request_to_its_model_s_server() -> None:
