@@ -288,7 +288,9 @@ def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
     """Every sample the run drew (not only the kept ones), as dataset-shaped rows: what a
     pipeline without a precision policy would keep. A code row carries the tests the pipeline
     had for its problem (given, written, or both)."""
+    from verigen.records import Domain
     from verigen.store import Journal
+    from verigen.verify.math import extract_answer
 
     journal = Journal.open_existing(run_dir)
     try:
@@ -298,12 +300,17 @@ def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
             if item_id({"imported_from": source}) not in truth:
                 continue  # a calibration problem, or one past this run's --limit
             for attempt in journal.attempts(problem.id):
-                if attempt.extracted:
+                # math: the checker extracts from the whole text, as in the run; a sample
+                # without a final answer is not kept, even naively
+                if problem.domain is Domain.MATH:
+                    answered = extract_answer(attempt.completion) is not None
+                else:
+                    answered = bool(attempt.extracted)
+                if answered:
                     rows.append(
                         {
                             "imported_from": source,
                             "model": attempt.provenance.model or "",
-                            "answer": attempt.extracted,
                             "solution": attempt.completion,
                             "own_tests": problem.tests,
                         }
