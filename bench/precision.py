@@ -48,6 +48,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verigen.curate.calibration import wilson
+from verigen.curate.code_calibration import HiddenSuite, hidden_checker, right, run_hidden
 
 HERE = Path(__file__).resolve().parent / "precision"
 VARIANTS = ("math", "code-none", "code-weak")
@@ -251,8 +252,9 @@ def score_math(
 def score_code(
     rows: Sequence[dict[str, Any]], truth: dict[str, CodeItem], verifier: Any
 ) -> list[Scored]:
-    """Each kept solution on all hidden tests in the sandbox, anchored on the reference (so no
-    test is dropped by agreement); no differential testing or mutants: the truth is the tests."""
+    """Each kept solution on all hidden tests in the sandbox, anchored on the reference, as a
+    run's code calibration judges (``verigen.curate.code_calibration``): no test dropped by
+    agreement, no differential testing or mutants: the truth is the tests."""
     from verigen.generate.structured import Unusable, extract_code
 
     groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
@@ -263,21 +265,15 @@ def score_code(
         except Unusable:
             code = None
         groups.setdefault(item.id, []).append((row, code))
-    tasks = [
-        {
-            "solutions": [code for _, code in group],
-            "tests": truth[pid].tests,
-            "entry_point": truth[pid].entry_point,
-            "signature": truth[pid].signature,
-            "reference": truth[pid].reference,
-            "trusted_suite": True,
-        }
-        for pid, group in groups.items()
+    items = [truth[pid] for pid in groups]
+    suites = [
+        (HiddenSuite(i.tests, i.entry_point, i.signature, i.reference), [c for _, c in group])
+        for i, group in zip(items, groups.values(), strict=True)
     ]
     out: list[Scored] = []
-    for (pid, group), verdicts in zip(groups.items(), verifier.verify_many(tasks), strict=True):
+    for (pid, group), verdicts in zip(groups.items(), run_hidden(verifier, suites), strict=True):
         for (row, code), verdict in zip(group, verdicts, strict=True):
-            correct = None if verdict.outcome.value == "infra_error" else verdict.accepted
+            correct = right(verdict)
             passed = f"{verdict.details.get('tests_passed')}/{verdict.details.get('tests_total')}"
             note = verdict.reason if correct is None else f"hidden tests {passed}"
             out.append(Scored(pid, row["model"], correct, code or row["solution"], note))
@@ -348,10 +344,9 @@ def math_checker() -> Any:
 
 
 def code_checker(backend: str = "auto") -> Any:
-    from verigen.verify.code import CodeOptions, CodeVerifier
+    from verigen.verify.code import CodeOptions
 
-    options = CodeOptions(backend=backend, differential=False, mutants=0, min_tests=1)  # type: ignore[arg-type]
-    return CodeVerifier(options, workers=2)
+    return hidden_checker(CodeOptions(backend=backend))  # type: ignore[arg-type]
 
 
 def own_tests_checker(backend: str = "auto") -> Any:
