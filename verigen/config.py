@@ -254,26 +254,31 @@ def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
 
 
 class CalibrationConfig(_Section):
-    """Problems with known answers mixed into the run's stream, so the run measures its own
-    precision: the pipeline gets them without their answers (the precision policy decides
-    them as it decides the run's own problems), the known answers judge what it kept, and
-    they are never exported (``verigen.curate.calibration``, ``docs/precision.md``)."""
+    """Problems with a known truth mixed into the run's stream, so the run measures its own
+    precision: the pipeline gets them without it (math: no answer, the precision policy
+    decides them; code: no tests, the test writer writes them and the code verifier judges
+    them) exactly as it gets the run's own problems, the truth judges what it kept (math: the
+    known answer; code: hidden tests in the sandbox), and they are never exported
+    (``verigen.curate.calibration``, ``docs/precision.md``)."""
 
     share: float | None = Field(default=None, ge=0, le=0.5)
     """Calibration problems as a share of the run's problems (one at least when above 0;
     ``0.05``: 1 in a 12-problem run, 5 in 100). 0 turns calibration off. Unset: 0.05 for a
-    synthesized math run (no reference answer decides its problems, so its precision is
-    what needs measuring); 0 for an imported run (it may carry its own answers: set a share
-    to calibrate an import without them) and for code, which calibration does not cover."""
+    synthesized run, math or code (nothing but agreement, or the run's own tests, decides
+    its problems, so its precision is what needs measuring); 0 for an imported run (it may
+    carry its own answers or tests: set a share to calibrate an import without them)."""
     source: Path | None = None
-    """A JSONL file of math problems with known answers, one object a line: ``statement``
-    and ``answer`` (LaTeX or plain), optional ``id`` and ``topic``. None: the bank shipped
-    with verigen (``problems/calibration/math.jsonl``: 188 templated problems in ten
-    families, answers computed by sympy)."""
+    """A JSONL file of calibration problems of the run's domain, one object a line, optional
+    ``id`` and ``topic``. Math: ``statement`` and ``answer`` (LaTeX or plain). Code:
+    ``statement``, ``entry_point``, ``tests`` (the hidden call cases, ``{"args", "kwargs",
+    "expected"}``) and optionally ``signature`` (the ``def`` line). None: the bank shipped
+    with verigen for the domain (``problems/calibration/``: ``math.jsonl``, 188 templated
+    problems in ten families with answers computed by sympy; ``code.jsonl``, original
+    function problems with hidden tests their references pass)."""
 
 
 CALIBRATION_SHARE = 0.05
-"""The default ``calibration.share`` of a synthesized math run."""
+"""The default ``calibration.share`` of a synthesized run."""
 
 
 OutputFormat = Literal["arrow", "parquet", "jsonl"]
@@ -353,8 +358,9 @@ class RunConfig(_Section):
     ``off`` is a plain majority vote."""
     math: MathVerifyConfig = Field(default_factory=MathVerifyConfig, validate_default=True)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig, validate_default=True)
-    """Known-answer problems mixed into the run to measure its precision; after validation
-    ``share`` is always set (the default filled in for the run's domain and source)."""
+    """Problems with a known truth (answers, hidden tests) mixed into the run to measure its
+    precision; after validation ``share`` is always set (the default filled in for the run's
+    source)."""
     code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -382,16 +388,15 @@ class RunConfig(_Section):
         problems = info.data.get("problems")
         if problems is None:
             return value  # problems is invalid and reported
-        if problems.domain is not Domain.MATH:
-            if value.share:
-                raise ValueError(
-                    "calibration problems are math only (known answers): set "
-                    "calibration.share to 0 for a code run"
-                )
-            return value.model_copy(update={"share": 0.0})
         if value.share is None:
             share = 0.0 if problems.source is not None else CALIBRATION_SHARE
-            return value.model_copy(update={"share": share})
+            value = value.model_copy(update={"share": share})
+        writes_tests = problems.test_writer or problems.writer
+        if problems.domain is Domain.CODE and value.share and writes_tests is None:
+            raise ValueError(
+                "code calibration problems come without tests: set problems.test_writer to "
+                "write them, or calibration.share to 0"
+            )
         return value
 
     @field_validator("run_dir")

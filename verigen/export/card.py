@@ -160,8 +160,12 @@ def _precision(summary: dict[str, Any]) -> str:
 
 
 def precision_section(precision: dict[str, Any]) -> str:
-    """The policy and, per step, the problems without a reference answer it removed
-    (``pipeline.report.precision_report``'s shape); shared by the card and ``report.md``."""
+    """``pipeline.report.precision_report``'s shape as text; shared by the card and
+    ``report.md``. Math: the policy and, per step, the problems without a reference answer it
+    removed, then the measured precision; code (its tests decide, no policy to show): the
+    measured precision alone."""
+    if precision.get("domain") == "code":
+        return "## Precision\n\n" + calibration_section(precision["calibration"], None)
     problems = precision["problems"]
     head = (
         f"## Precision policy: {precision['policy']}\n\n"
@@ -177,17 +181,26 @@ def precision_section(precision: dict[str, Any]) -> str:
     return head + "\n" + table + "\n" + calibration_section(calibration, precision["policy"])
 
 
-def calibration_section(calibration: dict[str, Any], policy: str) -> str:
+def calibration_section(calibration: dict[str, Any], policy: str | None) -> str:
     """The precision the run measured on its calibration problems
-    (``curate.calibration.measure``'s shape), with its interval and what limits it."""
+    (``curate.calibration.measure``'s shape), with its interval and what limits it; ``policy``
+    is the math policy that judged them, ``None`` for code (hidden tests judged them)."""
     problems, kept = calibration["problems"], calibration["kept"]
     low, high = calibration["interval"]
-    head = (
-        "### Measured precision (calibration)\n\n"
-        f"{problems} problems with known answers ({', '.join(calibration['source'])}) were "
-        f"mixed into this run without their answers and judged by the same policy "
-        f"({policy}); none of them is in the data. "
-    )
+    sources = ", ".join(calibration["source"])
+    if policy is None:
+        how = (
+            f"{problems} problems with hidden tests ({sources}) were mixed into this run "
+            "without their tests and judged like its own (tests from its test writer, run in "
+            "the sandbox); each kept solution then ran every hidden test, and is right when it "
+            "passes them all. None of them is in the data. "
+        )
+    else:
+        how = (
+            f"{problems} problems with known answers ({sources}) were mixed into this run "
+            f"without their answers and judged by the same policy ({policy}); none of them is "
+            "in the data. "
+        )
     if calibration["precision"] is None:
         measured = (
             f"No kept sample of theirs could be checked ({kept} kept): precision unknown "
@@ -204,9 +217,11 @@ def calibration_section(calibration: dict[str, Any], policy: str) -> str:
         )
     limits = (
         "\nFew problems give a wide interval, and the bank's problems are not this run's: "
-        "the number measures the policy with these models on problems like the bank's.\n"
+        "the number measures the run's verification with these models on problems like the "
+        "bank's"
+        + ("; and hidden tests are only as thorough as the bank's.\n" if policy is None else ".\n")
     )
-    return head + measured + limits
+    return "### Measured precision (calibration)\n\n" + how + measured + limits
 
 
 def _contamination(summary: dict[str, Any]) -> str:

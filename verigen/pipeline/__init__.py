@@ -1,15 +1,16 @@
 """Wiring for ``verigen generate``: propose → solve → verify → export, through the journal.
 
 Work is a stream of *items*: slots (topic × index) to synthesize a problem for, or imported
-problems, with the run's calibration problems (known answers, never exported:
-``curate/calibration.py``) mixed in at seeded positions. A bounded set of item coroutines runs
-at once (``max_problems_in_flight``), so memory
-does not grow with the run; LLM concurrency is bounded separately inside the client, and
-verification runs in its own worker pool (processes or sandboxes). Every record is journaled the
-moment it exists. A rerun replays the journal's cached replies instead of sending requests, and
-reuses verdicts already given by the current verifier version with the current verifier options:
-resuming after ``kill -9`` costs only what was in flight, changing ``math.min_share`` re-judges
-without a single LLM call, and an infrastructure failure is judged again (``MAX_INFRA_TRIES``).
+problems, with the run's calibration problems (known answers or hidden tests, never exported:
+``curate/calibration.py``) mixed in at seeded positions; they come as imported problems do (a
+code one without tests, so ``prepare`` has the test writer write them). A bounded set of item
+coroutines runs at once (``max_problems_in_flight``), so memory does not grow with the run;
+LLM concurrency is bounded separately inside the client, and verification runs in its own
+worker pool (processes or sandboxes). Every record is journaled the moment it exists. A rerun
+replays the journal's cached replies instead of sending requests, and reuses verdicts already
+given by the current verifier version with the current verifier options: resuming after
+``kill -9`` costs only what was in flight, changing ``math.min_share`` re-judges without a
+single LLM call, and an infrastructure failure is judged again (``MAX_INFRA_TRIES``).
 
 Stopping: the budget stops new requests (in-flight ones finish, verified work is exported); an
 unusable endpoint stops the run with ``LLMError`` after the dataset and report are written.
@@ -25,8 +26,8 @@ from typing import Any
 
 from verigen.config import RunConfig
 from verigen.curate.calibration import (
-    BANK_LABEL,
     Known,
+    bank_label,
     calibration_count,
     interleave,
     load_bank,
@@ -79,8 +80,8 @@ class _Run:
             load_taxonomy(config.problems.taxonomy) if config.problems.taxonomy else None
         )
         self.proposer = make_proposer(config, self.services.ask, endpoint.api_base)
-        calibration = config.calibration
-        self.bank = load_bank(calibration.source, config.round) if calibration.share else []
+        calibration, domain = config.calibration, config.problems.domain
+        self.bank = load_bank(calibration.source, domain, config.round) if calibration.share else []
         executor = config.executor
         self.executor = open_executor(verify_settings(config), executor.kind, executor.address)
         self.verify = VerifyStep(config, self.proposer, self.executor, journal)
@@ -130,13 +131,14 @@ class _Run:
 
     def _calibration(self, total: int) -> list[Known]:
         """The calibration problems for a run of ``total`` problems (seeded: a resumed run
-        picks the same ones), each marked in the journal with its known answer before the
-        problem itself can be stored, so none is ever taken for the run's own."""
+        picks the same ones), each marked in the journal with its truth (answer or hidden
+        tests) before the problem itself can be stored, so none is ever taken for the run's
+        own."""
         share = self.config.calibration.share or 0.0
         count = calibration_count(total, share, len(self.bank))
         chosen = pick(self.bank, count, self.config.seed)
         source = self.config.calibration.source
-        label = str(source) if source is not None else BANK_LABEL
+        label = str(source) if source is not None else bank_label(self.config.problems.domain)
         for known in chosen:
             self.services.journal.add_calibration(known.problem.id, known.answer, label)
         return chosen

@@ -14,13 +14,13 @@ from typing import Any
 
 from verigen import __version__
 from verigen.config import RoleConfig, RunConfig
-from verigen.curate.calibration import measure
+from verigen.curate.calibration import code_judge, math_judge, measure
 from verigen.export.card import precision_section
 from verigen.export.verified import write_verified
 from verigen.pipeline.base import Services
+from verigen.pipeline.verifying import verify_settings
 from verigen.records import Domain
 from verigen.store import Journal
-from verigen.verify.math import MathOptions
 from verigen.verify.math.policy import POLICY_STEPS, removed_by_step
 
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
@@ -81,11 +81,15 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
 def precision_report(
     config: RunConfig, journal: Journal, verifier: str, version: str
 ) -> dict[str, Any] | None:
-    """The policy the run judged answers without a reference by, per step how many such
-    problems it removed, and the precision its calibration problems measured (``None`` when
-    it had none): what every report and card carries. None for code runs."""
-    if config.problems.domain is not Domain.MATH:
-        return None
+    """What every report and card carries about precision. Math: the policy the run judged
+    answers without a reference by, per step how many such problems it removed, and the
+    precision its calibration problems measured (``None`` when it had none). Code (its tests
+    decide, no agreement policy): the measured precision alone, ``None`` without calibration
+    problems."""
+    domain = config.problems.domain
+    calibration = _measured(config, journal, verifier, version)
+    if domain is Domain.CODE:
+        return None if calibration is None else {"domain": domain.value, "calibration": calibration}
     judged = (
         (problem, verdict)
         for problem, _, verdict in journal.judged(verifier, version)
@@ -94,11 +98,8 @@ def precision_report(
     by_problem = ([v for _, v in group] for _, group in groupby(judged, lambda pv: pv[0].id))
     counts = removed_by_step(by_problem)
     rules = _rules(config)
-    calibration = None
-    if journal.calibration():
-        options = MathOptions(timeout_s=config.math.timeout_s)
-        calibration = measure(journal, verifier, version, options)
     return {
+        "domain": domain.value,
         "policy": config.precision,
         "problems": counts["problems"],
         "steps": [
@@ -108,6 +109,21 @@ def precision_report(
         ],
         "calibration": calibration,
     }
+
+
+def _measured(
+    config: RunConfig, journal: Journal, verifier: str, version: str
+) -> dict[str, Any] | None:
+    """The calibration problems' measured precision, judged with the run's own settings (its
+    math checker's, its sandbox's); ``None`` when the run had none."""
+    if not journal.calibration():
+        return None
+    settings = verify_settings(config)
+    if config.problems.domain is Domain.CODE:
+        judge = code_judge(settings.code, settings.sandbox_workers)
+    else:
+        judge = math_judge(settings.math)
+    return measure(journal, verifier, version, judge)
 
 
 def _rules(config: RunConfig) -> dict[str, str]:
