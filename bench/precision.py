@@ -317,13 +317,13 @@ def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def passing_own_tests(
-    rows: Sequence[dict[str, Any]], truth: dict[str, CodeItem], verifier: Any
+    rows: Sequence[dict[str, Any]], truth: dict[str, CodeItem], checker: Any
 ) -> list[dict[str, Any]]:
-    """The code rows whose solution passes every test its problem had in the run, none dropped
-    by agreement (``own_tests_checker``): what a naive pipeline keeps for code."""
+    """The code rows whose solution passes every test its problem had in the run, taken as
+    they are (``hidden_checker``: none dropped by agreement): what a naive pipeline keeps."""
     from verigen.generate.structured import Unusable, extract_code
 
-    tasks, owners = [], []
+    groups, owners = [], []
     for row in rows:
         entry = truth[item_id(row)].entry_point
         try:
@@ -331,10 +331,10 @@ def passing_own_tests(
         except Unusable:
             continue
         if row["own_tests"] is not None:
-            tasks.append({"solutions": [code], "tests": row["own_tests"], "entry_point": entry})
+            groups.append((HiddenSuite(row["own_tests"], entry), [code]))
             owners.append(row)
-    verdicts = verifier.verify_many(tasks) if tasks else []
-    return [row for row, (v,) in zip(owners, verdicts, strict=True) if v.accepted]
+    verdicts = run_hidden(checker, groups) if groups else []
+    return [row for row, (v,) in zip(owners, verdicts, strict=True) if right(v)]
 
 
 def math_checker() -> Any:
@@ -347,21 +347,6 @@ def code_checker(backend: str = "auto") -> Any:
     from verigen.verify.code import CodeOptions
 
     return hidden_checker(CodeOptions(backend=backend))  # type: ignore[arg-type]
-
-
-def own_tests_checker(backend: str = "auto") -> Any:
-    """A solution on its problem's own tests alone: no test dropped by a consensus (one that
-    can never be reached), no differential testing, no mutants, one check enough."""
-    from verigen.verify.code import CodeOptions, CodeVerifier
-
-    options = CodeOptions(
-        backend=backend,  # type: ignore[arg-type]
-        differential=False,
-        mutants=0,
-        min_tests=1,
-        min_consensus=1_000_000,
-    )
-    return CodeVerifier(options, workers=2)
 
 
 # ---------------------------------------------------------------- runs
@@ -503,10 +488,9 @@ def naive_floor(run: Result, args: argparse.Namespace, checkers: dict[str, Any])
         checker = checkers.setdefault("math", math_checker())
         floor.tally(score_math(rows, truth, checker), bank)  # type: ignore[arg-type]
         return floor
-    own = checkers.setdefault("own", own_tests_checker(args.backend))
-    code_truth: dict[str, CodeItem] = truth  # type: ignore[assignment]
-    kept = passing_own_tests(rows, code_truth, own)
     checker = checkers.setdefault("code", code_checker(args.backend))
+    code_truth: dict[str, CodeItem] = truth  # type: ignore[assignment]
+    kept = passing_own_tests(rows, code_truth, checker)
     floor.tally(score_code(kept, code_truth, checker), bank)
     return floor
 
