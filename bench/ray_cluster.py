@@ -14,6 +14,7 @@ namespace (loopback only), so the cluster binds 127.0.0.1. Needs root or user na
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -59,7 +60,7 @@ def main() -> None:
                 assert got == local, "the Ray executor's verdicts differ from the local ones"
             call_s = _call_overhead(cluster.address)
         finally:
-            cluster.shutdown()
+            cluster.shutdown()  # type: ignore[no-untyped-call]
         shard_s = _shard_cost(Path(tmp))
     _report(local_s, ray_s, call_s, shard_s)
 
@@ -97,7 +98,7 @@ def _call_overhead(address: str) -> tuple[float, float]:
 
     from verigen.executor.ray import NodePool
 
-    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
     try:
         pool = NodePool(_Echo)
         batch = list(range(16))
