@@ -26,6 +26,7 @@ from verigen.generate.imported import _tests
 from verigen.generate.propose import _wants_tests
 from verigen.records import CallCase, CaseTests, CodeTests, Domain, Problem, StdioCase
 from verigen.sandbox import TestOutcome
+from verigen.store import Journal
 from verigen.verify.code.execute import Run
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import given_ids, parse_tests
@@ -141,10 +142,12 @@ def _clamp_responder(body: dict[str, Any]) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("augment_below", [10, 0])
 def test_a_wrong_solution_passing_a_small_given_suite_is_caught_by_the_added_cases(
-    tmp_path: Path, augment_below: int
+    tmp_path: Path,
 ) -> None:
+    """First without augmentation (the given suite alone keeps the wrong solutions), then the
+    same run again with the default: the added cases reject them, and the rerun asks only the
+    test writer (the solutions come from the journal; their old verdicts judged other tests)."""
     require("bwrap")
     source = tmp_path / "problems.jsonl"
     source.write_text(
@@ -161,25 +164,34 @@ def test_a_wrong_solution_passing_a_small_given_suite_is_caught_by_the_added_cas
             for k in (3, 5)
         )
     )
-    with FakeLLM(responder=_clamp_responder) as server:
-        config = tmp_path / "import.yaml"
-        config.write_text(
-            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
-        )
-        done = _run(
-            "generate", "-c", config, "-q", "--report-json", tmp_path / "r.json",
-            "--set", f"problems.augment_below={augment_below}",
-        )  # fmt: skip
-        testers = [b for b in server.state.requests if b["model"] == "tester"]
-    assert done.returncode == 0, done.stderr
+
+    def run(augment_below: int) -> tuple[set[str], list[dict[str, Any]]]:
+        with FakeLLM(responder=_clamp_responder) as server:
+            config = tmp_path / "import.yaml"
+            config.write_text(
+                IMPORT_CONFIG.format(
+                    run_dir=tmp_path / "run", api_base=server.api_base, path=source
+                )
+            )
+            done = _run(
+                "generate", "-c", config, "-q", "--report-json", tmp_path / "r.json",
+                "--set", f"problems.augment_below={augment_below}",
+            )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+        return {row["problem"].split("(")[0] for row in rows}, server.state.requests
+
+    kept, requests = run(augment_below=0)
+    assert kept == {"clamp_add_3", "clamp_add_5"}, "the plain x + 5 passes the given suite"
+    assert not [b for b in requests if b["model"] == "tester"]
+
+    kept, requests = run(augment_below=10)
+    assert [b["model"] for b in requests] == ["tester", "tester"], "one per problem, no solver"
+    assert kept == {"clamp_add_3"}, "the plain x + 5 fails the added negative inputs"
     rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
-    kept = {row["problem"].split("(")[0] for row in rows}
-    if augment_below:
-        assert len(testers) == 2, "one test-writer request per imported problem"
-        assert kept == {"clamp_add_3"}, "the plain x + 5 fails the added negative inputs"
-        assert all(json.loads(r["verdict_details"])["tests_total"] == 8 for r in rows)
-        reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
-        assert reasons.get("tests_failed") == 4
-    else:  # the given suite alone: the wrong solutions pass it, and are kept
-        assert not testers
-        assert kept == {"clamp_add_3", "clamp_add_5"}
+    assert all(json.loads(r["verdict_details"])["tests_total"] == 8 for r in rows)
+    with Journal.open_existing(tmp_path / "run") as journal:
+        stored = [p.tests for p in journal.problems()]
+    assert all(isinstance(t, CaseTests) and (len(t.cases), t.given) == (8, 3) for t in stored)
+    reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
+    assert reasons.get("tests_failed") == 4

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from verigen.errors import InputError
-from verigen.records import Attempt, Domain, Outcome, Problem, Usage, Verdict, content_id
+from verigen.records import (
+    Attempt,
+    CallCase,
+    CaseTests,
+    Domain,
+    Outcome,
+    Problem,
+    Usage,
+    Verdict,
+    content_id,
+)
 from verigen.store import Journal
 
 
@@ -51,6 +61,30 @@ def test_records_survive_reopen_and_are_stored_once(tmp_path: Path) -> None:
         assert [(p.id, a.id) for p, a, _ in rows] == [(problem.id, "a1")]
         assert journal.verdicts(["a1"], "math", "1")["a1"].accepted
         assert journal.verdicts(["a1"], "math", "2") == {}, "a new verifier version re-verifies"
+
+
+def test_a_problem_stored_with_other_tests_is_replaced_and_its_verdicts_judged_again(
+    tmp_path: Path,
+) -> None:
+    """A rerun that prepares a problem otherwise (an augmented suite) must not reuse verdicts
+    that judged the old tests; the same tests with other provenance change nothing."""
+    given = CaseTests(cases=(CallCase(args=[1], expected=2),), given=1)
+    more = CaseTests(cases=(*given.cases, CallCase(args=[-1], expected=0)), given=1)
+    problem = Problem(id="p-1", domain=Domain.CODE, statement="f", entry_point="f", tests=given)
+    attempt = Attempt(id="a1", problem_id="p-1", sample_index=0, completion="x")
+    with Journal(tmp_path) as journal:
+        journal.add_problem(problem)
+        journal.add_attempt(attempt)
+        journal.add_verdict("a1", _verdict(Outcome.ACCEPTED))
+        relabelled = problem.model_copy(update={"topic": "other"})
+        assert journal.add_problem(relabelled) is False
+        assert journal.verdicts(["a1"], "math", "1")["a1"].accepted, "same tests: verdict kept"
+        assert list(journal.problems()) == [problem]
+        augmented = problem.model_copy(update={"tests": more})
+        assert journal.add_problem(augmented) is False, "still the same problem"
+        assert list(journal.problems()) == [augmented]
+        assert journal.verdicts(["a1"], "math", "1") == {}, "judged the old tests"
+        assert journal.attempts("p-1") == [attempt], "the attempt stays: no LLM call again"
 
 
 def test_counts_split_outcomes_reasons_and_unknown_cost(tmp_path: Path) -> None:

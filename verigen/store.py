@@ -137,18 +137,36 @@ class Journal:
 
     # -- records ----------------------------------------------------------------------
     def add_problem(self, problem: Problem) -> bool:
-        """Store a problem; False when one with the same id was already there (a duplicate)."""
-        cur = self._write(
-            "INSERT OR IGNORE INTO problems (id, round, topic, data, created) VALUES (?,?,?,?,?)",
-            (
-                problem.id,
-                problem.provenance.round,
-                problem.topic,
-                problem.model_dump_json(),
-                time.time(),
-            ),
-        )
-        return cur.rowcount == 1
+        """Store a problem; False when one with the same id was already there (a duplicate).
+
+        A stored problem whose tests differ from this one's is replaced, and the verdicts of
+        its attempts dropped: a rerun prepared it otherwise (an imported suite augmented under
+        a new ``problems.augment_below``, tests from another test writer), and verdicts that
+        judged the old tests must not be reused for the new ones. The attempts and every
+        cached reply stay, so judging again costs no LLM call."""
+        row = self._db.execute("SELECT data FROM problems WHERE id = ?", (problem.id,)).fetchone()
+        if row is None:
+            self._write(
+                "INSERT INTO problems (id, round, topic, data, created) VALUES (?,?,?,?,?)",
+                (
+                    problem.id,
+                    problem.provenance.round,
+                    problem.topic,
+                    problem.model_dump_json(),
+                    time.time(),
+                ),
+            )
+            return True
+        if Problem.model_validate_json(row[0]).tests != problem.tests:
+            self._write(
+                "UPDATE problems SET data = ? WHERE id = ?", (problem.model_dump_json(), problem.id)
+            )
+            self._write(
+                "DELETE FROM verdicts WHERE attempt_id IN "
+                "(SELECT id FROM attempts WHERE problem_id = ?)",
+                (problem.id,),
+            )
+        return False
 
     def add_attempt(self, attempt: Attempt) -> None:
         self._write(
