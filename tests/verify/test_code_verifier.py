@@ -75,6 +75,54 @@ def test_a_tie_is_unresolved_not_guessed(cv: CodeVerifier) -> None:
     assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 2
 
 
+BRACKETS = "def balanced(s: str) -> bool:"
+STACK = (
+    BRACKETS
+    + """
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    for c in s:
+        if c in "([{":
+            stack.append(c)
+        elif c in pairs and (not stack or stack.pop() != pairs[c]):
+            return False
+    return not stack
+"""
+)
+# Counts brackets of any kind: right on every test the small test writer wrote, wrong on "(]".
+COUNTER = (
+    BRACKETS
+    + """
+    depth = 0
+    for c in s:
+        depth += (c in "([{") - (c in ")]}")
+        if depth < 0:
+            return False
+    return depth == 0
+"""
+)
+BRACKET_TESTS = [
+    {"args": ["()"], "expected": True},
+    {"args": ["[()]{}"], "expected": True},
+    {"args": ["(("], "expected": False},
+    {"args": ["a)b("], "expected": False},
+]
+
+
+def test_strings_are_drawn_from_the_characters_of_the_problem_s_own_inputs(
+    cv: CodeVerifier,
+) -> None:
+    """The precision bench's miss: two programs agreeing on every written test, differing
+    only on mismatched bracket kinds, which letters and digits never produce. With the
+    characters of the tests' inputs in the alphabet, Hypothesis finds the difference."""
+    stack, twin, counter = cv.verify(
+        [STACK, STACK.replace("stack", "seen"), COUNTER], BRACKET_TESTS, "balanced", BRACKETS
+    )
+    assert stack.accepted and twin.accepted, (stack.reason, twin.reason)
+    assert counter.reason == "disagrees_with_consensus"
+    [shrunk, *_] = counter.details["differential"]["new_tests"]
+    assert set(shrunk["args"][0]) <= set("()[]{}ab"), shrunk
+
+
 def test_same_seed_same_inputs(cv: CodeVerifier) -> None:
     first = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
     again = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]

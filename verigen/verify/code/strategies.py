@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import string
+from collections import Counter
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -19,11 +20,12 @@ from hypothesis.strategies import SearchStrategy
 from verigen.pyparse import parse_expression, parse_module
 
 MAX_SIZE = 6
+MAX_ALPHABET = 64
+"""Most characters taken from a problem's own test inputs (the most frequent ones)."""
 _TEXT = st.text(alphabet=string.ascii_letters + string.digits + " ,.-_!?", max_size=10)
 _SCALARS: dict[str, SearchStrategy[object]] = {
     "int": st.integers(-100, 100),
     "float": st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
-    "str": _TEXT,
     "bool": st.booleans(),
     "bytes": st.binary(max_size=10),
     "None": st.none(),
@@ -37,14 +39,25 @@ class Unsupported(ValueError):
     """A hint this module does not turn into a strategy."""
 
 
-def arguments(source: str, entry_point: str) -> SearchStrategy[tuple[object, ...]]:
+def arguments(
+    source: str, entry_point: str, alphabet: str = ""
+) -> SearchStrategy[tuple[object, ...]]:
     """A strategy for the positional arguments of ``entry_point`` as defined in ``source`` (a
-    ``def`` line or a whole solution); ``Unsupported`` when a parameter has no usable hint."""
-    text = source.rstrip()
-    if text.endswith(":"):  # a bare ``def`` line
-        text += "\n    ..."
+    ``def`` line or a whole solution); ``Unsupported`` when a parameter has no usable hint.
+
+    ``alphabet``: the text of the problem's own test inputs. Strings are then drawn from its
+    characters half of the time: a string's meaning lives in characters the default alphabet may not
+    have (brackets for a nesting check, separators for a parser), and two programs that differ
+    only there would otherwise never be told apart."""
+    text = _TEXT
+    chars = "".join(sorted(c for c, _ in Counter(alphabet).most_common(MAX_ALPHABET)))
+    if chars:
+        text = st.one_of(st.text(alphabet=chars, max_size=10), _TEXT)
+    code = source.rstrip()
+    if code.endswith(":"):  # a bare ``def`` line
+        code += "\n    ..."
     try:
-        tree = parse_module(text)
+        tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError) as exc:
         raise Unsupported(f"signature does not parse: {exc}") from exc
     fn = next(
@@ -60,44 +73,49 @@ def arguments(source: str, entry_point: str) -> SearchStrategy[tuple[object, ...
     for arg in a.args:
         if arg.annotation is None:
             raise Unsupported(f"parameter {arg.arg!r} has no type hint")
-        parts.append(_strategy(arg.annotation))
+        parts.append(_strategy(arg.annotation, text))
     return st.tuples(*parts)
 
 
-def _strategy(node: ast.expr) -> SearchStrategy[object]:
+def _strategy(node: ast.expr, text: SearchStrategy[str]) -> SearchStrategy[object]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _strategy(parse_expression(node.value))  # a quoted hint
+        return _strategy(parse_expression(node.value), text)  # a quoted hint
     if isinstance(node, ast.Constant) and node.value is None:
         return st.none()
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return st.one_of(_strategy(node.left), _strategy(node.right))
+        return st.one_of(_strategy(node.left, text), _strategy(node.right, text))
     name = _name(node.value if isinstance(node, ast.Subscript) else node)
     if not isinstance(node, ast.Subscript):
+        if name == "str":
+            return text
         if name in _SCALARS:
             return _SCALARS[name]
         if name in _SEQUENCES:
             return st.lists(st.integers(-100, 100), max_size=MAX_SIZE)
         raise Unsupported(f"unsupported type hint {ast.unparse(node)!r}")
     args = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-    return _generic(name, args, node)
+    return _generic(name, args, node, text)
 
 
-def _generic(name: str, args: list[ast.expr], node: ast.expr) -> SearchStrategy[object]:
+def _generic(
+    name: str, args: list[ast.expr], node: ast.expr, text: SearchStrategy[str]
+) -> SearchStrategy[object]:
     if name in _SEQUENCES and len(args) == 1:
-        return st.lists(_strategy(args[0]), max_size=MAX_SIZE)
+        return st.lists(_strategy(args[0], text), max_size=MAX_SIZE)
     if name in _SETS and len(args) == 1:
-        made = st.sets(_strategy(args[0]), max_size=MAX_SIZE)
+        made = st.sets(_strategy(args[0], text), max_size=MAX_SIZE)
         return made.map(frozenset) if name.lower().startswith("frozen") else made
     if name in _DICTS and len(args) == 2:
-        return st.dictionaries(_strategy(args[0]), _strategy(args[1]), max_size=MAX_SIZE)
+        keys, values = _strategy(args[0], text), _strategy(args[1], text)
+        return st.dictionaries(keys, values, max_size=MAX_SIZE)
     if name in ("tuple", "Tuple"):
         if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:
-            return st.lists(_strategy(args[0]), max_size=MAX_SIZE).map(tuple)
-        return st.tuples(*(_strategy(a) for a in args))
+            return st.lists(_strategy(args[0], text), max_size=MAX_SIZE).map(tuple)
+        return st.tuples(*(_strategy(a, text) for a in args))
     if name == "Optional" and len(args) == 1:
-        return st.one_of(st.none(), _strategy(args[0]))
+        return st.one_of(st.none(), _strategy(args[0], text))
     if name == "Union":
-        return st.one_of(*(_strategy(a) for a in args))
+        return st.one_of(*(_strategy(a, text) for a in args))
     raise Unsupported(f"unsupported type hint {ast.unparse(node)!r}")
 
 

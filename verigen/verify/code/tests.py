@@ -28,6 +28,7 @@ anything.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import json
 import math
@@ -221,6 +222,34 @@ def parse_tests(
         extra = _from_cases(list(io_cases), entry_point, float_rel_tol)
         plan_ = replace(plan_, io=plan_.io + extra.io, shown={**plan_.shown, **extra.shown})
     return plan_
+
+
+def input_text(plan: TestPlan) -> str:
+    """Every string a plan's tests pass in (case arguments, string literals of test code),
+    joined: what differential testing draws string characters from."""
+    parts: list[str] = []
+    for shown in plan.shown.values():
+        if isinstance(shown, Mapping):
+            _strings(shown.get("args"), parts)
+            _strings(shown.get("kwargs"), parts)
+            _strings(shown.get("input"), parts)
+        elif isinstance(shown, str):
+            with contextlib.suppress(SyntaxError, ValueError, RecursionError):
+                for node in ast.walk(parse_module(shown)):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                        parts.append(node.value)
+    return "".join(parts)
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _strings(item, out)
 
 
 def given_ids(tests: Any) -> frozenset[str]:
