@@ -123,6 +123,67 @@ def test_strings_are_drawn_from_the_characters_of_the_problem_s_own_inputs(
     assert set(shrunk["args"][0]) <= set("()[]{}ab"), shrunk
 
 
+# The 0.5B model's two programs for the precision bench's c09 (comments and example calls
+# taken out): a stack, and a counter that ignores bracket kinds.
+BENCH_STACK = """\
+def brackets_balanced(s: str) -> bool:
+    stack = []
+
+    for char in s:
+        if char == '(' or char == '[' or char == '{':
+
+            stack.append(char)
+        elif char == ')' or char == ']' or char == '}':
+
+            if not stack:
+                return False
+            top = stack.pop()
+
+
+            if (
+                (char == ')' and top != '(') or
+                (char == ']' and top != '[') or
+                (char == '}' and top != '{')
+            ):
+                return False
+
+
+    return len(stack) == 0
+"""
+BENCH_COUNTER = """\
+def brackets_balanced(s: str) -> bool:
+    balance = 0
+    for char in s:
+        if char == '(' or char == '[' or char == '{':
+            balance += 1
+        elif char == ')' or char == ']' or char == '}':
+            balance -= 1
+
+            if balance < 0:
+                return False
+
+
+    return balance == 0
+"""
+
+
+def test_the_bench_s_bracket_miss_is_no_longer_kept(cv: CodeVerifier) -> None:
+    """The precision bench's case as the 0.5B models wrote it (one wrong test, which the two
+    programs' consensus drops): the counter and the stack agree on every test; a test input with
+    one bracket replaced tells them apart. One each: nobody can say who is right, so neither is
+    kept."""
+    written = [
+        {"args": ["[]{}"], "expected": True},
+        {"args": ["[()]{}[]"], "expected": False},
+        {"args": ["[][]{}[]{}"], "expected": True},
+        {"args": ["()[]{}[]"], "expected": True},
+        {"args": ["[()](())][]"], "expected": False},
+    ]
+    signature = "def brackets_balanced(s: str) -> bool:"
+    verdicts = cv.verify([BENCH_STACK, BENCH_COUNTER], written, "brackets_balanced", signature)
+    assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 2
+
+
 def test_same_seed_same_inputs(cv: CodeVerifier) -> None:
     first = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
     again = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]

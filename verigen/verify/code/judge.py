@@ -40,13 +40,13 @@ from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor, Run
 from verigen.verify.code.mutate import mutants
 from verigen.verify.code.options import CodeOptions
-from verigen.verify.code.tests import TestPlan, given_ids, input_text, parse_tests
+from verigen.verify.code.tests import TestPlan, given_ids, input_strings, parse_tests
 from verigen.verify.code.trust import Trust, by_consensus, by_reference
 
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.4"
+VERIFIER_VERSION = "code-1.5"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -218,7 +218,7 @@ def _differential(
             strategy = strategies.arguments(
                 task.signature or task.reference or distinct[0],
                 task.entry_point,
-                input_text(plan),
+                input_strings(plan),
             )
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import string
 from collections import Counter
+from collections.abc import Sequence
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -22,6 +23,8 @@ from verigen.pyparse import parse_expression, parse_module
 MAX_SIZE = 6
 MAX_ALPHABET = 64
 """Most characters taken from a problem's own test inputs (the most frequent ones)."""
+MAX_SEEDS = 50
+"""Most test input strings mutated into new inputs."""
 _TEXT = st.text(alphabet=string.ascii_letters + string.digits + " ,.-_!?", max_size=10)
 _SCALARS: dict[str, SearchStrategy[object]] = {
     "int": st.integers(-100, 100),
@@ -40,19 +43,17 @@ class Unsupported(ValueError):
 
 
 def arguments(
-    source: str, entry_point: str, alphabet: str = ""
+    source: str, entry_point: str, seeds: Sequence[str] = ()
 ) -> SearchStrategy[tuple[object, ...]]:
     """A strategy for the positional arguments of ``entry_point`` as defined in ``source`` (a
     ``def`` line or a whole solution); ``Unsupported`` when a parameter has no usable hint.
 
-    ``alphabet``: the text of the problem's own test inputs. Strings are then drawn from its
-    characters half of the time: a string's meaning lives in characters the default alphabet may not
-    have (brackets for a nesting check, separators for a parser), and two programs that differ
-    only there would otherwise never be told apart."""
-    text = _TEXT
-    chars = "".join(sorted(c for c, _ in Counter(alphabet).most_common(MAX_ALPHABET)))
-    if chars:
-        text = st.one_of(st.text(alphabet=chars, max_size=10), _TEXT)
+    ``seeds``: the strings the problem's own tests pass in. A string's meaning lives in them
+    (brackets for a nesting check, separators for a parser), and two programs that differ only
+    there are never told apart by letters and digits; so strings are also drawn from the seeds'
+    characters and, as EvalPlus mutates its seed inputs, as a seed with one character replaced
+    by another of theirs (``[(]]`` from ``[()]``)."""
+    text = _seeded_text(seeds) if any(seeds) else _TEXT
     code = source.rstrip()
     if code.endswith(":"):  # a bare ``def`` line
         code += "\n    ..."
@@ -75,6 +76,21 @@ def arguments(
             raise Unsupported(f"parameter {arg.arg!r} has no type hint")
         parts.append(_strategy(arg.annotation, text))
     return st.tuples(*parts)
+
+
+def _seeded_text(seeds: Sequence[str]) -> SearchStrategy[str]:
+    counts = Counter("".join(seeds))
+    chars = "".join(sorted(c for c, _ in counts.most_common(MAX_ALPHABET)))
+    words = sorted({s for s in seeds if s})[:MAX_SEEDS]
+    mutated = st.builds(
+        _replace_one, st.sampled_from(words), st.integers(0, 999), st.sampled_from(chars)
+    )
+    return st.one_of(_TEXT, st.text(alphabet=chars, max_size=10), mutated)
+
+
+def _replace_one(seed: str, at: int, char: str) -> str:
+    at %= len(seed)
+    return seed[:at] + char + seed[at + 1 :]
 
 
 def _strategy(node: ast.expr, text: SearchStrategy[str]) -> SearchStrategy[object]:

@@ -224,9 +224,9 @@ def parse_tests(
     return plan_
 
 
-def input_text(plan: TestPlan) -> str:
-    """Every string a plan's tests pass in (case arguments, string literals of test code),
-    joined: what differential testing draws string characters from."""
+def input_strings(plan: TestPlan) -> list[str]:
+    """Every string a plan's tests pass in (case arguments, string literals of test code):
+    the seeds differential testing draws and mutates strings from."""
     parts: list[str] = []
     for shown in plan.shown.values():
         if isinstance(shown, Mapping):
@@ -238,7 +238,7 @@ def input_text(plan: TestPlan) -> str:
                 for node in ast.walk(parse_module(shown)):
                     if isinstance(node, ast.Constant) and isinstance(node.value, str):
                         parts.append(node.value)
-    return "".join(parts)
+    return parts
 
 
 def _strings(value: Any, out: list[str]) -> None:
