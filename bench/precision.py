@@ -257,26 +257,21 @@ def score_code(
     agreement, no differential testing or mutants: the truth is the tests."""
     from verigen.generate.structured import Unusable, extract_code
 
-    groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
+    items: list[tuple[str, HiddenSuite, str | None]] = []
     for row in rows:
         item = truth[item_id(row)]
         try:
             code: str | None = extract_code(row["solution"], item.entry_point)
         except Unusable:
             code = None
-        groups.setdefault(item.id, []).append((row, code))
-    items = [truth[pid] for pid in groups]
-    suites = [
-        (HiddenSuite(i.tests, i.entry_point, i.signature, i.reference), [c for _, c in group])
-        for i, group in zip(items, groups.values(), strict=True)
-    ]
+        suite = HiddenSuite(item.tests, item.entry_point, item.signature, item.reference)
+        items.append((item.id, suite, code))
     out: list[Scored] = []
-    for (pid, group), verdicts in zip(groups.items(), run_hidden(verifier, suites), strict=True):
-        for (row, code), verdict in zip(group, verdicts, strict=True):
-            correct = right(verdict)
-            passed = f"{verdict.details.get('tests_passed')}/{verdict.details.get('tests_total')}"
-            note = verdict.reason if correct is None else f"hidden tests {passed}"
-            out.append(Scored(pid, row["model"], correct, code or row["solution"], note))
+    for row, (pid, _, code), verdict in zip(rows, items, run_hidden(verifier, items), strict=True):
+        correct = right(verdict)
+        passed = f"{verdict.details.get('tests_passed')}/{verdict.details.get('tests_total')}"
+        note = verdict.reason if correct is None else f"hidden tests {passed}"
+        out.append(Scored(pid, row["model"], correct, code or row["solution"], note))
     return out
 
 
@@ -323,7 +318,8 @@ def passing_own_tests(
     they are (``hidden_checker``: none dropped by agreement): what a naive pipeline keeps."""
     from verigen.generate.structured import Unusable, extract_code
 
-    groups, owners = [], []
+    items: list[tuple[str, HiddenSuite, str | None]] = []
+    owners = []
     for row in rows:
         entry = truth[item_id(row)].entry_point
         try:
@@ -331,10 +327,10 @@ def passing_own_tests(
         except Unusable:
             continue
         if row["own_tests"] is not None:
-            groups.append((HiddenSuite(row["own_tests"], entry), [code]))
+            items.append((item_id(row), HiddenSuite(row["own_tests"], entry), code))
             owners.append(row)
-    verdicts = run_hidden(checker, groups) if groups else []
-    return [row for row, (v,) in zip(owners, verdicts, strict=True) if right(v)]
+    verdicts = run_hidden(checker, items) if items else []
+    return [row for row, v in zip(owners, verdicts, strict=True) if right(v)]
 
 
 def math_checker() -> Any:

@@ -40,24 +40,25 @@ def test_every_reference_of_the_code_bank_passes_all_its_hidden_tests_in_the_san
     bank = load_bank(None, Domain.CODE)
     lines = (BANKS / "code.jsonl").read_text(encoding="utf-8").splitlines()
     references = {row["entry_point"]: row["reference"] for row in map(json.loads, lines)}
-    groups = [
+    items = [
         (
+            k.problem.id,
             HiddenSuite(_hidden(k), k.problem.entry_point or "", k.problem.signature),
-            [references[k.problem.entry_point or ""]],
+            references[k.problem.entry_point or ""],
         )
         for k in bank
     ]
     with hidden_checker(CodeOptions(backend="bwrap")) as checker:
-        verdicts = run_hidden(checker, groups)
+        verdicts = run_hidden(checker, items)
     failing = {
         k.problem.entry_point: [
             t for t in v.details.get("tests_run", []) if t["outcome"] != "passed"
         ]
-        for k, (v,) in zip(bank, verdicts, strict=True)
+        for k, v in zip(bank, verdicts, strict=True)
         if not v.accepted
     }
     assert failing == {}
-    passed = [v.details["tests_passed"] for (v,) in verdicts]
+    passed = [v.details["tests_passed"] for v in verdicts]
     assert passed == [len(_hidden(k).cases) for k in bank]
 
 

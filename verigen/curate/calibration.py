@@ -307,24 +307,19 @@ def code_judge(options: CodeOptions | None = None, workers: int = 2) -> Judge:
     at all leaves every sample unchecked rather than ending the run's report."""
 
     def judge(kept: list[Sample], truths: dict[str, str]) -> list[Check]:
-        by_problem: dict[str, list[Sample]] = {}
-        for sample in kept:
-            by_problem.setdefault(sample.problem.id, []).append(sample)
-        suites = {pid: _suite(group[0].problem, truths[pid]) for pid, group in by_problem.items()}
-        groups = [(suites[pid], [s.attempt.extracted for s in g]) for pid, g in by_problem.items()]
+        suites = {s.problem.id: _suite(s.problem, truths[s.problem.id]) for s in kept}
+        items = [(s.problem.id, suites[s.problem.id], s.attempt.extracted) for s in kept]
         try:
             with hidden_checker(options, workers) as checker:
-                verdicts = run_hidden(checker, groups)
+                verdicts = run_hidden(checker, items)
         except InfraError:
             return [Check(None, {}, "") for _ in kept]
-        checks: dict[str, Check] = {}
-        for (pid, group), problem_verdicts in zip(by_problem.items(), verdicts, strict=True):
-            total = len(suites[pid].tests.cases)
-            for sample, verdict in zip(group, problem_verdicts, strict=True):
-                failed = total - (CodeDetails.of(verdict).tests_passed or 0)
-                truth = {"hidden_tests": total}
-                checks[sample.attempt.id] = Check(right(verdict), truth, f"failed {failed}")
-        return [checks[s.attempt.id] for s in kept]
+        checks = []
+        for sample, verdict in zip(kept, verdicts, strict=True):
+            total = len(suites[sample.problem.id].tests.cases)
+            failed = total - (CodeDetails.of(verdict).tests_passed or 0)
+            checks.append(Check(right(verdict), {"hidden_tests": total}, f"failed {failed}"))
+        return checks
 
     return judge
 

@@ -46,22 +46,31 @@ def hidden_checker(options: CodeOptions | None = None, workers: int = 2) -> Code
 
 
 def run_hidden(
-    checker: CodeVerifier, groups: Sequence[tuple[HiddenSuite, Sequence[str | None]]]
-) -> list[list[Verdict]]:
-    """Each group's solutions (``None``: no code) against its suite; one verdict per solution,
-    in order. Problems share the sandbox workers, as ``CodeVerifier.verify_many`` does."""
+    checker: CodeVerifier, solutions: Sequence[tuple[str, HiddenSuite, str | None]]
+) -> list[Verdict]:
+    """Each ``(problem, suite, solution)``'s solution (``None``: no code) against the suite;
+    one verdict per item, in order. Items of one problem (the first one's suite stands for
+    all) are judged in one task, as the code verifier judges a problem's samples together;
+    problems share the sandbox workers (``CodeVerifier.verify_many``)."""
+    groups: dict[str, tuple[HiddenSuite, list[int]]] = {}
+    for index, (problem, suite, _) in enumerate(solutions):
+        groups.setdefault(problem, (suite, []))[1].append(index)
     tasks = [
         {
-            "solutions": list(solutions),
+            "solutions": [solutions[i][2] for i in indices],
             "tests": suite.tests,
             "entry_point": suite.entry_point,
             "signature": suite.signature,
             "reference": suite.reference,
             "trusted_suite": True,
         }
-        for suite, solutions in groups
+        for suite, indices in groups.values()
     ]
-    return checker.verify_many(tasks)
+    verdicts: list[Verdict | None] = [None] * len(solutions)
+    for (_, indices), judged in zip(groups.values(), checker.verify_many(tasks), strict=True):
+        for index, verdict in zip(indices, judged, strict=True):
+            verdicts[index] = verdict
+    return [v for v in verdicts if v is not None]
 
 
 def right(verdict: Verdict) -> bool | None:
