@@ -23,6 +23,7 @@ from verigen.records import (
     Domain,
     Problem,
     StdioCase,
+    TestCase,
     content_id,
     derive_seed,
 )
@@ -239,8 +240,7 @@ def imported_tests_request(
     by a slot), so a rerun or another import of it replays the cache.
     """
     signature = problem.signature or ""
-    given = problem.tests.cases if isinstance(problem.tests, CaseTests) else ()
-    template = AUGMENT_TEMPLATE if given else TESTS_TEMPLATE
+    given, template = _given(problem)
     seed = derive_seed(root_seed, template, problem.id)
     fields: dict[str, object] = {
         "problem": problem.statement,
@@ -268,10 +268,9 @@ def with_tests(problem: Problem, tests: list[dict[str, Any]], request: ChatReque
     return), and who wrote them in its provenance. The given cases stay ``given``, which the
     code verifier's consensus never drops; the written ones are trusted only once checked, as
     for synthesized problems."""
-    given = problem.tests.cases if isinstance(problem.tests, CaseTests) else ()
+    given, template = _given(problem)
     calls = {_call_key(c) for c in given}
     added = [CallCase.model_validate(c) for c in tests if _call_key(c) not in calls]
-    template = AUGMENT_TEMPLATE if given else TESTS_TEMPLATE
     params = {
         **problem.provenance.params,
         "test_writer": request.model,
@@ -281,6 +280,13 @@ def with_tests(problem: Problem, tests: list[dict[str, Any]], request: ChatReque
     provenance = problem.provenance.model_copy(update={"params": params})
     merged = CaseTests(cases=(*given, *added), given=len(given))
     return problem.model_copy(update={"tests": merged, "provenance": provenance})
+
+
+def _given(problem: Problem) -> tuple[tuple[TestCase, ...], str]:
+    """An imported problem's own cases, and the test writer's prompt for it: more cases after
+    them, or a whole suite when it has none."""
+    given = problem.tests.cases if isinstance(problem.tests, CaseTests) else ()
+    return given, AUGMENT_TEMPLATE if given else TESTS_TEMPLATE
 
 
 def _case_json(case: CallCase | StdioCase | dict[str, Any]) -> dict[str, Any]:
