@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,25 @@ class _RunState:
 
 def run_generate(config: RunConfig, endpoint: Endpoint, display: Display) -> dict[str, Any]:
     """Run (or resume) a generate job; returns the report, also written to the run directory."""
-    return asyncio.run(_Run(config, endpoint, display).main())
+    return asyncio.run(_quiet_late_results(_Run(config, endpoint, display).main()))
+
+
+async def _quiet_late_results(run: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """``run`` on a loop whose exception handler is ``drop_late_results``."""
+    asyncio.get_running_loop().set_exception_handler(drop_late_results)
+    return await run
+
+
+def drop_late_results(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Drops one known asyncio race, and only that one: a worker process's result that
+    arrives while the task awaiting it is being cancelled (Ctrl-C, SIGTERM) makes asyncio's
+    future chaining (``_chain_future``) call ``set_result`` on a finished future, and the loop
+    would print that ``InvalidStateError`` with a traceback above the run's one-line message.
+    The result belongs to nobody then. Everything else goes to the default handler."""
+    late = isinstance(context.get("exception"), asyncio.InvalidStateError)
+    if late and "_chain_future" in repr(context.get("handle")):
+        return
+    loop.default_exception_handler(context)
 
 
 class _Run:
