@@ -7,8 +7,9 @@ stats`` while a run is going) never block the writer. Ids are content hashes and
 
 Calibration problems (known answers mixed into a run to measure its precision,
 ``verigen.curate.calibration``) are stored like any problem and listed in their own table with
-their answer; every read that feeds data or the funnel (``judged``, ``counts``, ``yields``)
-leaves them out unless asked for them, so they are never exported, in one place.
+their truth (math: the answer; code: the hidden tests); every read that feeds data or the funnel
+(``judged``, ``counts``, ``yields``) leaves them out unless asked for them, so they are never
+exported, in one place.
 
 Tables hold the frozen records as JSON beside the few columns queries need. Verdicts are keyed by
 (attempt, verifier, verifier version): a verifier fix re-verifies stored attempts without
@@ -196,14 +197,15 @@ class Journal:
         )
 
     def add_calibration(self, problem_id: str, answer: str, source: str) -> None:
-        """Mark a problem as calibration, with its known answer: written before the problem
-        is, so no crash can leave one that an export would take for the run's own."""
+        """Mark a problem as calibration, with its truth (math: the answer; code: the hidden
+        tests as their text column): written before the problem is, so no crash can leave one
+        that an export would take for the run's own."""
         self._write(
             "INSERT OR IGNORE INTO calibration VALUES (?,?,?)", (problem_id, answer, source)
         )
 
     def calibration(self) -> dict[str, tuple[str, str]]:
-        """Every calibration problem of the journal: id → (known answer, source)."""
+        """Every calibration problem of the journal: id → (truth, source)."""
         rows = self._db.execute("SELECT problem_id, answer, source FROM calibration")
         return {pid: (answer, source) for pid, answer, source in rows}
 

@@ -168,6 +168,20 @@ def test_a_card_exported_later_shows_the_runs_precision_table(tmp_path: Path) ->
     assert "| well_posed | openai/a (undecided keeps nothing) | 1 | 1 |" in card
 
 
+def test_a_card_without_the_runs_table_names_the_math_policy_but_not_for_code(
+    tmp_path: Path,
+) -> None:
+    """A journal whose report never ran still has its config: a math run's card names its
+    precision policy; a code run's does not, since tests, not the math policy, decide it."""
+    from verigen.export.card import card_body
+
+    summary = _curate(tmp_path).summary()
+    assert summary["precision"] is None
+    for domain, named in (("math", True), ("code", False)):
+        summary["run_config"] = {"precision": "strict", "problems": {"domain": domain}}
+        assert ("## Precision policy: strict" in card_body(summary, "rl", 8)) is named, domain
+
+
 def test_without_a_precision_table_the_summary_says_none(tmp_path: Path) -> None:
     assert _curate(tmp_path).summary()["precision"] is None, "two_rounds' run wrote no report"
     with Journal.open_existing(two_rounds(tmp_path / "run2")) as journal:

@@ -153,9 +153,10 @@ def card_body(summary: dict[str, Any], fmt: str, rows: int) -> str:
 def _precision(summary: dict[str, Any]) -> str:
     if summary.get("precision"):
         return precision_section(summary["precision"])
-    policy = (summary.get("run_config") or {}).get("precision")
-    if policy is None:
-        return ""
+    run_config = summary.get("run_config") or {}
+    policy = run_config.get("precision")
+    if policy is None or (run_config.get("problems") or {}).get("domain") == "code":
+        return ""  # the policy is math's: a code run's tests decide
     return f"## Precision policy: {policy}\n\nPer-step counts are in the run's `report.md`.\n"
 
 
