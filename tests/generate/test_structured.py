@@ -11,7 +11,7 @@ from tests.fakellm import FakeLLM, last_user
 from verigen.config import LLMConfig
 from verigen.generate import code as code_gen
 from verigen.generate import math as math_gen
-from verigen.generate.structured import Unusable, ask, extract_code, extract_json
+from verigen.generate.structured import Unusable, ask, ensure_new, extract_code, extract_json
 from verigen.llm import ChatRequest, ChatResponse, LLMClient
 from verigen.records import Usage
 
@@ -149,3 +149,43 @@ def test_reasks_are_bounded_and_the_last_reason_is_kept() -> None:
         parsed = asyncio.run(ask(client.complete, request, lambda r: extract_json(r.text), 2))
         assert len(server.state.requests) == 3
     assert parsed.value is None and parsed.reason == "no_json" and parsed.tries == 3
+
+
+BAKER = (
+    "A baker makes 144 muffins and packs them in boxes of 6. She sells every box for $9. "
+    "How many dollars does she earn?"
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        BAKER,
+        BAKER.upper(),
+        "  A baker makes 144 muffins and packs them\nin boxes of 6. She sells every box for $9. "
+        "How many dollars does she earn?",
+        BAKER.replace("muffins", "cupcakes"),  # the same question: the same answer
+        BAKER.replace("She sells", "He sells"),
+    ],
+)
+def test_a_restated_example_is_refused_as_a_copy(reply: str) -> None:
+    with pytest.raises(Unusable) as caught:
+        ensure_new(reply, BAKER)
+    assert caught.value.reason == "copied_example"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        BAKER.replace("144", "120"),  # small writers vary an example this way: another answer
+        BAKER.replace("$9", "$9.50"),
+        "A florist ties 60 roses into bunches of 5 and sells every bunch for $12. "
+        "How many dollars does she earn?",
+        "What is the remainder when $7^{100}$ is divided by 5?",
+    ],
+)
+def test_a_new_problem_or_the_examples_wording_with_other_numbers_is_not_a_copy(
+    reply: str,
+) -> None:
+    ensure_new(reply, BAKER)
+    ensure_new("What is the remainder when $7^{100}$ is divided by 25?", reply)
