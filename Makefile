@@ -43,9 +43,9 @@ test-fast: install lint  ## the quick inner loop: no sandbox images, no real mod
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 demo: install system sandbox-image model  ## generate verified math and code data with the local model
-	@echo "==> math: a local 0.5B model writes and solves word problems; an answer is kept when at least 2"
-	@echo "    of its 4 samples agree (more than on any other answer) and a well-posedness judge, a"
-	@echo "    re-derivation and a program run in the sandbox confirm it"
+	@echo "==> math: a local 0.5B model writes and solves problems; an answer is kept when at least 3 of"
+	@echo "    its 5 samples agree and a well-posedness judge, a re-derivation and a program run in the"
+	@echo "    sandbox confirm it (the default strict policy: expect few rows from this model)"
 	$(BIN)/verigen generate --config configs/demo-math.yaml
 	@echo "==> code: the same model writes functions and tests; solutions run in the sandbox"
 	$(BIN)/verigen generate --config configs/demo-code.yaml
