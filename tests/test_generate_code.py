@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import datasets
 import pytest
@@ -118,3 +119,45 @@ def test_imported_statements_without_tests_get_tests_from_the_test_writer(tmp_pa
     for row in rows:
         k = int(row["problem"].split("plus ")[1].rstrip("."))
         assert f"return x + {k}\n" in row["solution"], "only the correct solutions are kept"
+
+
+@pytest.mark.slow
+def test_the_mutation_floor_and_hypothesis_are_run_config_knobs(tmp_path: Path) -> None:
+    """``code.mutants`` and ``code.differential`` reach the verifier: by default every kept
+    solution's verdict records its mutation score and the Hypothesis inputs; turned off, the
+    verdicts record neither, and the run re-judges its stored attempts (a new verdict key)
+    without asking the model again."""
+    require("bwrap")
+    source = tmp_path / "problems.jsonl"
+    source.write_text(
+        json.dumps(
+            {"statement": "Return x plus 7.", "entry_point": "add_7",
+             "signature": "def add_7(x: int) -> int:"}
+        ) + "\n"
+    )  # fmt: skip
+    config = tmp_path / "import.yaml"
+    recorded: dict[str, list[dict[str, Any]]] = {}
+
+    def two_right_programs(body: dict[str, Any]) -> str:
+        """Hypothesis compares distinct programs only: each solver model writes its own."""
+        if body["model"] in ("coder-a", "coder-b"):
+            body_ = "x + 7" if body["model"] == "coder-a" else "7 + x"
+            return f"```python\ndef add_7(x: int) -> int:\n    return {body_}\n```"
+        return code_responder(body)
+
+    with FakeLLM(responder=two_right_programs) as server:
+        text = IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
+        for label, knobs in (("on", ""), ("off", ", mutants: 0, differential: false")):
+            config.write_text(text.replace("min_tests: 3}", f"min_tests: 3{knobs}}}"))
+            done = _run("generate", "-c", config, "-q")
+            assert done.returncode == 0, done.stderr
+            rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+            recorded[label] = [json.loads(row["verdict_details"]) for row in rows]
+        asked = len(server.state.requests)
+        done = _run("generate", "-c", config, "-q")
+        assert len(server.state.requests) == asked, "re-judging asks the model nothing"
+    assert recorded["on"] and recorded["off"]
+    for details in recorded["on"]:
+        assert details["mutation"]["score"] is not None and "differential" in details
+    for details in recorded["off"]:
+        assert "mutation" not in details and "differential" not in details

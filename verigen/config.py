@@ -295,6 +295,13 @@ class CodeVerifyConfig(_Section):
     min_tests: int = Field(default=3, ge=1)
     """Checks (asserts executed, or call/stdin cases) the trusted tests must make on a solution
     for it to count (AceCoder keeps > 3 tests); a loop of asserts counts every one it runs."""
+    mutants: int = Field(default=8, ge=0, le=64)
+    """Mutants of an accepted solution run against its trusted tests; a suite killing fewer
+    than half is too weak to judge (``weak_tests``). 0: no mutation floor (what it removes is
+    measured by ``bench/precision.py``, docs/precision.md)."""
+    differential: bool = True
+    """Hypothesis-generated inputs run through every surviving solution: a disagreement among
+    them vetoes (``unresolved_disagreement``) or, with a majority, becomes a test. False: off."""
 
 
 class ExecutorConfig(_Section):

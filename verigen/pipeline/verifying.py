@@ -53,6 +53,8 @@ def verify_settings(config: RunConfig) -> VerifySettings:
             timeout_s=code.timeout_s,
             memory_mb=code.memory_mb,
             min_tests=code.min_tests,
+            mutants=code.mutants,
+            differential=code.differential,
         ),
         sandbox_workers=code.workers,
         max_in_flight=config.executor.max_in_flight,
