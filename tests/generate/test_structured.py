@@ -169,9 +169,10 @@ BAKER = (
     ],
 )
 def test_a_restated_example_is_refused_as_a_copy(reply: str) -> None:
-    with pytest.raises(Unusable) as caught:
-        ensure_new(reply, BAKER)
-    assert caught.value.reason == "copied_example"
+    for numbers_count in (True, False):
+        with pytest.raises(Unusable) as caught:
+            ensure_new(reply, BAKER, numbers_count)
+        assert caught.value.reason == "copied_example"
 
 
 @pytest.mark.parametrize(
@@ -187,5 +188,15 @@ def test_a_restated_example_is_refused_as_a_copy(reply: str) -> None:
 def test_a_new_problem_or_the_examples_wording_with_other_numbers_is_not_a_copy(
     reply: str,
 ) -> None:
-    ensure_new(reply, BAKER)
-    ensure_new("What is the remainder when $7^{100}$ is divided by 25?", reply)
+    ensure_new(reply, BAKER, numbers_count=True)
+    ensure_new("What is the remainder when $7^{100}$ is divided by 25?", reply, numbers_count=True)
+
+
+ROTATE = "Return nums rotated k places to the right, so [1, 2, 3] with k = 1 gives [3, 1, 2]."
+
+
+def test_a_code_statement_with_other_numbers_in_its_example_is_still_a_copy() -> None:
+    """The same function with another worked example is the same problem."""
+    with pytest.raises(Unusable):
+        ensure_new(ROTATE.replace("k = 1 gives [3, 1, 2]", "k = 2 gives [2, 3, 1]"), ROTATE,
+                   numbers_count=False)  # fmt: skip

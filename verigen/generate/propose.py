@@ -81,7 +81,7 @@ class MathProposer:
                 statement, program = math_gen.parse_answer_first(response)
             else:
                 statement, program = math_gen.parse_problem(response), None
-            ensure_new(statement, fields["exemplar"])
+            ensure_new(statement, fields["exemplar"], numbers_count=True)
             return statement, program
 
         written = await self.ask(request, parse, "propose", slot.key)
@@ -161,7 +161,9 @@ class CodeProposer:
 
         def parse(response: ChatResponse) -> dict[str, str]:
             spec = code_gen.parse_problem(response)
-            ensure_new(spec["problem"], json.loads(fields["exemplar"])["problem"])
+            ensure_new(
+                spec["problem"], json.loads(fields["exemplar"])["problem"], numbers_count=False
+            )
             return spec
 
         spec = await self.ask(request, parse, "propose", slot.key)

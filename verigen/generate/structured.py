@@ -118,18 +118,19 @@ async def ask(
     return Parsed(None, last, reason, reasks + 1)
 
 
-def ensure_new(text: str, example: str, threshold: float = 90.0) -> None:
+def ensure_new(text: str, example: str, numbers_count: bool, threshold: float = 90.0) -> None:
     """Refuse a reply that restates the prompt's example: small writers copy exemplars verbatim
     (the 0.5B model did in 14 of 18 math slots under the first writer prompt).
 
     A copy would otherwise pass every later check (it is a fine problem) and fill the dataset
-    with the taxonomy's own examples. The example's wording with other numbers is not a copy: it
-    asks something else, with another answer, and it is how small writers vary an example;
-    how alike the run's own problems are is for deduplication to judge.
+    with the taxonomy's own examples. With ``numbers_count`` (math), the example's wording with
+    other numbers is not a copy: it asks something else, with another answer, and it is how
+    small writers vary an example; how alike the run's own problems are is for deduplication to
+    judge. A code statement with other numbers in its example still asks for the same function.
     """
     from rapidfuzz import fuzz
 
-    if _NUMBER.findall(text) != _NUMBER.findall(example):
+    if numbers_count and _NUMBER.findall(text) != _NUMBER.findall(example):
         return
     if fuzz.ratio(" ".join(text.lower().split()), " ".join(example.lower().split())) >= threshold:
         raise Unusable(
