@@ -307,7 +307,8 @@ def code_judge(options: CodeOptions | None = None, workers: int = 2) -> Judge:
     at all leaves every sample unchecked rather than ending the run's report."""
 
     def judge(kept: list[Sample], truths: dict[str, str]) -> list[Check]:
-        suites = {s.problem.id: _suite(s.problem, truths[s.problem.id]) for s in kept}
+        problems = {s.problem.id: s.problem for s in kept}
+        suites = {pid: _suite(problem, truths[pid]) for pid, problem in problems.items()}
         items = [(s.problem.id, suites[s.problem.id], s.attempt.extracted) for s in kept]
         try:
             with hidden_checker(options, workers) as checker:

@@ -66,11 +66,10 @@ def run_hidden(
         }
         for suite, indices in groups.values()
     ]
-    verdicts: list[Verdict | None] = [None] * len(solutions)
+    by_index: dict[int, Verdict] = {}
     for (_, indices), judged in zip(groups.values(), checker.verify_many(tasks), strict=True):
-        for index, verdict in zip(indices, judged, strict=True):
-            verdicts[index] = verdict
-    return [v for v in verdicts if v is not None]
+        by_index.update(zip(indices, judged, strict=True))
+    return [by_index[index] for index in range(len(solutions))]
 
 
 def right(verdict: Verdict) -> bool | None:
