@@ -464,7 +464,8 @@ def models_label(models: Sequence[str]) -> str:
 
 def bank_of(variant: str, args: argparse.Namespace) -> Sequence[MathItem | CodeItem]:
     if variant == "math":
-        return math_bank(args.seed)[: None if args.all else args.limit]
+        bank = [x for x in math_bank(args.seed) if not args.family or x.family in args.family]
+        return bank[: None if args.all else args.limit]
     return code_bank()[: None if args.all else args.code_limit or args.limit]
 
 
@@ -684,6 +685,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=20, help="math problems (the first ones)")
     parser.add_argument("--code-limit", type=int, default=10, help="code problems per variant")
     parser.add_argument("--all", action="store_true", help="every problem of the bank")
+    parser.add_argument("--family", action="append",
+                        help="only these math families (ill-posed...), before --limit")  # fmt: skip
     parser.add_argument("--samples", type=int, default=None, help="solver samples per problem")
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE for every run")
     parser.add_argument("--seed", type=int, default=0, help="draws the math instances")

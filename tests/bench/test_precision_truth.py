@@ -4,6 +4,7 @@ of the references that produced it."""
 
 from __future__ import annotations
 
+import argparse
 import functools
 import math
 import re
@@ -18,6 +19,7 @@ from bench.precision import (
     WEAK_TESTS,
     CodeItem,
     MathItem,
+    bank_of,
     code_bank,
     code_checker,
     import_rows,
@@ -230,3 +232,14 @@ def test_the_code_scorer_counts_a_solution_passing_the_weak_suite_but_not_the_tr
         scored = score_code(rows, {item.id: item}, checker)
     assert weak[0].accepted, "the wrong solution passes the three given tests"
     assert [s.correct for s in scored] == [True, False, False]
+
+
+def test_family_picks_its_problems_before_the_limit() -> None:
+    """``--family ill-posed --limit 22``: the first 22 ill-posed statements (one per template),
+    not the ill-posed ones among the bank's first 22 problems."""
+    args = argparse.Namespace(seed=0, family=["ill-posed"], limit=22, all=False)
+    picked = bank_of("math", args)
+    assert len(picked) == 22 and {i.family for i in picked} == {"ill-posed"}
+    assert len({i.statement.split(".")[0].rstrip("0123456789 ") for i in picked}) > 15
+    args.family = None
+    assert [i.id for i in bank_of("math", args)] == [i.id for i in _bank()[:22]]

@@ -8,7 +8,9 @@ import pytest
 
 from verigen.config import RoleConfig
 from verigen.generate import math as math_gen
+from verigen.generate import prompts
 from verigen.generate.structured import Unusable
+from verigen.generate.well_posed import MISSING_PLACEHOLDER, parse_well_posed
 from verigen.llm import ChatResponse
 from verigen.records import Domain, Problem, Usage
 
@@ -37,7 +39,69 @@ def _reply(text: str) -> ChatResponse:
     ],
 )
 def test_a_well_posedness_judgement_is_read_wherever_it_is(text: str, expected: bool) -> None:
-    assert math_gen.parse_well_posed(_reply(text)) is expected
+    assert parse_well_posed(_reply(text), PROBLEM.statement) is expected
+
+
+# (statement, what the judge wrote as missing, with "well_posed": true): the 1.5B model's
+# replies on the precision bench. A gap is believed over the yes; the quantity the question
+# asks for, written as "missing", is not a gap.
+ASKED_IS_NO_GAP = [
+    ("A baker makes 6 trays of 18 muffins each. She sells 58. How many muffins are left?",
+     "the number of muffins left"),
+    ("In how many ways can a committee of 2 people be chosen from a club of 8 people?",
+     "the number of ways 2 people chosen from the club"),
+    ("After a 50% raise, Sam earns $408 per week. How much did Sam earn per week before the "
+     "raise?", "his weekly earnings before the raise"),
+    ("A school shares 220 pencils equally among 5 classes. How many pencils does each class "
+     "get?", "the number of pencils each class gets"),
+    ("A fair die is rolled twice. What is the probability that the sum of the two rolls is 7?",
+     "the sum of the two rolls is 7"),
+    ("A town had 1600 residents and now has 2048. By what percent did it grow?\n",
+     "the percentage growth"),
+]  # fmt: skip
+GAP_UNDER_A_YES = [
+    ("Tom is 2 times as old as his sister. How old is Tom?", "his sister's age"),
+    ("Ann has 7 more apples than Ben. How many apples does Ann have?",
+     "the number of apples Ben has"),
+    ("A bag contains 6 red marbles and some blue marbles. What is the probability of drawing a "
+     "red marble?", "the number of blue marbles"),
+    ("The ratio of boys to girls in a class is 2:4. How many boys are in the class?",
+     "a number of boys or girls"),
+    ("Solve for x: x + y = 3.", "y"),
+    ("A shirt is discounted by 38%. What is the sale price in dollars?",
+     "the original price of the shirt"),
+    ("A car is traveling at 43 km/h and a train at 46 km/h. How far apart are they when they "
+     "meet?", "the time they meet"),
+]  # fmt: skip
+
+
+def _yes(missing: str) -> ChatResponse:
+    return _reply(json.dumps({"given": "...", "missing": missing, "well_posed": True}))
+
+
+@pytest.mark.parametrize(("statement", "missing"), ASKED_IS_NO_GAP)
+def test_the_asked_quantity_written_as_missing_is_no_gap(statement: str, missing: str) -> None:
+    assert parse_well_posed(_yes(missing), statement) is True
+
+
+@pytest.mark.parametrize(("statement", "missing"), GAP_UNDER_A_YES)
+def test_a_gap_named_under_a_yes_is_believed(statement: str, missing: str) -> None:
+    assert parse_well_posed(_yes(missing), statement) is False
+
+
+def test_a_no_stands_whatever_missing_says() -> None:
+    no = json.dumps({"given": "...", "missing": "the number of muffins left", "well_posed": False})
+    assert parse_well_posed(_reply(no), ASKED_IS_NO_GAP[0][0]) is False
+
+
+def test_the_reply_format_s_placeholder_copied_into_missing_is_re_asked() -> None:
+    """The 0.5B model copies the slot's description; that judges nothing either way."""
+    prompt = prompts.load(math_gen.WELL_POSED_TEMPLATE).render(problem="1 + 1 = ?")[-1][1]
+    assert MISSING_PLACEHOLDER in prompt
+    for copied in (MISSING_PLACEHOLDER, MISSING_PLACEHOLDER.capitalize() + "."):
+        with pytest.raises(Unusable) as info:
+            parse_well_posed(_yes(copied), "Tom is 2 times as old as his sister. How old is Tom?")
+        assert info.value.reason == "echoed_format" and '"missing"' in info.value.hint
 
 
 @pytest.mark.parametrize(
@@ -52,7 +116,7 @@ def test_a_well_posedness_judgement_is_read_wherever_it_is(text: str, expected: 
 )
 def test_an_unreadable_judgement_is_re_asked_never_guessed(text: str) -> None:
     with pytest.raises(Unusable) as info:
-        math_gen.parse_well_posed(_reply(text))
+        parse_well_posed(_reply(text), PROBLEM.statement)
     assert info.value.reason == "no_judgement" and '"well_posed"' in info.value.hint
 
 

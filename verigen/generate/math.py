@@ -38,7 +38,7 @@ WELL_POSED_FORMAT = json_schema_format(
 statement gives and names what is missing before it commits to the yes/no. Measured on the
 0.5B model (12 statements from issue 13's kinds), its yes/no alone said "well-posed" to every
 ill-posed one while ``missing`` named the absent quantity in 4 of 6, so both are read
-(``parse_well_posed``)."""
+(``well_posed.parse_well_posed``)."""
 ANSWER_FIRST_FORMAT = json_schema_format(
     "math_problem_program",
     {
@@ -157,42 +157,6 @@ def judge_requests(
                 response_format=fmt,
                 api_base=api_base,
             )
-
-
-_YES_NO = {"true": True, "yes": True, "false": False, "no": False}
-_NOTHING_WORDS = frozenset({"", "none", "nothing", "no", "n/a", "na", "null", "nil", "-", "--"})
-"""A ``missing`` that names nothing (also anything starting "none", "nothing", "no missing")."""
-
-
-def parse_well_posed(response: ChatResponse) -> bool:
-    """The judgement in a well-posedness reply: well-posed only when ``well_posed`` says so (a
-    boolean, or yes/no/true/false as a string) and ``missing`` names nothing — a judge that
-    names a missing quantity is believed over its own yes, the way small models contradict
-    themselves. A reply that is only "yes" or "no" is read as such."""
-    hint = (
-        'Reply with one JSON object: {"given": "...", "missing": "...", "well_posed": true or '
-        "false}."
-    )
-    bare = response.text.strip().strip(".!`*\"' ").lower()
-    if bare in _YES_NO:
-        return _YES_NO[bare]
-    try:
-        data = extract_json(response.text)
-    except Unusable:
-        raise Unusable("no_judgement", hint) from None
-    value = data.get("well_posed") if isinstance(data, dict) else None
-    if isinstance(value, str):
-        value = _YES_NO.get(value.strip().lower())
-    if not isinstance(value, bool):
-        raise Unusable("no_judgement", hint)
-    missing = data.get("missing")
-    names_something = isinstance(missing, str) and not _names_nothing(missing)
-    return value and not names_something
-
-
-def _names_nothing(missing: str) -> bool:
-    text = missing.strip(" .!\"'").lower()
-    return text in _NOTHING_WORDS or re.match(r"(?:none|nothing|no missing)\b", text) is not None
 
 
 def parse_rederivation(response: ChatResponse) -> str:

@@ -10,6 +10,7 @@ sender), so it holds no state of the run and knows nothing of journals or execut
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -19,6 +20,7 @@ from verigen.generate import code as code_gen
 from verigen.generate import math as math_gen
 from verigen.generate.slots import Slot
 from verigen.generate.structured import Unusable, ensure_new, extract_code
+from verigen.generate.well_posed import parse_well_posed
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.records import CallCase, CaseTests, Domain, Problem
 
@@ -115,12 +117,10 @@ class MathProposer:
         requests = math_gen.judge_requests(
             problem, role, math_gen.WELL_POSED_TEMPLATE, self.config.seed, self.api_base
         )
+        read_judgement = functools.partial(parse_well_posed, statement=problem.statement)
         return list(
             await asyncio.gather(
-                *(
-                    self.ask(r, math_gen.parse_well_posed, "well_posed", problem.id)
-                    for r in requests
-                )
+                *(self.ask(r, read_judgement, "well_posed", problem.id) for r in requests)
             )
         )
 
