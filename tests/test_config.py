@@ -142,6 +142,21 @@ def test_the_policy_is_part_of_the_verdict_key(tmp_path: Path) -> None:
     assert len(keys) == 3, "changing the policy must re-judge the journal's attempts"
 
 
+def test_a_new_reading_of_the_judges_replies_is_part_of_the_verdict_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The well-posedness replies are cached, their reading is code: a journal judged under an
+    older reading must be judged again (from the cache), not reused."""
+    from verigen.generate import well_posed
+    from verigen.pipeline.verifying import verifier_key
+
+    strict, off = (load_config(_math(tmp_path, f"precision: {p}\n")) for p in ("strict", "off"))
+    before = verifier_key(strict), verifier_key(off)
+    monkeypatch.setattr(well_posed, "READING_VERSION", well_posed.READING_VERSION + "-next")
+    assert verifier_key(strict) != before[0]
+    assert verifier_key(off) == before[1], "no judge asked, nothing to judge again"
+
+
 @pytest.mark.parametrize(
     ("extra", "solver", "pattern"),
     [

@@ -25,6 +25,11 @@ import re
 from verigen.generate.structured import Unusable, extract_json
 from verigen.llm import ChatResponse
 
+READING_VERSION = "2"
+"""Bumped whenever the reading of a reply changes: it is part of the key a run's verdicts are
+stored under (``pipeline.verifying.verifier_key``), so a journal judged under an older reading
+is judged again, from its cached replies. 2: the asked quantity is no gap; a copied placeholder
+is re-asked."""
 MISSING_PLACEHOLDER = "a number or fact the answer needs that is not given, or none"
 """The ``missing`` slot's description in the judge's prompt (``math_well_posed.txt``)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from verigen.config import RunConfig
 from verigen.executor import Executor, VerifyJob, VerifySettings
 from verigen.generate import math as math_gen
-from verigen.generate import prompts
+from verigen.generate import prompts, well_posed
 from verigen.generate.propose import MathProposer, Proposer
 from verigen.pipeline.base import judged_version
 from verigen.records import Attempt, Details, Domain, Outcome, Problem, Verdict
@@ -76,6 +76,8 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
         (math.program_check, math_gen.PROGRAM_TEMPLATE),
     ]
     templates = {name: prompts.load(name).version for role, name in checks if role is not None}
+    if math.well_posed is not None:
+        templates[math_gen.WELL_POSED_TEMPLATE] += f"+reading-{well_posed.READING_VERSION}"
     return "math", judged_version(MATH_VERSION, math, {"workers"}, templates)
 
 
