@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -74,6 +75,38 @@ def test_math_problems_are_cut_out_of_chatty_replies(reply: str, statement: str)
 def test_a_writer_that_solves_its_own_problem_is_asked_again() -> None:
     with pytest.raises(Unusable, match="solved_instead"):
         math_gen.parse_problem(_reply("Problem: What is 2+2? The answer is \\boxed{4}."))
+
+
+UNFINISHED = [
+    # the code demo's kept statement: its rules never came
+    "Write a function that checks if a string is a valid identifier according to specific rules:",
+    # a math writer's reply cut at max_tokens mid-example
+    "A nurse takes shifts on 7 days; the number taken each day follows a linear equation (e.g., $",
+    "Compute the following sum, ",
+    "Let f(x) = {x^2 if x > 0",
+]
+FINISHED = [
+    "A shirt costs $20. It is on sale for 15% off. What is the sale price in dollars?",
+    "How many integers lie in the half-open interval [0, 10)?",
+    "Solve for x: 2x + 3 = 7.",
+    "Return the list of pairs (a, b) from nums whose sum is target.",
+]
+
+
+@pytest.mark.parametrize("statement", UNFINISHED)
+def test_a_statement_that_stops_before_it_is_complete_is_asked_again(statement: str) -> None:
+    with pytest.raises(Unusable, match="unfinished_problem"):
+        math_gen.parse_problem(_reply(f"Problem: {statement}"))
+    code = {"problem": statement, "entry_point": "f", "signature": "def f(s: str) -> bool"}
+    with pytest.raises(Unusable, match="unfinished_problem"):
+        code_gen.parse_problem(_reply(json.dumps(code)))
+
+
+@pytest.mark.parametrize("statement", FINISHED)
+def test_prices_intervals_and_colons_inside_are_complete(statement: str) -> None:
+    assert math_gen.parse_problem(_reply(f"Problem: {statement}")) == statement
+    code = {"problem": statement, "entry_point": "f", "signature": "def f(s: str) -> bool"}
+    assert code_gen.parse_problem(_reply(json.dumps(code)))["problem"] == statement
 
 
 def test_code_problem_needs_a_signature_defining_the_entry_point() -> None:

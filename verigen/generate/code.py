@@ -14,7 +14,7 @@ from typing import Any
 
 from verigen.config import RoleConfig
 from verigen.generate import prompts, provenance_for
-from verigen.generate.structured import Unusable, extract_json, json_schema_format
+from verigen.generate.structured import Unusable, ensure_finished, extract_json, json_schema_format
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.pyparse import parse_module
 from verigen.records import (
@@ -57,6 +57,7 @@ def parse_problem(response: ChatResponse) -> dict[str, str]:
     missing = [k for k, v in fields.items() if not v]
     if missing:
         raise Unusable("missing_keys", f"The JSON object must have the keys {missing}.")
+    ensure_finished(fields["problem"])
     signature = fields["signature"].removesuffix("pass").strip()
     if not signature.endswith(":"):
         signature += ":"

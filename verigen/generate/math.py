@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from verigen.config import RoleConfig
 from verigen.generate import prompts, provenance_for
-from verigen.generate.structured import Unusable, extract_code, extract_json, json_schema_format
+from verigen.generate.structured import (
+    Unusable,
+    ensure_finished,
+    extract_code,
+    extract_json,
+    json_schema_format,
+)
 from verigen.llm import ChatRequest, ChatResponse
 from verigen.records import Domain, Problem, content_id, derive_seed
 
@@ -94,6 +100,7 @@ def _checked_statement(body: str, hint: str) -> str:
         raise Unusable("solved_instead", "Write the problem only; do not solve it.")
     if not _MIN_CHARS <= len(body) <= _MAX_CHARS:
         raise Unusable("no_problem", hint)
+    ensure_finished(body)
     return body
 
 

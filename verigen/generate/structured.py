@@ -141,6 +141,21 @@ def ensure_new(text: str, example: str, numbers_count: bool, threshold: float = 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+def ensure_finished(statement: str) -> None:
+    """Refuse a statement that stops before it is written out: one ending where it announced
+    more ("a valid identifier according to these rules:", the code demo's kept problem whose
+    rules never came), or with a bracket left open (a reply cut at ``max_tokens`` in "(e.g.,
+    $"). Its solvers and tests would guess the rest, and agree on a guess. Round and square
+    brackets are counted together, so a half-open interval "[0, 1)" is complete; ``$`` is not
+    counted at all (a price has one)."""
+    text = statement.rstrip()
+    opened = text.count("(") + text.count("[") > text.count(")") + text.count("]")
+    if text.endswith((":", ",", ";")) or opened or text.count("{") > text.count("}"):
+        raise Unusable(
+            "unfinished_problem", "The problem stops before it is complete: write it out in full."
+        )
+
+
 def json_schema_format(name: str, schema: dict[str, Any]) -> str:
     """A ``response_format`` value (JSON-encoded, as ``ChatRequest`` stores it)."""
     return json.dumps(
