@@ -548,21 +548,36 @@ def run_one(
 
 
 def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
-    """Start a policy's journal as a copy of another policy's for the same models and variant:
-    the requests both make (the solver's samples) are answered from its cache, so policies are
-    compared on the very same samples, and only what a policy adds is sent."""
+    """Start a policy's journal as a copy of another policy's for the same models and variant,
+    or, when it already has one, add the other's cached replies it lacks: the requests both
+    make (the solver's samples) are answered from that cache, so policies are compared on the
+    very same samples, and only what a policy adds is sent. The other journal is the one with
+    the most attempts (the one that has solved the most of the bank)."""
     import sqlite3
 
     target = run_dir / "journal.sqlite"
-    donors = sorted(out.glob(f"*/{label}/{variant}/journal.sqlite"))
-    donor = next((d for d in donors if d != target), None)
-    if target.exists() or donor is None:
+    donors = [d for d in out.glob(f"*/{label}/{variant}/journal.sqlite") if d != target]
+    if not donors:
         return
-    with (
-        contextlib.closing(sqlite3.connect(donor)) as src,
-        contextlib.closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst)
+    donor = max(donors, key=_attempts)
+    if not target.exists():
+        with (
+            contextlib.closing(sqlite3.connect(donor)) as src,
+            contextlib.closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst)
+        return
+    with contextlib.closing(sqlite3.connect(target)) as dst:
+        dst.execute("ATTACH DATABASE ? AS donor", (str(donor),))
+        dst.execute("INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls")
+        dst.commit()
+
+
+def _attempts(journal: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM attempts").fetchone()[0])
 
 
 @contextlib.contextmanager

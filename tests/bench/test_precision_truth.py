@@ -5,12 +5,15 @@ of the references that produced it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import math
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +22,7 @@ from bench.precision import (
     WEAK_TESTS,
     CodeItem,
     MathItem,
+    _share_cache,
     bank_of,
     code_bank,
     code_checker,
@@ -243,3 +247,40 @@ def test_family_picks_its_problems_before_the_limit() -> None:
     assert len({i.statement.split(".")[0].rstrip("0123456789 ") for i in picked}) > 15
     args.family = None
     assert [i.id for i in bank_of("math", args)] == [i.id for i in _bank()[:22]]
+
+
+def _journal(path: Path, attempts: int, keys: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE attempts (id TEXT PRIMARY KEY)")
+        db.execute("CREATE TABLE llm_calls (key TEXT PRIMARY KEY, response TEXT)")
+        db.executemany("INSERT INTO attempts VALUES (?)", [(str(i),) for i in range(attempts)])
+        db.executemany("INSERT INTO llm_calls VALUES (?, ?)", [(k, f"reply {k}") for k in keys])
+        db.commit()
+
+
+def _keys(path: Path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return dict(db.execute("SELECT key, response FROM llm_calls").fetchall())
+
+
+def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
+    tmp_path: Path,
+) -> None:
+    """Policies are compared on the very same samples even when a later run widens the bank:
+    an existing journal gets the replies it lacks (its own stay), from the fullest donor."""
+    _journal(tmp_path / "off/m/math/journal.sqlite", 8, ["solve-1", "solve-2", "solve-3"])
+    _journal(tmp_path / "balanced/m/math/journal.sqlite", 4, ["solve-1", "judge-b"])
+    _journal(tmp_path / "default/m/math/journal.sqlite", 4, ["solve-1", "judge-d"])
+    with contextlib.closing(sqlite3.connect(tmp_path / "default/m/math/journal.sqlite")) as db:
+        db.execute("UPDATE llm_calls SET response = 'its own' WHERE key = 'solve-1'")
+        db.commit()
+    _share_cache(tmp_path / "default/m/math", tmp_path, "m", "math")
+    assert _keys(tmp_path / "default/m/math/journal.sqlite") == {
+        "solve-1": "its own", "solve-2": "reply solve-2", "solve-3": "reply solve-3",
+        "judge-d": "reply judge-d",
+    }  # fmt: skip
+    fresh = tmp_path / "strict/m/math"
+    fresh.mkdir(parents=True)
+    _share_cache(fresh, tmp_path, "m", "math")
+    assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3"}
