@@ -49,6 +49,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verigen.curate.calibration import wilson
 from verigen.curate.code_calibration import HiddenSuite, hidden_checker, right, run_hidden
+from verigen.generate import code as code_gen
+from verigen.generate import math as math_gen
+from verigen.generate import prompts
 
 HERE = Path(__file__).resolve().parent / "precision"
 VARIANTS = ("math", "code-none", "code-weak")
@@ -552,7 +555,8 @@ def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
     or, when it already has one, add the other's cached replies it lacks: the requests both
     make (the solver's samples) are answered from that cache, so policies are compared on the
     very same samples, and only what a policy adds is sent. The other journal is the one with
-    the most attempts (the one that has solved the most of the bank)."""
+    the most attempts (the one that has solved the most of the bank); a top-up takes only its
+    solvers' replies."""
     import sqlite3
 
     target = run_dir / "journal.sqlite"
@@ -569,8 +573,20 @@ def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
         return
     with contextlib.closing(sqlite3.connect(target)) as dst:
         dst.execute("ATTACH DATABASE ? AS donor", (str(donor),))
-        dst.execute("INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls")
+        for system in _SOLVER_SYSTEM_PROMPTS:
+            dst.execute(
+                "INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls"
+                " WHERE json_extract(request, '$.messages[0][1]') = ?",
+                (system,),
+            )
         dst.commit()
+
+
+_SOLVER_SYSTEM_PROMPTS = tuple(
+    prompts.load(name).system for name in (math_gen.SOLVE_TEMPLATE, code_gen.SOLVE_TEMPLATE)
+)
+"""A top-up shares the solvers' samples only: another policy's judge calls would count in this
+policy's cost column."""
 
 
 def _attempts(journal: Path) -> int:

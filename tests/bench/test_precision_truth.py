@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import json
 import math
 import re
 import sqlite3
@@ -33,6 +34,8 @@ from bench.precision import (
     score_math,
 )
 from tests.backends import require
+from verigen.generate import math as math_gen
+from verigen.generate import prompts
 
 
 @functools.cache
@@ -250,12 +253,17 @@ def test_family_picks_its_problems_before_the_limit() -> None:
 
 
 def _journal(path: Path, attempts: int, keys: list[str]) -> None:
+    """A journal whose ``solve-*`` keys are solver calls and the rest judge calls."""
+    solver = prompts.load(math_gen.SOLVE_TEMPLATE).system
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute("CREATE TABLE attempts (id TEXT PRIMARY KEY)")
-        db.execute("CREATE TABLE llm_calls (key TEXT PRIMARY KEY, response TEXT)")
+        db.execute("CREATE TABLE llm_calls (key TEXT PRIMARY KEY, request TEXT, response TEXT)")
         db.executemany("INSERT INTO attempts VALUES (?)", [(str(i),) for i in range(attempts)])
-        db.executemany("INSERT INTO llm_calls VALUES (?, ?)", [(k, f"reply {k}") for k in keys])
+        for key in keys:
+            system = solver if key.startswith("solve") else "You check answers."
+            request = json.dumps({"messages": [["system", system], ["user", key]]})
+            db.execute("INSERT INTO llm_calls VALUES (?, ?, ?)", (key, request, f"reply {key}"))
         db.commit()
 
 
@@ -268,8 +276,11 @@ def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
     tmp_path: Path,
 ) -> None:
     """Policies are compared on the very same samples even when a later run widens the bank:
-    an existing journal gets the replies it lacks (its own stay), from the fullest donor."""
-    _journal(tmp_path / "off/m/math/journal.sqlite", 8, ["solve-1", "solve-2", "solve-3"])
+    an existing journal gets the solver replies it lacks (its own stay; another policy's judge
+    calls are not its cost), from the fullest donor."""
+    _journal(
+        tmp_path / "off/m/math/journal.sqlite", 8, ["solve-1", "solve-2", "solve-3", "judge-o"]
+    )
     _journal(tmp_path / "balanced/m/math/journal.sqlite", 4, ["solve-1", "judge-b"])
     _journal(tmp_path / "default/m/math/journal.sqlite", 4, ["solve-1", "judge-d"])
     with contextlib.closing(sqlite3.connect(tmp_path / "default/m/math/journal.sqlite")) as db:
@@ -283,4 +294,4 @@ def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
     fresh = tmp_path / "strict/m/math"
     fresh.mkdir(parents=True)
     _share_cache(fresh, tmp_path, "m", "math")
-    assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3"}
+    assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3", "judge-o"}
