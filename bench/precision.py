@@ -225,6 +225,14 @@ def item_id(row: dict[str, Any]) -> str:
     return str(row["imported_from"]).rpartition("#")[2]
 
 
+def of_bank(row_id: str, statement: str, truth: dict[str, Any]) -> bool:
+    """A journal's problem is this bank's item only with the item's id *and* statement: a
+    journal keeps what an earlier run imported under that id (past this run's ``--limit``, or
+    from a template since rewritten), and that is judged by another truth."""
+    item = truth.get(row_id)
+    return item is not None and item.statement == statement
+
+
 def score_math(
     rows: Sequence[dict[str, Any]], truth: dict[str, MathItem], checker: Any
 ) -> list[Scored]:
@@ -291,8 +299,8 @@ def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
         rows = []
         for problem in journal.problems():
             source = problem.provenance.imported_from or ""
-            if item_id({"imported_from": source}) not in truth:
-                continue  # a calibration problem, or one past this run's --limit
+            if not of_bank(item_id({"imported_from": source}), problem.statement, truth):
+                continue  # a calibration problem, or not one of this run's items
             for attempt in journal.attempts(problem.id):
                 # math: the checker extracts from the whole text, as in the run; a sample
                 # without a final answer is not kept, even naively
@@ -537,8 +545,8 @@ def run_one(
     import datasets
 
     truth = {i.id: i for i in bank}
-    # a journal may hold more problems than this run's --limit (an earlier, larger run)
-    rows = [r for r in datasets.load_from_disk(report["dataset_dir"]) if item_id(r) in truth]
+    dataset = datasets.load_from_disk(report["dataset_dir"])
+    rows = [r for r in dataset if of_bank(item_id(r), r["problem"], truth)]
     if variant == "math":
         checker = checkers.setdefault("math", math_checker())
         scored = score_math(rows, truth, checker)  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from bench.precision import (
     import_rows,
     math_bank,
     math_checker,
+    of_bank,
     score_code,
     score_math,
 )
@@ -295,3 +296,13 @@ def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
     fresh.mkdir(parents=True)
     _share_cache(fresh, tmp_path, "m", "math")
     assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3", "judge-o"}
+
+
+def test_a_journal_problem_counts_only_with_its_item_s_id_and_statement() -> None:
+    """A template rewritten since a journal was filled leaves the old statement under the same
+    id: its kept samples answer another question and must not be scored against this one."""
+    item = _bank()[0]
+    truth = {item.id: item}
+    assert of_bank(item.id, item.statement, truth)
+    assert not of_bank(item.id, item.statement + " (old wording)", truth)
+    assert not of_bank("m999", item.statement, truth)
