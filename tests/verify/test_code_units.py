@@ -15,7 +15,7 @@ from verigen.sandbox.harness.runner import plan
 from verigen.verify.code import CodeOptions, CodeVerifier, mutants, parse_tests, wrong_variant
 from verigen.verify.code.crosscheck import consensus, pass_matrix
 from verigen.verify.code.execute import Run
-from verigen.verify.code.strategies import Unsupported, arguments
+from verigen.verify.code.strategies import Unsupported, arguments, small_domain
 from verigen.verify.code.tests import same_output
 from verigen.verify.code.trust import by_consensus, by_reference
 
@@ -181,11 +181,48 @@ def test_strategies_from_hints_without_eval(signature: str, ok: bool) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("signature", "size", "first", "holds"),
+    [
+        ("def f(n: int) -> bool:", 201, (0,), [(49,), (-100,), (100,)]),
+        ("def f(a: int, b: int) -> int:", 225, (0, 0), [(7, -7), (3, 5)]),
+        ("def f(flag: bool, n: 'Optional[int]') -> int:", 2 * 128, (False, None), [(True, 63)]),
+        ("def f(x: int | None | bool) -> int:", 204, (None,), [(False,), (True,), (-100,)]),
+    ],
+)
+def test_a_small_scalar_domain_is_enumerated_whole_smallest_first(
+    signature: str, size: int, first: tuple[object, ...], holds: list[tuple[object, ...]]
+) -> None:
+    grid = small_domain(signature, "f", 256)
+    assert len(grid) == len(set(map(repr, grid))) == size
+    assert grid[0] == first
+    assert all(any(repr(g) == repr(h) for g in grid) for h in holds)
+    magnitudes = [sum(abs(a) for a in args if type(a) is int) for args in grid]
+    assert magnitudes == sorted(magnitudes)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "def f(s: str) -> int:",
+        "def f(n: int, xs: list[int]) -> int:",
+        "def f(x: float) -> int:",
+        "def f(n) -> int:",
+        "def (",
+    ],
+)
+def test_no_enumeration_where_a_parameter_is_not_a_finite_scalar(signature: str) -> None:
+    assert small_domain(signature, "f", 256) == []
+    assert small_domain("def f(n: int) -> int:", "f", 0) == []
+
+
 def test_options_are_validated_frozen_and_picklable() -> None:
     with pytest.raises(ConfigError):
         CodeOptions(timeout_s=0)
     with pytest.raises(ConfigError):
         CodeOptions(min_mutation_score=2)
+    with pytest.raises(ConfigError):
+        CodeOptions(enumerate_up_to=-1)
     opts = CodeOptions(min_tests=5)
     assert pickle.loads(pickle.dumps(opts)) == opts
 

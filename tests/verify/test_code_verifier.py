@@ -184,6 +184,67 @@ def test_the_bench_s_bracket_miss_is_no_longer_kept(cv: CodeVerifier) -> None:
     assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 2
 
 
+PRIME = "def is_prime(n: int) -> bool:"
+TRIAL = (
+    PRIME
+    + """
+    if n <= 1:
+        return False
+    for i in range(2, int(n**0.5) + 1):
+        if n % i == 0:
+            return False
+    return True
+"""
+)
+ODDS = (
+    PRIME
+    + """
+    if n < 2:
+        return False
+    if n % 2 == 0:
+        return n == 2
+    return all(n % d for d in range(3, int(n**0.5) + 1, 2))
+"""
+)
+# Kept by `make demo` (code-1.5): tries 3, 5, then 9, 11, 15, 17, ... — never 7 or 13.
+BY_SIX = (
+    PRIME
+    + """
+    if n <= 1:
+        return False
+    if n == 2:
+        return True
+    if n % 2 == 0:
+        return False
+    i = 3
+    while i * i <= n:
+        if n % i == 0 or n % (i + 2) == 0:
+            return False
+        i += 6
+    return True
+"""
+)
+
+
+def test_a_wrong_answer_on_a_few_sparse_inputs_is_found_by_enumeration(cv: CodeVerifier) -> None:
+    """The demo's false accept: the written tests held no composite with a factor 7 or 13, and
+    the random draws missed 49, 77 and 91; every one of the 201 integers is run instead."""
+    written = [
+        {"args": [2], "expected": True},
+        {"args": [9], "expected": False},
+        {"args": [17], "expected": True},
+        {"args": [1], "expected": False},
+    ]
+    trial, odds, by_six = cv.verify([TRIAL, ODDS, BY_SIX], written, "is_prime", PRIME)
+    assert trial.accepted and odds.accepted, (trial.reason, odds.reason)
+    assert by_six.reason == "disagrees_with_consensus"
+    diff = by_six.details["differential"]
+    assert diff["enumerated"] == 201 and diff["disagreeing_inputs"] == 3
+    assert [t["args"] for t in diff["new_tests"]] == ["(49,)", "(77,)", "(91,)"]
+    assert set(by_six.details["differential_tests"].values()) == {"failed"}
+    assert set(trial.details["differential_tests"].values()) == {"passed"}
+
+
 def test_same_seed_same_inputs(cv: CodeVerifier) -> None:
     first = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
     again = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]

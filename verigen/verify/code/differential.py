@@ -1,7 +1,8 @@
 """Hypothesis differential testing: the same generated inputs through every candidate at once.
 
 Tests written by an LLM often miss the inputs where candidates differ. Here Hypothesis draws
-``examples`` inputs from the entry point's type hints (``strategies.py``), one sandbox job runs
+``examples`` inputs from the entry point's type hints (``strategies.py``), after every input of
+a small scalar domain when there is one (``strategies.small_domain``), one sandbox job runs
 every candidate on all of them (``_driver.py``), and inputs on which candidates disagree are
 flagged. The expected value of such an input is the reference's output, else the output of a
 strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
@@ -54,6 +55,8 @@ class Finding:
     seed: int
     strategy: str = ""
     examples: int = 0
+    enumerated: int = 0
+    """Of ``examples``, those from enumerating a small domain rather than drawn."""
     jobs: int = 0
     infra_error: str = ""
     disagreeing: int = 0
@@ -68,6 +71,7 @@ class Finding:
             "seed": self.seed,
             "strategy": self.strategy,
             "examples": self.examples,
+            "enumerated": self.enumerated,
             "jobs": self.jobs,
             "infra_error": self.infra_error,
             "disagreeing_inputs": self.disagreeing,
@@ -100,10 +104,13 @@ class Differential:
         entry_point: str,
         strategy: SearchStrategy[tuple[Any, ...]],
         call_timeout: float,
+        enumerated: Sequence[tuple[Any, ...]] = (),
     ) -> Finding:
+        """``enumerated``: inputs run before the drawn ones (a small domain, in full)."""
         found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
-        inputs = _draw(strategy, self.options.examples, self.options.seed)
-        found.examples = len(inputs)
+        drawn = _draw(strategy, self.options.examples, self.options.seed)
+        inputs = list({_key(a): a for a in [*enumerated, *drawn]}.values())
+        found.examples, found.enumerated = len(inputs), len(enumerated)
         outputs = self._outputs(candidates, entry_point, inputs, call_timeout, found)
         if outputs is None:
             return found

@@ -46,7 +46,7 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.5"
+VERIFIER_VERSION = "code-1.6"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -212,14 +212,13 @@ def _differential(
         return plan
     from verigen.verify.code import strategies
 
+    hints = task.signature or task.reference or distinct[0]
+    enumerated: list[tuple[object, ...]] = []
     try:
         strategy = task.strategy
         if strategy is None:
-            strategy = strategies.arguments(
-                task.signature or task.reference or distinct[0],
-                task.entry_point,
-                input_strings(plan),
-            )
+            strategy = strategies.arguments(hints, task.entry_point, input_strings(plan))
+            enumerated = strategies.small_domain(hints, task.entry_point, options.enumerate_up_to)
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
         return plan
@@ -232,6 +231,7 @@ def _differential(
         task.entry_point,
         strategy,
         min(call_timeout, options.timeout_s),
+        enumerated,
     )
     state.common["differential"] = found.details()
     if found.infra_error:

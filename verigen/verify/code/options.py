@@ -63,6 +63,11 @@ class CodeOptions:
     examples: int = 60
     """Hypothesis examples per problem, all run in one sandbox job."""
 
+    enumerate_up_to: int = 256
+    """When every parameter is an ``int``, ``bool`` or ``None`` (or a union of them), all inputs
+    of a grid this size run too, smallest first (one ``int``: all of [-100, 100]); random draws
+    miss the few inputs where a plausible program is wrong. 0 turns it off."""
+
     seed: int = 0
     """Hypothesis seed, recorded in the verdict: the same seed regenerates the same inputs."""
 
@@ -91,7 +96,8 @@ class CodeOptions:
             raise ConfigError("need 0 < time_floor_s <= timeout_s and time_factor >= 1")
         if not (0 <= self.max_dropped_fraction <= 1 and 0 <= self.min_mutation_score <= 1):
             raise ConfigError("max_dropped_fraction and min_mutation_score must be in [0, 1]")
-        if min(self.mutants, self.examples, self.shrink_runs, self.max_new_tests) < 0:
-            raise ConfigError("mutants, examples, shrink_runs and max_new_tests must be >= 0")
+        counts = ("mutants", "examples", "enumerate_up_to", "shrink_runs", "max_new_tests")
+        if min(getattr(self, name) for name in counts) < 0:
+            raise ConfigError(f"{', '.join(counts)} must be >= 0")
         if self.retries < 0 or self.retry_backoff_s < 0 or self.float_rel_tol < 0:
             raise ConfigError("retries, retry_backoff_s and float_rel_tol must be >= 0")
