@@ -62,7 +62,7 @@ def arguments(
 
 
 def small_domain(source: str, entry_point: str, budget: int) -> list[tuple[object, ...]]:
-    """Every input of a small argument domain, smallest magnitudes first; ``[]`` when a parameter
+    """Every input of a small argument domain, natural numbers first; ``[]`` when a parameter
     is not a scalar of a finite kind (``int``, ``bool``, ``None``, their unions).
 
     Random draws miss the sparse inputs where a plausible program is wrong: of the 201 integers
@@ -79,10 +79,17 @@ def small_domain(source: str, entry_point: str, budget: int) -> list[tuple[objec
     span = next((r for r in range(INT_SPAN, -1, -1) if _count(kinds, r) <= budget), None)
     if span is None:
         return []
-    ints = sorted(range(-span, span + 1), key=lambda n: (abs(n), n < 0))
+    ints = range(-span, span + 1)
     axes = [[*extra, *(ints if takes_int else [])] for takes_int, extra in kinds]
-    grid = list(itertools.product(*axes))
-    return sorted(grid, key=lambda args: sum(abs(a) for a in args if type(a) is int))
+    return sorted(itertools.product(*axes), key=_contract_first)
+
+
+def _contract_first(args: tuple[object, ...]) -> tuple[bool, int]:
+    """Inputs without a negative number first, then by magnitude: most contracts are about
+    natural numbers, and a candidate that hangs on negatives must not spend its job's time
+    before the inputs that matter have run."""
+    ints = [a for a in args if type(a) is int]
+    return any(a < 0 for a in ints), sum(abs(a) for a in ints)
 
 
 def _finite(node: ast.expr) -> tuple[bool, list[object]]:
