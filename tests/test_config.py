@@ -142,6 +142,20 @@ def test_the_policy_is_part_of_the_verdict_key(tmp_path: Path) -> None:
     assert len(keys) == 3, "changing the policy must re-judge the journal's attempts"
 
 
+def test_code_enumeration_reaches_the_verifier_and_its_verdict_key(tmp_path: Path) -> None:
+    from verigen.pipeline.verifying import verifier_key, verify_settings
+
+    code = GOOD.format(run_dir=tmp_path) + "code: {enumerate_up_to: 0}\n"
+    code = code.replace("problems:\n", "problems:\n  domain: code\n")
+    off = load_config(_write(tmp_path, code))
+    on = load_config(_write(tmp_path, code.replace("enumerate_up_to: 0", "enumerate_up_to: 64")))
+    assert verify_settings(off).code.enumerate_up_to == 0
+    assert verify_settings(on).code.enumerate_up_to == 64
+    assert verifier_key(off) != verifier_key(on), "it decides verdicts: a change re-judges"
+    with pytest.raises(ConfigError, match="enumerate_up_to"):
+        load_config(_write(tmp_path, code.replace("enumerate_up_to: 0", "enumerate_up_to: -1")))
+
+
 def test_a_new_reading_of_the_judges_replies_is_part_of_the_verdict_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,6 +55,7 @@ def verify_settings(config: RunConfig) -> VerifySettings:
             min_tests=code.min_tests,
             mutants=code.mutants,
             differential=code.differential,
+            enumerate_up_to=code.enumerate_up_to,
         ),
         sandbox_workers=code.workers,
         max_in_flight=config.executor.max_in_flight,
