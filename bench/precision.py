@@ -559,13 +559,15 @@ def run_one(
 
 
 def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
-    """Start a policy's journal as a copy of another policy's for the same models and variant,
-    or, when it already has one, add the other's cached replies it lacks: the requests both
-    make (the solver's samples) are answered from that cache, so policies are compared on the
-    very same samples, and only what a policy adds is sent. The other journal is the one with
-    the most attempts (the one that has solved the most of the bank); a top-up takes only its
-    solvers' replies."""
+    """Give a policy's journal the solvers' replies it lacks from another policy's journal for
+    the same models and variant: the requests both make (the solver's samples) are answered from
+    that cache, so policies are compared on the very same samples, and only what a policy adds
+    is sent. The other journal is the one with the most attempts (the one that has solved the
+    most of the bank). Only the solvers' replies: another policy's judge calls would count in
+    this policy's cost column, and its problems and verdicts would be another policy's run."""
     import sqlite3
+
+    from verigen.store import Journal
 
     target = run_dir / "journal.sqlite"
     donors = [d for d in out.glob(f"*/{label}/{variant}/journal.sqlite") if d != target]
@@ -573,12 +575,7 @@ def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
         return
     donor = max(donors, key=_attempts)
     if not target.exists():
-        with (
-            contextlib.closing(sqlite3.connect(donor)) as src,
-            contextlib.closing(sqlite3.connect(target)) as dst,
-        ):
-            src.backup(dst)
-        return
+        Journal(run_dir).close()  # an empty journal: the policy's own run, samples cached
     with contextlib.closing(sqlite3.connect(target)) as dst:
         dst.execute("ATTACH DATABASE ? AS donor", (str(donor),))
         for system in _SOLVER_SYSTEM_PROMPTS:
@@ -593,8 +590,6 @@ def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
 _SOLVER_SYSTEM_PROMPTS = tuple(
     prompts.load(name).system for name in (math_gen.SOLVE_TEMPLATE, code_gen.SOLVE_TEMPLATE)
 )
-"""A top-up shares the solvers' samples only: another policy's judge calls would count in this
-policy's cost column."""
 
 
 def _attempts(journal: Path) -> int:
@@ -736,8 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--share-cache",
         action="store_true",
-        help="a policy's new journal starts as a copy of another policy's (the same samples; "
-        "calls and tokens then count the copied ones too)",
+        help="a policy's journal gets the solver replies it lacks from another policy's (the same "
+        "samples; calls and tokens count them, as if this policy had asked)",
     )
     args = parser.parse_args(argv)
     variants = args.variant or list(VARIANTS)

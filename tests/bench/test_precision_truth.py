@@ -23,6 +23,7 @@ from bench.precision import (
     WEAK_TESTS,
     CodeItem,
     MathItem,
+    _attempts,
     _share_cache,
     bank_of,
     code_bank,
@@ -37,6 +38,7 @@ from bench.precision import (
 from tests.backends import require
 from verigen.generate import math as math_gen
 from verigen.generate import prompts
+from verigen.store import Journal
 
 
 @functools.cache
@@ -256,15 +258,17 @@ def test_family_picks_its_problems_before_the_limit() -> None:
 def _journal(path: Path, attempts: int, keys: list[str]) -> None:
     """A journal whose ``solve-*`` keys are solver calls and the rest judge calls."""
     solver = prompts.load(math_gen.SOLVE_TEMPLATE).system
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Journal(path.parent).close()
     with contextlib.closing(sqlite3.connect(path)) as db:
-        db.execute("CREATE TABLE attempts (id TEXT PRIMARY KEY)")
-        db.execute("CREATE TABLE llm_calls (key TEXT PRIMARY KEY, request TEXT, response TEXT)")
-        db.executemany("INSERT INTO attempts VALUES (?)", [(str(i),) for i in range(attempts)])
+        rows = [(str(i), "p", "{}", 0.0) for i in range(attempts)]
+        db.executemany("INSERT INTO attempts VALUES (?, ?, ?, ?)", rows)
         for key in keys:
             system = solver if key.startswith("solve") else "You check answers."
             request = json.dumps({"messages": [["system", system], ["user", key]]})
-            db.execute("INSERT INTO llm_calls VALUES (?, ?, ?)", (key, request, f"reply {key}"))
+            db.execute(
+                "INSERT INTO llm_calls VALUES (?, 'm', ?, ?, 1, 1, NULL, 0.1, 0.0)",
+                (key, request, f"reply {key}"),
+            )
         db.commit()
 
 
@@ -277,8 +281,8 @@ def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
     tmp_path: Path,
 ) -> None:
     """Policies are compared on the very same samples even when a later run widens the bank:
-    an existing journal gets the solver replies it lacks (its own stay; another policy's judge
-    calls are not its cost), from the fullest donor."""
+    a journal, new or not, gets the solver replies it lacks (its own stay; another policy's
+    judge calls are not its cost), from the fullest donor."""
     _journal(
         tmp_path / "off/m/math/journal.sqlite", 8, ["solve-1", "solve-2", "solve-3", "judge-o"]
     )
@@ -295,7 +299,8 @@ def test_share_cache_copies_or_tops_up_from_the_journal_that_solved_the_most(
     fresh = tmp_path / "strict/m/math"
     fresh.mkdir(parents=True)
     _share_cache(fresh, tmp_path, "m", "math")
-    assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3", "judge-o"}
+    assert set(_keys(fresh / "journal.sqlite")) == {"solve-1", "solve-2", "solve-3"}
+    assert _attempts(fresh / "journal.sqlite") == 0, "its own run, not a copy of another's"
 
 
 def test_a_journal_problem_counts_only_with_its_item_s_id_and_statement() -> None:
