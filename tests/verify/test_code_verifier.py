@@ -245,6 +245,140 @@ def test_a_wrong_answer_on_a_few_sparse_inputs_is_found_by_enumeration(cv: CodeV
     assert set(trial.details["differential_tests"].values()) == {"passed"}
 
 
+SPIRAL = "def spiral(n: int) -> list[list[int]]:"
+TURN = (
+    SPIRAL
+    + """
+    grid = [[0] * n for _ in range(n)]
+    r = c = 0
+    dr, dc = 0, 1
+    for value in range(1, n * n + 1):
+        grid[r][c] = value
+        if not (0 <= r + dr < n and 0 <= c + dc < n and grid[r + dr][c + dc] == 0):
+            dr, dc = dc, -dr
+        r, c = r + dr, c + dc
+    return grid
+"""
+)
+LAYERS = (
+    SPIRAL
+    + """
+    grid = [[0 for _ in range(n)] for _ in range(n)]
+    top, left, bottom, right, value = 0, 0, n - 1, n - 1, 1
+    while top <= bottom and left <= right:
+        for c in range(left, right + 1):
+            grid[top][c], value = value, value + 1
+        for r in range(top + 1, bottom + 1):
+            grid[r][right], value = value, value + 1
+        if top < bottom:
+            for c in range(right - 1, left - 1, -1):
+                grid[bottom][c], value = value, value + 1
+        if left < right:
+            for r in range(bottom - 1, top, -1):
+                grid[r][left], value = value, value + 1
+        top, left, bottom, right = top + 1, left + 1, bottom - 1, right - 1
+    return grid
+"""
+)
+# Right up to 39; from 40 on its matrix is transposed (a wrong answer only on large outputs).
+TRANSPOSED = TURN.replace(
+    "    return grid", "    return [list(r) for r in zip(*grid)] if n >= 40 else grid"
+)
+
+
+def test_outputs_too_long_to_send_whole_are_compared_by_digest(cv: CodeVerifier) -> None:
+    """A spiral for every n up to 100 is megabytes of output: the job that compares them failed
+    on its output limit, and every solution of such a problem became ``infra_error``. Long
+    outputs are now compared by digest, and the expected value of a disagreement is asked again
+    of one candidate to become a test."""
+    written = [
+        {"args": [1], "expected": [[1]]},
+        {"args": [2], "expected": [[1, 2], [4, 3]]},
+        {"args": [3], "expected": [[1, 2, 3], [8, 9, 4], [7, 6, 5]]},
+    ]
+    turn, layers, transposed = cv.verify([TURN, LAYERS, TRANSPOSED], written, "spiral", SPIRAL)
+    assert turn.accepted and layers.accepted, (turn.reason, layers.reason)
+    assert transposed.reason == "disagrees_with_consensus"
+    diff = transposed.details["differential"]
+    assert not diff["infra_error"] and diff["disagreeing_inputs"] == 61  # n = 40 ... 100
+    [first, *_] = diff["new_tests"]
+    assert first["args"] == "(40,)" and first["expected"].startswith("[[1, 2, 3, ")
+
+
+# Wrong on 1, 2 and every odd composite: its losses fill the first tests.
+ODD = PRIME + "\n    return n % 2 == 1\n"
+# Wrong on 97 alone.
+NOT_97 = TRIAL.replace("    if n <= 1:", "    if n <= 1 or n == 97:")
+
+
+def test_every_losing_candidate_gets_a_test_of_its_own(cv: CodeVerifier) -> None:
+    """Tests were the first ``max_new_tests`` disagreements: a candidate losing early took
+    them all, and one losing only on a later input was kept."""
+    written = [
+        {"args": [3], "expected": True},
+        {"args": [5], "expected": True},
+        {"args": [4], "expected": False},
+    ]
+    sources = [TRIAL, TRIAL, ODDS, ODD, NOT_97]
+    trial, _, odds, odd, not_97 = cv.verify(sources, written, "is_prime", PRIME)
+    assert trial.accepted and odds.accepted, (trial.reason, odds.reason)
+    assert odd.reason == not_97.reason == "disagrees_with_consensus"
+    added = {t["args"] for t in not_97.details["differential"]["new_tests"]}
+    assert "(97,)" in added and len(added) == 4  # three of ODD's, then NOT_97's own
+
+
+def test_a_candidate_s_prints_do_not_fail_the_comparison(cv: CodeVerifier) -> None:
+    """Every call printing 20 kB went to the job's stderr, which a 201-input comparison ran past
+    its limit: ``infra_error`` for every solution. A candidate's output now goes nowhere."""
+    noisy = TRIAL.replace("    if n <= 1:", "    print('.' * 20000)\n    if n <= 1:")
+    written = [{"args": [n], "expected": n in (2, 3, 5)} for n in range(1, 7)]
+    for verdict in cv.verify([noisy, ODDS], written, "is_prime", PRIME):
+        assert verdict.accepted, verdict.reason
+        assert verdict.details["differential"]["enumerated"] == 201
+
+
+# Right in the harness (wrong on 49, 77, 91); in the comparison job it leaves a process behind
+# that kills every process the driver starts after it, so that the others' outputs become
+# timeouts and no majority is left to outvote it.
+SABOTEUR = (
+    BY_SIX
+    + """
+import os as _os
+import time as _time
+
+_me, _driver = _os.getpid(), _os.getppid()
+if _os.path.isdir("_vd") and _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        _end = _time.monotonic() + 20
+        while _time.monotonic() < _end:
+            for _pid in filter(str.isdigit, _os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{_pid}/stat") as _f:
+                        _ppid = int(_f.read().rsplit(")", 1)[1].split()[1])
+                    if _ppid == _driver and int(_pid) != _me:
+                        _os.kill(int(_pid), 9)
+                except (OSError, ValueError, IndexError):
+                    pass
+    _os._exit(0)
+"""
+)
+
+
+def test_a_candidate_cannot_silence_the_others_in_the_comparison(cv: CodeVerifier) -> None:
+    """Each candidate runs in a job of its own, and the sandbox ends every process of a job
+    with it: what the saboteur leaves behind never sees the others run."""
+    written = [
+        {"args": [2], "expected": True},
+        {"args": [9], "expected": False},
+        {"args": [17], "expected": True},
+    ]
+    saboteur, trial, odds = cv.verify([SABOTEUR, TRIAL, ODDS], written, "is_prime", PRIME)
+    assert trial.accepted and odds.accepted, (trial.reason, odds.reason)
+    assert saboteur.reason == "disagrees_with_consensus", saboteur.reason
+    assert saboteur.details["differential"]["disagreeing_inputs"] == 3
+
+
 def test_same_seed_same_inputs(cv: CodeVerifier) -> None:
     first = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]
     again = cv.verify([BAD, LOOP], WEAK, "clamp_sum", SIGNATURE, reference=GOOD)[0]

@@ -1,16 +1,21 @@
 """Differential-testing driver: runs inside the sandbox (standard library only), never on the host.
 
-Calls the entry point of every candidate (``cand_<i>.py``) on the same inputs, each candidate in
-its own forked process with its own session, and writes one JSON frame with every outcome to a
-private copy of fd 1 (fd 1 itself is pointed at stderr, so candidates' prints cannot reach it).
+Calls the entry point of each candidate (``cand_<i>.py``) on every input, each candidate in a
+forked process with its own session whose stdin, stdout and stderr are ``/dev/null`` (a
+candidate's prints can neither reach the frame nor fill the job's output), and writes one JSON
+frame with every outcome to fd 1. Where it matters the host sends one candidate per job (the
+sandbox kills every process of a job after it, so nothing one candidate leaves running can
+touch another's run).
 
 What this job reports is *evidence of disagreement*, not a verdict: a candidate can lie about its
 own outputs here, but every disagreement becomes a test that then runs through the sandbox's
-harness, where it cannot. Outcomes: ``{"v": value}`` (plain data, see ``codec``),
-``{"e": "ExceptionName"}``, ``{"t": 1}`` (the call timed out or the process died).
+harness, where it cannot. Outcomes: ``{"v": value}`` (plain data, see ``codec``), ``{"h":
+digest, "n": size}`` for a value whose JSON is longer than the spec's ``inline`` bytes (0: no
+limit), ``{"e": "ExceptionName"}``, ``{"t": 1}`` (the call timed out or the process died).
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import select
@@ -32,10 +37,11 @@ def _alarm(*_: Any) -> None:
     raise _CallTimeout
 
 
-def _child(path: str, entry: str, inputs: list[Any], timeout: float, out: int) -> None:
+def _child(path: str, entry: str, inputs: list[Any], timeout: float, inline: int, out: int) -> None:
     os.setsid()
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
     signal.signal(signal.SIGALRM, _alarm)
     namespace: dict[str, Any] = {"__name__": "solution"}
     try:
@@ -52,7 +58,7 @@ def _child(path: str, entry: str, inputs: list[Any], timeout: float, out: int) -
             signal.setitimer(signal.ITIMER_REAL, timeout)
             value = fn(*codec.decode(args))
             signal.setitimer(signal.ITIMER_REAL, 0)
-            answer = {"v": codec.encode(value)}
+            answer = _answer(value, inline)
         except _CallTimeout:
             answer = {"t": 1}
         except BaseException as exc:
@@ -62,15 +68,40 @@ def _child(path: str, entry: str, inputs: list[Any], timeout: float, out: int) -
     os._exit(0)
 
 
+def _answer(value: Any, inline: int) -> dict[str, Any]:
+    encoded = codec.encode(value)
+    size = len(json.dumps(encoded))
+    if inline and size > inline:
+        return {"h": hashlib.sha256(_canonical(value).encode()).hexdigest(), "n": size}
+    return {"v": encoded}
+
+
+def _canonical(value: Any) -> str:
+    """The same text for values the host would call equal: sets and dicts in sorted order,
+    floats to 10 significant digits (the host's tolerance is relative, 1e-9 by default)."""
+    kind = type(value)
+    if kind is float:
+        return "f" + format(value, ".10g")
+    if kind is complex:
+        return "c" + _canonical(value.real) + _canonical(value.imag)
+    if kind in (list, tuple):
+        return kind.__name__[0] + "[" + ",".join(_canonical(v) for v in value) + "]"
+    if kind in (set, frozenset):
+        return kind.__name__[0] + "{" + ",".join(sorted(_canonical(v) for v in value)) + "}"
+    if kind is dict:
+        items = sorted(_canonical(k) + ":" + _canonical(v) for k, v in value.items())
+        return "d{" + ",".join(items) + "}"
+    return kind.__name__ + repr(value)
+
+
 def _collect(
-    path: str, entry: str, inputs: list[Any], timeout: float, budget: float, channel: int
+    path: str, entry: str, inputs: list[Any], timeout: float, budget: float, inline: int
 ) -> list[Any]:
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        os.close(channel)
-        _child(path, entry, inputs, timeout, w)
+        _child(path, entry, inputs, timeout, inline, w)
     os.close(w)
     deadline = time.monotonic() + min(timeout * (len(inputs) + 1) + 1, budget)
     buf = b""
@@ -98,8 +129,6 @@ def _collect(
 
 
 def main() -> None:
-    channel = os.dup(1)
-    os.dup2(2, 1)
     spec = json.loads(sys.stdin.read())
     outputs = [
         _collect(
@@ -108,13 +137,13 @@ def main() -> None:
             spec["inputs"],
             spec["call_timeout"],
             spec["deadline_s"],
-            channel,
+            spec["inline"],
         )
         for path in spec["candidates"]
     ]
     frame = json.dumps({"nonce": spec["nonce"], "outputs": outputs}).encode()
     while frame:
-        frame = frame[os.write(channel, frame) :]
+        frame = frame[os.write(1, frame) :]
 
 
 if __name__ == "__main__":

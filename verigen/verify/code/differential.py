@@ -1,17 +1,18 @@
-"""Hypothesis differential testing: the same generated inputs through every candidate at once.
+"""Hypothesis differential testing: the same generated inputs through every candidate.
 
 Tests written by an LLM often miss the inputs where candidates differ. Here Hypothesis draws
 ``examples`` inputs from the entry point's type hints (``strategies.py``), after every input of
-a small scalar domain when there is one (``strategies.small_domain``), one sandbox job runs
-every candidate on all of them (``_driver.py``), and inputs on which candidates disagree are
-flagged. The expected value of such an input is the reference's output, else the output of a
-strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
+a small scalar domain when there is one (``strategies.small_domain``); each candidate runs on
+all of them in a sandbox job of its own (``_driver.py``), and inputs on which candidates disagree
+are flagged. The expected value of such an input is the reference's output, else the output of
+a strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
 and discarded. Without a majority the input is *unresolved*: nobody can say who is right.
 
 The first resolved disagreement is shrunk by Hypothesis (same seed, so generation replays from
 the outputs already known; each shrink step is one small sandbox job, at most ``shrink_runs``).
-The shrunk input, then other disagreeing inputs, become exact-type tests; the caller runs them
-through the harness, where a candidate cannot misreport its outputs as it could here.
+The shrunk input, then other disagreeing inputs, become exact-type tests — enough that every
+losing candidate meets one it loses — and the caller runs them through the harness, where a
+candidate cannot misreport its outputs as it could here.
 
 Reproducible: seed, example count and strategy are recorded; ``database=None, deadline=None``,
 so nothing depends on a previous run or on timing. Hypothesis runs hold a lock (its engine is
@@ -21,6 +22,7 @@ not documented as thread-safe).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
@@ -45,6 +47,13 @@ if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to comp
 _HYPOTHESIS = threading.Lock()
 MAX_RECORDED = 10
 """Disagreeing inputs recorded in the verdict (all of them are counted)."""
+INLINE_BYTES = 2048
+"""A longer output comes back as a digest (a spiral matrix for every n up to 100 is megabytes);
+equal digests are equal outputs."""
+MAX_TEST_BYTES = 1 << 16
+"""The longest expected value asked again to become a test."""
+FRAME_BYTES = 16 << 20
+"""A differential job's stdout limit: every input's outcome, each at most ``INLINE_BYTES``."""
 Outcome = dict[str, Any]
 
 
@@ -90,6 +99,18 @@ class _Judged:
     unresolved: bool
 
 
+@dataclass(frozen=True)
+class _Round:
+    """One problem's differential test: who runs, how their votes count, how each call runs."""
+
+    candidates: Sequence[str]
+    weights: Sequence[int]
+    anchor: int | None
+    entry_point: str
+    call_timeout: float
+    found: Finding
+
+
 class Differential:
     """Runs candidates on shared inputs in the pool; thread-safe."""
 
@@ -108,17 +129,15 @@ class Differential:
     ) -> Finding:
         """``enumerated``: inputs run before the drawn ones (a small domain, in full)."""
         found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
+        r = _Round(candidates, weights, anchor, entry_point, call_timeout, found)
         drawn = _draw(strategy, self.options.examples, self.options.seed)
         inputs = list({_key(a): a for a in [*enumerated, *drawn]}.values())
         found.examples, found.enumerated = len(inputs), len(enumerated)
-        outputs = self._outputs(candidates, entry_point, inputs, call_timeout, found)
+        outputs = self._outputs(r, inputs)
         if outputs is None:
             return found
         cache = {_key(a): [o[j] for o in outputs] for j, a in enumerate(inputs)}
-        judged = [
-            _judge([o[j] for o in outputs], weights, anchor, self.options.float_rel_tol)
-            for j in range(len(inputs))
-        ]
+        judged = [self._judge(r, cache[_key(a)]) for a in inputs]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
         for j, verdict in enumerate(judged):
             found.disagreeing += bool(verdict.bad)
@@ -146,103 +165,141 @@ class Differential:
                 if runs >= self.options.shrink_runs:
                     return False  # budget spent: stop shrinking here
                 runs += 1
-                got = self._outputs(candidates, entry_point, [args], call_timeout, found)
+                got = self._outputs(r, [args], together=True)
                 if got is None:
                     return False
                 outs = cache[_key(args)] = [o[0] for o in got]
-            v = _judge(outs, weights, anchor, self.options.float_rel_tol)
+            v = self._judge(r, outs)
             return bool(v.bad) and v.expected is not None
 
         shrunk = _shrink(strategy, self.options.examples, self.options.seed, disagree)
         ordered = ([shrunk] if shrunk is not None else []) + [inputs[j] for j in hits]
-        self._add_tests(found, ordered, cache, weights, anchor, shrunk)
+        self._add_tests(r, ordered, cache, shrunk)
         return found
+
+    def _judge(self, r: _Round, outs: Sequence[Outcome]) -> _Judged:
+        return _judge(outs, r.weights, r.anchor, self.options.float_rel_tol)
 
     def _add_tests(
         self,
-        found: Finding,
+        r: _Round,
         ordered: list[tuple[Any, ...]],
         cache: dict[str, list[Outcome]],
-        weights: Sequence[int],
-        anchor: int | None,
         shrunk: tuple[Any, ...] | None,
     ) -> None:
-        seen: set[str] = set()
+        """Disagreeing inputs become tests, in order (the shrunk one first): up to
+        ``max_new_tests``, and past it one more for each candidate that loses somewhere and no
+        test so far catches, so no loser goes untested because others lost first."""
+        tests, seen, caught = r.found.new_tests, set[str](), set[int]()
         for args in ordered:
             key = _key(args)
-            expected = _judge(cache[key], weights, anchor, self.options.float_rel_tol).expected
-            full = len(found.new_tests) >= self.options.max_new_tests
-            if key in seen or expected is None or full:
+            verdict = self._judge(r, cache[key])
+            new = set(verdict.bad) - caught
+            full = len(tests) >= self.options.max_new_tests
+            if key in seen or verdict.expected is None or (full and not new):
                 continue
             seen.add(key)
-            value = codec.decode(expected["v"])
-            if _literal(args) and _literal(value):
-                test_id = f"diff:{len(found.new_tests)}{'-shrunk' if args is shrunk else ''}"
-                found.new_tests.append((test_id, tuple(args), value))
+            value = self._expected(r, verdict.expected, cache[key], args)
+            if value is not None and _literal(args) and _literal(value[0]):
+                tests.append((f"diff:{len(tests)}{'-shrunk' * (args is shrunk)}", args, value[0]))
+                caught |= new
+
+    def _expected(
+        self, r: _Round, expected: Outcome, outs: list[Outcome], args: tuple[Any, ...]
+    ) -> tuple[Any] | None:
+        """``(value,)`` an input's test expects; a value sent as a digest (too long to send
+        with every input) is asked again of a candidate that gave it, for this input alone."""
+        if "h" in expected:
+            giver = next(c for c, o in enumerate(outs) if _same(o, expected, 0.0))
+            alone = dataclasses.replace(r, candidates=[r.candidates[giver]])
+            got = self._outputs(alone, [args], inline=MAX_TEST_BYTES)
+            if got is None or "v" not in got[0][0]:
+                return None
+            expected = got[0][0]
+        try:
+            return (codec.decode(expected["v"]),)
+        except (ValueError, TypeError):
+            return None
 
     def _outputs(
-        self,
-        candidates: Sequence[str],
-        entry_point: str,
-        inputs: list[Any],
-        call_timeout: float,
-        found: Finding,
+        self, r: _Round, inputs: list[Any], inline: int = INLINE_BYTES, together: bool = False
     ) -> list[list[Outcome]] | None:
-        """Outcomes per candidate per input from one job; None, with ``infra_error`` set on
-        ``found``, when there are none after the retries.
+        """Outcomes per candidate per input; None, with ``infra_error`` set on the round's
+        finding, when a job has none after the retries.
 
-        A job without a usable frame is an infra error like a sandbox error: nobody can say
-        which candidate (if any) killed the driver or made it miss its wall limit, and treating
-        it as "no disagreement found" would let a wrong candidate that kills the driver skip
-        the differential test and be accepted."""
-        budget = min(self.options.timeout_s * 3, 60.0)
+        One sandbox job per candidate, because the sandbox kills every process of a job after
+        it: a candidate that leaves a process behind to kill or slow the others' runs would
+        otherwise turn their outputs into timeouts and escape the majority that catches it.
+        ``together``: all in one job, for a shrink step (one input, up to ``shrink_runs`` of
+        them), where such a process could at most stop the shrinking: the disagreements found
+        apart still become tests. A job without a usable frame is an infra error like a sandbox
+        error: treating it as "no disagreement found" would let a wrong candidate that kills
+        the driver skip the differential test."""
+        share = (min(self.options.timeout_s * 3, 60.0) - 2) / max(len(r.candidates), 1)
+        groups = [r.candidates] if together else [[c] for c in r.candidates]
+        outputs: list[list[Outcome]] = []
+        for group in groups:
+            got = self._run_job(r, group, inputs, share, inline)
+            if got is None:
+                return None
+            outputs += got
+        return outputs
+
+    def _run_job(
+        self, r: _Round, sources: Sequence[str], inputs: list[Any], share: float, inline: int
+    ) -> list[list[Outcome]] | None:
+        """The outcomes of ``sources`` from one job; a job that fails every retry sets the
+        round's ``infra_error``, which no later job clears."""
+        error = ""
         for attempt in range(self.options.retries + 1):
             if attempt:
                 time.sleep(self.options.retry_backoff_s * 2 ** (attempt - 1))
             nonce = new_nonce()
             spec = {
                 "nonce": nonce,
-                "entry_point": entry_point,
-                "call_timeout": call_timeout,
-                "candidates": [f"cand_{i}.py" for i in range(len(candidates))],
+                "entry_point": r.entry_point,
+                "call_timeout": r.call_timeout,
+                "candidates": [f"cand_{i}.py" for i in range(len(sources))],
                 "inputs": [codec.encode(list(a)) for a in inputs],
-                "deadline_s": (budget - 2) / max(len(candidates), 1),
+                "deadline_s": share,
+                "inline": inline,
             }
-            files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(candidates)}
-            files.update(_driver_files())
+            files: dict[str, str | bytes] = {f"cand_{i}.py": s for i, s in enumerate(sources)}
             job = Job(
-                files=files,
+                files={**files, **_driver_files()},
                 command=("python3", "-I", "_vd/driver.py"),
                 stdin=json.dumps(spec).encode(),
-                limits=Limits(wall_s=budget, memory_mb=self.options.memory_mb),
+                limits=Limits(
+                    wall_s=share * len(sources) + 2,
+                    memory_mb=self.options.memory_mb,
+                    output_bytes=FRAME_BYTES,
+                ),
             )
-            found.jobs += 1
+            r.found.jobs += 1
             try:
                 result = self.pool().run(job)
             except SandboxError:
                 raise
             except Exception as exc:  # the sandbox layer itself broke (the engine vanished)
-                found.infra_error = f"the sandbox raised {type(exc).__name__}: {exc}"[:500]
+                error = f"the sandbox raised {type(exc).__name__}: {exc}"
                 continue
             if result.status is Status.SANDBOX_ERROR:
-                found.infra_error = result.error or "sandbox error"
+                error = result.error or "sandbox error"
                 continue
-            found.infra_error = ""
             try:
                 frame = json.loads(result.stdout_bytes)
                 outputs = frame["outputs"]
                 if (
                     frame["nonce"] != nonce
-                    or len(outputs) != len(candidates)
+                    or len(outputs) != len(sources)
                     or any(len(o) != len(inputs) for o in outputs)
                 ):
                     raise ValueError("foreign or incomplete frame")
             except (ValueError, KeyError, TypeError) as exc:
-                found.infra_error = (
-                    f"the differential job gave no usable frame ({result.status}: {exc})"[:500]
-                )
+                error = f"the differential job gave no usable frame ({result.status}: {exc})"
                 continue
             return [list(o) for o in outputs]
+        r.found.infra_error = r.found.infra_error or error[:500]
         return None
 
 
@@ -327,7 +384,7 @@ def _judge(
         expected = top[0] if 2 * top[1] > sum(weights) else None
         if expected is None:
             return _Judged(None, tuple(range(len(outs))) if len(groups) > 1 else (), True)
-    if expected is None or "v" not in expected:
+    if expected is None or not ("v" in expected or "h" in expected):
         return _Judged(None, (), False)  # the anchor raised or hung: outside the contract
     return _Judged(
         expected, tuple(c for c, o in enumerate(outs) if not _same(o, expected, tol)), False
@@ -335,6 +392,8 @@ def _judge(
 
 
 def _same(a: Outcome, b: Outcome, tol: float) -> bool:
+    if "h" in a or "h" in b:
+        return a.get("h") == b.get("h")
     if "v" in a and "v" in b:
         try:
             return _equal(codec.decode(a["v"]), codec.decode(b["v"]), tol)
@@ -377,4 +436,6 @@ def _show_out(out: Outcome) -> str:
             return repr(codec.decode(out["v"]))[:200]
         except (ValueError, TypeError):
             return "<malformed>"
+    if "h" in out:
+        return f"<{out.get('n')} bytes, sha256 {str(out['h'])[:12]}>"
     return f"raised {out['e']}" if "e" in out else "timeout"

@@ -75,7 +75,8 @@ class CodeOptions:
     """Extra sandbox jobs Hypothesis may spend shrinking one disagreeing input."""
 
     max_new_tests: int = 3
-    """Disagreeing inputs kept as new tests (the shrunk one first)."""
+    """Disagreeing inputs kept as new tests (the shrunk one first); past it, one more for each
+    losing candidate that none of them catches."""
 
     float_rel_tol: float = 1e-9
     """Relative tolerance for floats in JSON cases, stdin/stdout tokens and differential outputs
