@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ import datasets
 import pytest
 
 from tests.backends import require
-from tests.fakellm import FakeLLM, Fault, code_responder
+from tests.fakellm import FakeLLM, Fault, code_responder, last_user
 from tests.test_generate import _run
+from verigen.verify.code import CodeOptions
+from verigen.verify.rewards import CodeReward
 
 CONFIG = """\
 run_dir: {run_dir}
@@ -161,3 +164,51 @@ def test_the_mutation_floor_and_hypothesis_are_run_config_knobs(tmp_path: Path) 
         assert details["mutation"]["score"] is not None and "differential" in details
     for details in recorded["off"]:
         assert "mutation" not in details and "differential" not in details
+
+
+def _wrong_case_responder(body: dict[str, Any]) -> str:
+    """Imported ``add_k`` problems: a test writer whose sixth case is always wrong, and two
+    solvers writing two different right programs (whose agreement may drop a test)."""
+    k = int(re.findall(r"add_(\d+)", last_user(body))[0])
+    if "test cases" in last_user(body):
+        cases = [{"args": [x], "expected": x + k} for x in (0, 1, -5, 7, 100)]
+        cases.append({"args": [2], "expected": 2 + k + 1})
+        return "```json\n" + json.dumps({"tests": cases}) + "\n```"
+    body_line = f"x + {k}" if body["model"] == "coder-a" else f"{k} + x"
+    return f"```python\ndef add_{k}(x: int) -> int:\n    return {body_line}\n```"
+
+
+@pytest.mark.slow
+def test_a_test_the_cross_check_dropped_is_never_shipped(tmp_path: Path) -> None:
+    """The test writer's wrong case contradicts both solvers' programs and is dropped; the
+    ``tests`` column a trainer rewards by must not hold it (`make demo` shipped
+    ``is_prime(3) == False``, failing every right completion), and the RL row's reward for a
+    right completion is 1.0."""
+    require("bwrap")
+    source = tmp_path / "problems.jsonl"
+    row = {
+        "statement": "Return x plus 9.",
+        "entry_point": "add_9",
+        "signature": "def add_9(x: int) -> int:",
+    }
+    source.write_text(json.dumps(row) + "\n")
+    with FakeLLM(responder=_wrong_case_responder) as server:
+        config = tmp_path / "import.yaml"
+        config.write_text(
+            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
+            + "export: {formats: [rl], decontaminate: []}\n"
+        )
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    kept = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    assert kept and all("dropped_tests" in json.loads(r["verdict_details"]) for r in kept)
+    [rl_row] = datasets.load_from_disk(report["exports"]["rl"]["path"]).to_list()
+    cases = json.loads(rl_row["tests"])
+    assert len(cases) == 5 and all(c["expected"] == c["args"][0] + 9 for c in cases)
+    reward = CodeReward(CodeOptions(backend="bwrap", mutants=0, differential=False, min_tests=1))
+    try:
+        right = "```python\ndef add_9(x):\n    return 9 + x\n```"
+        assert reward(["p"], [right], tests=[rl_row["tests"]], entry_point=["add_9"]) == [1.0]
+    finally:
+        reward.close()

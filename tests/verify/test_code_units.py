@@ -10,13 +10,15 @@ from hypothesis import given, settings
 
 import verigen.verify.code as code
 from verigen.errors import ConfigError, InputError
+from verigen.records import CaseTests, CodeTests
 from verigen.sandbox import TestOutcome
 from verigen.sandbox.harness.runner import plan
 from verigen.verify.code import CodeOptions, CodeVerifier, mutants, parse_tests, wrong_variant
 from verigen.verify.code.crosscheck import consensus, pass_matrix
+from verigen.verify.code.differential import _as_case
 from verigen.verify.code.execute import Run
 from verigen.verify.code.strategies import Unsupported, arguments, small_domain
-from verigen.verify.code.tests import same_output
+from verigen.verify.code.tests import same_output, trusted_suite
 from verigen.verify.code.trust import by_consensus, by_reference
 
 CHECK = """
@@ -274,3 +276,67 @@ def test_a_run_counts_the_checks_of_its_passed_tests_only() -> None:
     assert hung.timed_out and hung.any_timeout
     assert not Run({"b": TestOutcome("b", "missing")}, note="job timeout").timed_out
     assert not Run({"b": TestOutcome("b", "timeout")}, infra_error="gone").any_timeout
+
+
+def test_the_shipped_suite_is_the_one_the_verdict_trusted() -> None:
+    cases = CaseTests.model_validate(
+        {
+            "cases": [
+                {"args": [1], "expected": 1},  # given, kept whatever the consensus says
+                {"args": [2], "expected": 5},  # the test writer's, dropped as wrong
+                {"input": "3", "output": "3"},  # dropped too
+                {"args": [4], "expected": 4},
+            ],
+            "given": 1,
+        }
+    )
+    added = [
+        {"id": "diff:0-shrunk", "case": {"args": [7], "kwargs": {}, "expected": 7}},
+        {"id": "diff:1", "args": "({1, 2},)", "expected": "1"},  # a set: no JSON case
+    ]
+    details = {
+        "dropped_tests": {"case:1": {}, "io:2": {}},
+        "differential": {"new_tests": added},
+    }
+    shipped = trusted_suite(cases, "f", details)
+    assert isinstance(shipped, CaseTests) and shipped.given == 1
+    assert [c.model_dump()["args"] for c in shipped.cases] == [[1], [4], [7]]
+    assert trusted_suite(cases, "f", {}) == cases
+    assert trusted_suite(None, "f", {}) is None
+
+
+def test_shipped_test_code_loses_its_dropped_asserts() -> None:
+    code = CodeTests(code="x = 2\nassert f(x) == 2\nassert f(3) == 99\nassert f(4) == 4\n")
+    assert trusted_suite(code, "f", {}) == code
+    shipped = trusted_suite(code, "f", {"dropped_tests": {"assert:3": {}}})
+    assert isinstance(shipped, CodeTests)
+    assert "99" not in shipped.code and "x = 2" in shipped.code and "f(4) == 4" in shipped.code
+    assert parse_tests(shipped, "f").ids == ["assert:2", "assert:3"]
+    check = "def check(candidate):\n    assert candidate(1) == 1\n    assert candidate(2) == 0\n"
+    hoisted = trusted_suite(CodeTests(code=check), "f", {"dropped_tests": {"check:3": {}}})
+    assert isinstance(hoisted, CodeTests) and "== 0" not in hoisted.code
+    assert (
+        trusted_suite(
+            CodeTests(code="assert f(1) == 0\n"), "f", {"dropped_tests": {"assert:1": {}}}
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "case"),
+    [
+        ((3, "a"), [1, 2], {"args": [3, "a"], "kwargs": {}, "expected": [1, 2]}),
+        ((1,), (1, (2, 3)), {"args": [1], "kwargs": {}, "expected": [1, [2, 3]]}),
+        (([1, 2],), {"k": 1.5}, {"args": [[1, 2]], "kwargs": {}, "expected": {"k": 1.5}}),
+        (((1, 2),), 3, None),  # a tuple argument: JSON would pass a list
+        ((1,), {1, 2}, None),
+        ((1,), {1: "a"}, None),
+        ((1,), float("nan"), None),
+        ((b"x",), 1, None),
+    ],
+)
+def test_a_differential_test_ships_as_a_json_case_only_when_json_says_it_exactly(
+    args: tuple[object, ...], expected: object, case: dict[str, object] | None
+) -> None:
+    assert _as_case(args, expected) == ({"case": case} if case else {})

@@ -5,7 +5,8 @@ sample's own columns (problem, solution, answer, tests, the verdict's and the li
 from here, once, and each format adds only its own (chat turns, pass rate, pair ids). The
 column names, order and types are ``verigen/schema.py``'s; the verdict columns are
 ``schema.verdict_values`` (the same the ``Dataset.map`` verifiers write), the lineage ones
-``curate/lineage.py``'s.
+``curate/lineage.py``'s. A code sample's ``tests`` are the ones its verdict trusted
+(``trusted_suite``), never a case the verifier dropped as wrong.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from verigen.curate import Sample
 from verigen.curate.lineage import answer_of, lineage
 from verigen.records import write_tests_column
 from verigen.schema import verdict_values
+from verigen.verify.code.tests import trusted_suite
 
 
 def row(names: tuple[str, ...], sample: Sample, **own: Any) -> dict[str, Any]:
@@ -38,7 +40,9 @@ def sample_values(sample: Sample) -> dict[str, Any]:
         "problem": problem.statement,
         "solution": sample.attempt.completion,
         "answer": answer_of(sample),
-        "tests": write_tests_column(problem.tests),
+        "tests": write_tests_column(
+            trusted_suite(problem.tests, problem.entry_point or "", sample.verdict.details)
+        ),
         "entry_point": problem.entry_point or "",
         **verdict_values(sample.verdict),
         **lineage(sample),

@@ -86,7 +86,7 @@ class Finding:
             "disagreeing_inputs": self.disagreeing,
             "disagreements": self.disagreements,
             "new_tests": [
-                {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]}
+                {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]} | _as_case(a, e)
                 for i, a, e in self.new_tests
             ],
         }
@@ -416,6 +416,28 @@ def _equal(x: Any, y: Any, tol: float) -> bool:
 
 def _key(args: Any) -> str:
     return json.dumps(codec.encode(list(args)), sort_keys=True)
+
+
+def _as_case(args: tuple[Any, ...], expected: Any) -> dict[str, Any]:
+    """``{"case": ...}``, the test as a JSON call case (what the exported ``tests`` column
+    holds), when JSON says it exactly; ``{}`` otherwise (a set, bytes, a tuple argument)."""
+    if not (all(map(_json_native, args)) and _json_native(expected, tuples=True)):
+        return {}
+    shaped = json.loads(json.dumps(expected))  # a tuple, as JSON cases compare it: a list
+    return {"case": {"args": list(args), "kwargs": {}, "expected": shaped}}
+
+
+def _json_native(value: Any, tuples: bool = False) -> bool:
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
+    if kind in (type(None), bool, int, str):
+        return True
+    if kind is list or (tuples and kind is tuple):
+        return all(_json_native(v, tuples) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _json_native(v, tuples) for k, v in value.items())
+    return False
 
 
 def _literal(value: Any) -> bool:

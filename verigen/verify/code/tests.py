@@ -256,10 +256,39 @@ def given_ids(tests: Any) -> frozenset[str]:
     """The ids ``parse_tests`` gives an imported problem's own cases (``CaseTests.given``)."""
     if not isinstance(tests, CaseTests):
         return frozenset()
-    return frozenset(
-        f"{'case' if isinstance(case, CallCase) else 'io'}:{i}"
-        for i, case in enumerate(tests.cases[: tests.given])
+    return frozenset(_case_id(case, i) for i, case in enumerate(tests.cases[: tests.given]))
+
+
+def _case_id(case: Any, i: int) -> str:
+    return f"{'case' if isinstance(case, CallCase) else 'io'}:{i}"
+
+
+def trusted_suite(
+    tests: CaseTests | CodeTests | None, entry_point: str, details: Mapping[str, Any]
+) -> CaseTests | CodeTests | None:
+    """The tests a code verdict (its ``details``) judged with, to ship with the sample: the
+    problem's tests without those dropped as contradicting the consensus or the reference,
+    with the cases differential testing added (cases only: test code keeps its own). A dropped
+    test shipped anyway fails every right completion of a trainer rewarding by this column —
+    `make demo` shipped ``is_prime(3) == False``."""
+    dropped = set(details.get("dropped_tests") or ())
+    if isinstance(tests, CodeTests):
+        if not dropped:
+            return tests
+        kept = parse_tests(tests, entry_point)
+        kept = kept.keep(i for i in kept.ids if i not in dropped)
+        if not kept.ids:
+            return None
+        code = kept.check or "\n".join(n.source for n in kept.nodes)
+        return CodeTests(code=code)
+    own = list(tests.cases) if tests is not None else []
+    kept_cases = [c for i, c in enumerate(own) if _case_id(c, i) not in dropped]
+    given = sum(
+        _case_id(c, i) not in dropped for i, c in enumerate(own[: tests.given if tests else 0])
     )
+    added = (details.get("differential") or {}).get("new_tests") or ()
+    cases = kept_cases + [CallCase.model_validate(t["case"]) for t in added if t.get("case")]
+    return CaseTests(cases=tuple(cases), given=given) if cases else None
 
 
 def _from_cases(cases: list[Any], entry_point: str, tol: float) -> TestPlan:
