@@ -302,10 +302,10 @@ class CodeVerifyConfig(_Section):
     differential: bool = True
     """Hypothesis-generated inputs run through every surviving solution: a disagreement among
     them vetoes (``unresolved_disagreement``) or, with a majority, becomes a test. False: off."""
-    enumerate_up_to: int = Field(default=256, ge=0, le=10_000)
-    """With ``differential``: when every parameter is an ``int``, ``bool`` or ``None``, all inputs
-    of a grid this size run too (one ``int``: all of [-100, 100]); random draws miss a wrong
-    answer on a few sparse inputs. 0: draws only."""
+    enumerate_up_to: int = Field(default=512, ge=0, le=10_000)
+    """With ``differential``: every input up to the largest size that fits this many runs too
+    (one ``int``: all of [-100, 100]; lists and strings: the short ones), smallest first;
+    random draws miss a wrong answer on a few sparse inputs. 0: draws only."""
 
 
 class ExecutorConfig(_Section):

@@ -17,7 +17,8 @@ from verigen.verify.code import CodeOptions, CodeVerifier, mutants, parse_tests,
 from verigen.verify.code.crosscheck import consensus, pass_matrix
 from verigen.verify.code.differential import _as_case
 from verigen.verify.code.execute import Run
-from verigen.verify.code.strategies import Unsupported, arguments, small_domain
+from verigen.verify.code.small_scope import small_domain
+from verigen.verify.code.strategies import Unsupported, arguments
 from verigen.verify.code.tests import same_output, trusted_suite
 from verigen.verify.code.trust import by_consensus, by_reference
 
@@ -184,38 +185,58 @@ def test_strategies_from_hints_without_eval(signature: str, ok: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("signature", "size", "first", "holds"),
+    ("signature", "size", "holds", "lacks"),
     [
-        ("def f(n: int) -> bool:", 201, (0,), [(49,), (-100,), (100,)]),
-        ("def f(a: int, b: int) -> int:", 225, (0, 0), [(7, -7), (3, 5)]),
-        ("def f(flag: bool, n: 'Optional[int]') -> int:", 2 * 128, (False, None), [(True, 63)]),
-        ("def f(x: int | None | bool) -> int:", 204, (None,), [(False,), (True,), (-100,)]),
+        ("def f(n: int) -> bool:", 201, [(49,), (-100,), (100,)], []),
+        ("def f(a: int, b: int) -> int:", 481, [(7, -7), (3, 5), (0, -15)], [(8, 8)]),
+        ("def f(flag: bool, n: 'Optional[int]') -> int:", 404, [(True, None), (True, -100)], []),
+        ("def f(xs: list[int]) -> int:", 407, [([1, 1, 0],), ([0, 1, 2],), ([-1, -1],)], []),
+        ("def f(s: str) -> bool:", 341, [("(]",), ("[()]",), ("",)], [("((((( ",)]),
+        (
+            "def f(p: tuple[int, str], q: bool) -> int:",
+            278,
+            [((1, "(]"), True), ((-1, ""), False)],
+            [],
+        ),
+        ("def f(m: List[List[int]]) -> int:", 244, [([[1], []],)], []),
     ],
 )
-def test_a_small_scalar_domain_is_enumerated_whole_naturals_first(
-    signature: str, size: int, first: tuple[object, ...], holds: list[tuple[object, ...]]
+def test_small_inputs_are_enumerated_whole_naturals_first(
+    signature: str,
+    size: int,
+    holds: list[tuple[object, ...]],
+    lacks: list[tuple[object, ...]],
 ) -> None:
-    grid = small_domain(signature, "f", 256)
+    """Bounded-exhaustive inputs: every input of each size, while all of them fit."""
+    grid = small_domain(signature, "f", 512, seeds=["(()]", "[]{}", "x"])
     assert len(grid) == len(set(map(repr, grid))) == size
-    assert grid[0] == first
-    assert all(any(repr(g) == repr(h) for g in grid) for h in holds)
-    ints = [[a for a in args if type(a) is int] for args in grid]
-    order = [(any(a < 0 for a in i), sum(map(abs, i))) for i in ints]
-    assert order == sorted(order)  # no negative first, then smallest first
+    shown = set(map(repr, grid))
+    assert all(repr(h) in shown for h in holds) and not any(repr(x) in shown for x in lacks)
+    order = [(any(n < 0 for n in _ints(args)), sum(map(abs, _ints(args)))) for args in grid]
+    assert order == sorted(order), "no negative number first, then the smallest"
+
+
+def _ints(value: object) -> list[int]:
+    if type(value) is int:
+        return [value]
+    if isinstance(value, list | tuple):
+        return [n for item in value for n in _ints(item)]
+    return []
 
 
 @pytest.mark.parametrize(
     "signature",
     [
-        "def f(s: str) -> int:",
-        "def f(n: int, xs: list[int]) -> int:",
         "def f(x: float) -> int:",
+        "def f(n: int, m: dict[str, int]) -> int:",
+        "def f(xs: set[int]) -> int:",
+        "def f(xs: tuple[int, ...]) -> int:",
         "def f(n) -> int:",
         "def (",
     ],
 )
-def test_no_enumeration_where_a_parameter_is_not_a_finite_scalar(signature: str) -> None:
-    assert small_domain(signature, "f", 256) == []
+def test_no_enumeration_where_a_parameter_has_no_small_scope(signature: str) -> None:
+    assert small_domain(signature, "f", 512) == []
     assert small_domain("def f(n: int) -> int:", "f", 0) == []
 
 

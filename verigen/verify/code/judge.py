@@ -210,15 +210,17 @@ def _differential(
     candidates = distinct + ([task.reference] if task.reference else [])
     if not options.differential or len(set(candidates)) < 2:
         return plan
-    from verigen.verify.code import strategies
+    from verigen.verify.code import small_scope, strategies
 
     hints = task.signature or task.reference or distinct[0]
+    seeds = input_strings(plan)
     enumerated: list[tuple[object, ...]] = []
     try:
         strategy = task.strategy
         if strategy is None:
-            strategy = strategies.arguments(hints, task.entry_point, input_strings(plan))
-            enumerated = strategies.small_domain(hints, task.entry_point, options.enumerate_up_to)
+            strategy = strategies.arguments(hints, task.entry_point, seeds)
+            budget = options.enumerate_up_to
+            enumerated = small_scope.small_domain(hints, task.entry_point, budget, seeds)
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
         return plan

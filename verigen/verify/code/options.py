@@ -63,10 +63,12 @@ class CodeOptions:
     examples: int = 60
     """Hypothesis examples per problem, all run in one sandbox job."""
 
-    enumerate_up_to: int = 256
-    """When every parameter is an ``int``, ``bool`` or ``None`` (or a union of them), all inputs
-    of a grid this size run too, smallest first (one ``int``: all of [-100, 100]); random draws
-    miss the few inputs where a plausible program is wrong. 0 turns it off."""
+    enumerate_up_to: int = 512
+    """Every input up to the largest size that fits this many runs too, smallest first
+    (``small_scope``): one ``int`` is all of [-100, 100], a ``list[int]`` every list of size
+    (length plus magnitudes) up to 6, a ``str`` every string up to 4 characters long over the
+    tests' 4 most frequent characters; random draws miss the few inputs where a plausible
+    program is wrong. 0 turns it off."""
 
     seed: int = 0
     """Hypothesis seed, recorded in the verdict: the same seed regenerates the same inputs."""

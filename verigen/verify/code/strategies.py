@@ -11,8 +11,6 @@ about a function's contract (inputs the reference rejects are discarded later).
 from __future__ import annotations
 
 import ast
-import itertools
-import math
 import string
 from collections import Counter
 from collections.abc import Sequence
@@ -58,79 +56,10 @@ def arguments(
     characters and, as EvalPlus mutates its seed inputs, as a seed with one character replaced
     by another of theirs (``[(]]`` from ``[()]``)."""
     text = _seeded_text(seeds) if any(seeds) else _TEXT
-    return st.tuples(*(_strategy(hint, text) for hint in _hints(source, entry_point)))
+    return st.tuples(*(_strategy(hint, text) for hint in hints(source, entry_point)))
 
 
-def small_domain(source: str, entry_point: str, budget: int) -> list[tuple[object, ...]]:
-    """Every input of a small argument domain, natural numbers first; ``[]`` when a parameter
-    is not a scalar of a finite kind (``int``, ``bool``, ``None``, their unions).
-
-    Random draws miss the sparse inputs where a plausible program is wrong: of the 201 integers
-    ``arguments`` draws from, a prime test that skips every other odd divisor fails on 49, 77 and
-    91 only, and 60 draws hit none of them (seen in a kept demo row). Enumerating costs a few
-    microseconds an input, so a one-``int`` function is tried on all of [-100, 100]; more
-    parameters share ``budget`` inputs (two ``int``: [-7, 7] each), Hypothesis covers the rest."""
-    try:
-        kinds = [_finite(hint) for hint in _hints(source, entry_point)]
-    except Unsupported:
-        return []
-    if not kinds or budget < 1:
-        return []
-    span = next((r for r in range(INT_SPAN, -1, -1) if _count(kinds, r) <= budget), None)
-    if span is None:
-        return []
-    ints = range(-span, span + 1)
-    axes = [[*extra, *(ints if takes_int else [])] for takes_int, extra in kinds]
-    return sorted(itertools.product(*axes), key=_contract_first)
-
-
-def _contract_first(args: tuple[object, ...]) -> tuple[bool, int]:
-    """Inputs without a negative number first, then by magnitude: most contracts are about
-    natural numbers, and a candidate that hangs on negatives must not spend its job's time
-    before the inputs that matter have run."""
-    ints = [a for a in args if type(a) is int]
-    return any(a < 0 for a in ints), sum(abs(a) for a in ints)
-
-
-def _finite(node: ast.expr) -> tuple[bool, list[object]]:
-    """``(takes ints, its other values)`` for a hint with a finite domain; ``Unsupported`` else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _finite(parse_expression(node.value))
-    if isinstance(node, ast.Constant) and node.value is None:
-        return False, [None]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _union([node.left, node.right])
-    if isinstance(node, ast.Subscript):
-        name = _name(node.value)
-        args = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if name == "Optional" and len(args) == 1:
-            return _union([ast.Constant(None), args[0]])
-        if name == "Union":
-            return _union(args)
-        raise Unsupported("not a finite scalar")
-    name = _name(node)
-    if name == "int":
-        return True, []
-    if name == "bool":
-        return False, [False, True]
-    if name == "None":
-        return False, [None]
-    raise Unsupported("not a finite scalar")
-
-
-def _union(members: list[ast.expr]) -> tuple[bool, list[object]]:
-    parts = [_finite(m) for m in members]
-    extra: list[object] = []
-    for _, values in parts:
-        extra += [v for v in values if not any(v is e for e in extra)]
-    return any(takes_int for takes_int, _ in parts), extra
-
-
-def _count(kinds: list[tuple[bool, list[object]]], span: int) -> int:
-    return math.prod(len(extra) + (2 * span + 1 if takes_int else 0) for takes_int, extra in kinds)
-
-
-def _hints(source: str, entry_point: str) -> list[ast.expr]:
+def hints(source: str, entry_point: str) -> list[ast.expr]:
     """The type hints of ``entry_point``'s parameters, read as syntax."""
     code = source.rstrip()
     if code.endswith(":"):  # a bare ``def`` line
@@ -178,7 +107,7 @@ def _strategy(node: ast.expr, text: SearchStrategy[str]) -> SearchStrategy[objec
         return st.none()
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return st.one_of(_strategy(node.left, text), _strategy(node.right, text))
-    name = _name(node.value if isinstance(node, ast.Subscript) else node)
+    name = hint_name(node.value if isinstance(node, ast.Subscript) else node)
     if not isinstance(node, ast.Subscript):
         if name == "str":
             return text
@@ -213,7 +142,7 @@ def _generic(
     raise Unsupported(f"unsupported type hint {ast.unparse(node)!r}")
 
 
-def _name(node: ast.expr) -> str:
+def hint_name(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):  # typing.List, t.Optional
