@@ -2,9 +2,8 @@
 
 Tests written by an LLM often miss the inputs where candidates differ. Here Hypothesis draws
 ``examples`` inputs from the entry point's type hints (``strategies.py``), after every small
-input (``small_scope.py``); each candidate runs on
-all of them in a sandbox job of its own (``_driver.py``), and inputs on which candidates disagree
-are flagged. The expected value of such an input is the reference's output, else the output of
+input (``small_scope.py``); each candidate runs on all of them in a sandbox job of its own
+(``_driver.py``), and inputs on which candidates disagree are flagged. The expected value of such an input is the reference's output, else the output of
 a strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
 and discarded. Without a majority the input is *unresolved*: nobody can say who is right.
 
