@@ -10,7 +10,7 @@ import math
 import pytest
 
 from verigen.sandbox import Result, Status, TestSuite
-from verigen.sandbox.harness.codec import NotPlainData, decode, encode
+from verigen.sandbox.harness.codec import NotPlainData, decode, digest, encode
 from verigen.sandbox.harness.runner import CHECKS, count_asserts, plan
 from verigen.sandbox.seccomp import program
 from verigen.sandbox.verdict import decide
@@ -61,6 +61,29 @@ def test_codec_refuses_anything_not_exactly_builtin(value: object) -> None:
 def test_codec_refuses_malformed_data(data: object) -> None:
     with pytest.raises(ValueError):
         decode(data)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ({i: str(i) for i in range(50)}, {i: str(i) for i in reversed(range(50))}),
+        ({"b", "a", "c"}, {"c", "b", "a"}),
+        ([0.1 + 0.2, 1e300], [0.3, 1e300 * (1 + 1e-15)]),
+        (frozenset({(1, 2.5)}), frozenset({(1, 2.5000000000001)})),
+    ],
+)
+def test_digest_is_the_same_for_values_compared_equal(a: object, b: object) -> None:
+    """An output too long to send whole is compared by digest: dict and set order, and float
+    noise in the last bits, must not make two equal outputs look different."""
+    assert digest(a) == digest(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [([1, 2], (1, 2)), ([1], [1.0]), ([True], [1]), ({"a": 1}, {"a": 2}), ([0.5], [0.5001])],
+)
+def test_digest_tells_apart_what_comparison_tells_apart(a: object, b: object) -> None:
+    assert digest(a) != digest(b)
 
 
 def test_plan_lists_asserts_functions_and_testcase_methods() -> None:

@@ -305,6 +305,32 @@ def test_outputs_too_long_to_send_whole_are_compared_by_digest(cv: CodeVerifier)
     assert first["args"] == "(40,)" and first["expected"].startswith("[[1, 2, 3, ")
 
 
+HARMONIC = "def harmonic(n: int) -> dict[int, float]:"
+UPWARD = (
+    HARMONIC
+    + """
+    out, total = {}, 0.0
+    for i in range(1, n + 1):
+        total += 1 / i
+        out[i] = total
+    return out
+"""
+)
+DOWNWARD = (
+    HARMONIC + "\n    return {i: sum(1 / k for k in range(i, 0, -1)) for i in range(n, 0, -1)}\n"
+)
+
+
+def test_long_outputs_equal_in_every_way_but_order_and_float_noise_agree(cv: CodeVerifier) -> None:
+    """Two programs whose long dicts differ in key order and in the last bits of their sums
+    (and so, near the size where outputs go as digests, one sent whole and one not): no
+    disagreement, both kept."""
+    tests = "assert harmonic(0) == {}\nassert harmonic(2) == {1: 1.0, 2: 1.5}\nassert harmonic(1)\n"
+    upward, downward = cv.verify([UPWARD, DOWNWARD], tests, "harmonic", HARMONIC)
+    assert upward.accepted and downward.accepted, (upward.reason, downward.reason)
+    assert upward.details["differential"]["disagreeing_inputs"] == 0
+
+
 # Wrong on 1, 2 and every odd composite: its losses fill the first tests.
 ODD = PRIME + "\n    return n % 2 == 1\n"
 # Wrong on 97 alone.

@@ -10,6 +10,7 @@ anything: no pickle, no ``eval``. Depth and frame size are bounded.
 """
 
 import base64
+import hashlib
 import json
 import socket
 import struct
@@ -63,6 +64,31 @@ def decode(data: Any, depth: int = 0) -> Any:
     if tag == "c" and type(body) is list and len(body) == 2:
         return complex(float(body[0]), float(body[1]))
     raise ValueError(f"unknown plain-data tag {tag!r}")
+
+
+def digest(value: Any) -> str:
+    """The same hex digest for values a comparison with a 1e-9 relative tolerance calls equal,
+    almost always: sets and dicts in sorted order, floats to 10 significant digits (two floats
+    that round apart across a digit boundary differ). Stands in for an output too long to send
+    whole (differential testing)."""
+    return hashlib.sha256(canonical(value).encode()).hexdigest()
+
+
+def canonical(value: Any) -> str:
+    """``digest``'s text of a plain value; its length decides whether a value is sent whole."""
+    kind = type(value)
+    if kind is float:
+        return "f" + format(value, ".10g")
+    if kind is complex:
+        return "c" + canonical(value.real) + canonical(value.imag)
+    if kind in (list, tuple):
+        return kind.__name__[0] + "[" + ",".join(canonical(v) for v in value) + "]"
+    if kind in (set, frozenset):
+        return kind.__name__[0] + "{" + ",".join(sorted(canonical(v) for v in value)) + "}"
+    if kind is dict:
+        items = sorted(canonical(k) + ":" + canonical(v) for k, v in value.items())
+        return "d{" + ",".join(items) + "}"
+    return kind.__name__ + repr(value)
 
 
 def _pairs(body: list[Any]) -> Iterator[list[Any]]:

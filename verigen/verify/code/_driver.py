@@ -10,12 +10,12 @@ touch another's run).
 What this job reports is *evidence of disagreement*, not a verdict: a candidate can lie about its
 own outputs here, but every disagreement becomes a test that then runs through the sandbox's
 harness, where it cannot. Outcomes: ``{"v": value}`` (plain data, see ``codec``), ``{"h":
-digest, "n": size}`` for a value whose JSON is longer than the spec's ``inline`` bytes (0: no
-limit), ``{"e": "ExceptionName"}``, ``{"t": 1}`` (the call timed out or the process died).
+digest, "n": size}`` for a value whose canonical text (``codec.canonical``: sizes do not move
+with float noise or dict order) is longer than the spec's ``inline`` characters (0: no limit),
+``{"e": "ExceptionName"}``, ``{"t": 1}`` (the call timed out or the process died).
 """
 
 import contextlib
-import hashlib
 import json
 import os
 import select
@@ -69,29 +69,11 @@ def _child(path: str, entry: str, inputs: list[Any], timeout: float, inline: int
 
 
 def _answer(value: Any, inline: int) -> dict[str, Any]:
-    encoded = codec.encode(value)
-    size = len(json.dumps(encoded))
-    if inline and size > inline:
-        return {"h": hashlib.sha256(_canonical(value).encode()).hexdigest(), "n": size}
+    encoded = codec.encode(value)  # raises for a value that is not plain data
+    text = codec.canonical(value)
+    if inline and len(text) > inline:
+        return {"h": codec.digest(value), "n": len(text)}
     return {"v": encoded}
-
-
-def _canonical(value: Any) -> str:
-    """The same text for values the host would call equal: sets and dicts in sorted order,
-    floats to 10 significant digits (the host's tolerance is relative, 1e-9 by default)."""
-    kind = type(value)
-    if kind is float:
-        return "f" + format(value, ".10g")
-    if kind is complex:
-        return "c" + _canonical(value.real) + _canonical(value.imag)
-    if kind in (list, tuple):
-        return kind.__name__[0] + "[" + ",".join(_canonical(v) for v in value) + "]"
-    if kind in (set, frozenset):
-        return kind.__name__[0] + "{" + ",".join(sorted(_canonical(v) for v in value)) + "}"
-    if kind is dict:
-        items = sorted(_canonical(k) + ":" + _canonical(v) for k, v in value.items())
-        return "d{" + ",".join(items) + "}"
-    return kind.__name__ + repr(value)
 
 
 def _collect(

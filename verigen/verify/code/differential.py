@@ -3,9 +3,10 @@
 Tests written by an LLM often miss the inputs where candidates differ. Here Hypothesis draws
 ``examples`` inputs from the entry point's type hints (``strategies.py``), after every small
 input (``small_scope.py``); each candidate runs on all of them in a sandbox job of its own
-(``_driver.py``), and inputs on which candidates disagree are flagged. The expected value of such an input is the reference's output, else the output of
-a strict (weighted) majority; an input where that anchor raises or hangs is outside the contract
-and discarded. Without a majority the input is *unresolved*: nobody can say who is right.
+(``_driver.py``), and inputs on which candidates disagree are flagged. The expected value of
+such an input is the reference's output, else the output of a strict (weighted) majority; an
+input where that anchor raises or hangs is outside the contract and discarded. Without a
+majority the input is *unresolved*: nobody can say who is right.
 
 The first resolved disagreement is shrunk by Hypothesis (same seed, so generation replays from
 the outputs already known; each shrink step is one small sandbox job, at most ``shrink_runs``).
@@ -47,8 +48,8 @@ _HYPOTHESIS = threading.Lock()
 MAX_RECORDED = 10
 """Disagreeing inputs recorded in the verdict (all of them are counted)."""
 INLINE_BYTES = 2048
-"""A longer output comes back as a digest (a spiral matrix for every n up to 100 is megabytes);
-equal digests are equal outputs."""
+"""An output whose canonical text is longer comes back as a digest (``codec.digest``; a spiral
+matrix for every n up to 100 is megabytes); equal digests are equal outputs."""
 MAX_TEST_BYTES = 1 << 16
 """The longest expected value asked again to become a test."""
 FRAME_BYTES = 16 << 20
@@ -391,14 +392,23 @@ def _judge(
 
 
 def _same(a: Outcome, b: Outcome, tol: float) -> bool:
-    if "h" in a or "h" in b:
-        return a.get("h") == b.get("h")
+    if "h" in a or "h" in b:  # sent as a digest: compared as one
+        return _digest_of(a) == _digest_of(b) is not None
     if "v" in a and "v" in b:
         try:
             return _equal(codec.decode(a["v"]), codec.decode(b["v"]), tol)
         except (ValueError, TypeError):
             return False
     return a == b
+
+
+def _digest_of(out: Outcome) -> str | None:
+    if "h" in out:
+        return str(out["h"])
+    try:
+        return codec.digest(codec.decode(out["v"])) if "v" in out else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _equal(x: Any, y: Any, tol: float) -> bool:
