@@ -288,8 +288,8 @@ def score_code(
 
 def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
     """Every sample the run drew (not only the kept ones), as dataset-shaped rows: what a
-    pipeline without a precision policy would keep. A code row carries the tests the pipeline
-    had for its problem (given, written, or both)."""
+    pipeline without a precision policy would keep. A code row carries the tests a naive
+    pipeline has for its problem: the given suite, else the test writer's."""
     from verigen.records import Domain
     from verigen.store import Journal
     from verigen.verify.math import extract_answer
@@ -314,12 +314,24 @@ def naive_rows(run_dir: Path, truth: dict[str, Any]) -> list[dict[str, Any]]:
                             "imported_from": source,
                             "model": attempt.provenance.model or "",
                             "solution": attempt.completion,
-                            "own_tests": problem.tests,
+                            "own_tests": _as_imported(problem.tests),
                         }
                     )
         return rows
     finally:
         journal.close()
+
+
+def _as_imported(tests: Any) -> Any:
+    """The tests a naive pipeline judges by: a problem imported with a suite, that suite alone
+    (the test writer's additions are a policy: ``problems.augment_below``); one imported
+    without, the test writer's. Without this the floor moved with the policy whose journal
+    it was read from (51 kept with the given suite, 4 with the augmented one)."""
+    from verigen.records import CaseTests
+
+    if isinstance(tests, CaseTests) and tests.given:
+        return CaseTests(cases=tests.cases[: tests.given], given=tests.given)
+    return tests
 
 
 def passing_own_tests(

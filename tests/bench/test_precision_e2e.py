@@ -99,15 +99,17 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
     assert "second_largest" in (tmp_path / "off/scripted/code-weak/problems.jsonl").read_text()
 
     # the naive floor keeps every sample a policy-free pipeline would, from the same journal:
-    # every boxed answer; every solution passing all of its problem's own tests (the wrong
-    # one fails two of them: with nothing dropped by agreement, it is not kept)
+    # every boxed answer; every solution passing all of its problem's own tests — the test
+    # writer's without a given suite (the wrong one fails two of them: with nothing dropped by
+    # agreement, it is not kept), the three given ones with one (the wrong one passes them),
+    # never the writer's additions to a given suite, which are the policy's
     naive = floors["math"]
     assert naive["kept"] == 2 * MATH_LIMIT and naive["wrong"] == m["wrong"]
     assert naive["problems_correct"] == m["problems_correct"] and naive["calls"] == 0
+    assert (floors["code-none"]["kept"], floors["code-none"]["wrong"]) == (2 * CODE_LIMIT - 2, 0)
+    assert (floors["code-weak"]["kept"], floors["code-weak"]["wrong"]) == (2 * CODE_LIMIT, 2)
     for variant in ("code-none", "code-weak"):
-        r = floors[variant]
-        assert (r["kept"], r["wrong"]) == (2 * (CODE_LIMIT - 1), 0), variant
-        assert r["problems_correct"] == CODE_LIMIT - 1
+        assert floors[variant]["problems_correct"] == CODE_LIMIT - 1
 
 
 def test_the_router_sends_each_request_to_its_model_s_server() -> None:
