@@ -12,8 +12,9 @@ sample of an ill-posed problem is wrong), code by running all hidden tests in ve
 Per policy, model set and variant it prints problems, kept samples, wrong kept samples,
 precision with its 95% Wilson interval, problems yielding at least one correct kept sample, and
 the run's cost (LLM calls, tokens, wall time). Per model set and variant, a ``naive`` row keeps
-the first policy's samples as a pipeline without a policy would: every boxed answer (math),
-every solution passing its problem's own tests, none dropped (code) — the yield no policy can
+the samples of the run that drew the most as a pipeline without a policy would: every boxed
+answer (math), every solution passing its problem's own tests — the given suite, else the test
+writer's — none dropped (code): the yield no policy can
 exceed on those samples, and the precision the policies start from. A policy is any run-config
 overlay: a file in ``bench/precision/policies/`` (``--policy unanimous``), a YAML path, or inline
 (``--policy 'strict:math.min_share=1.0;math.min_votes=3'``), so new settings plug in without
@@ -496,6 +497,22 @@ def run_dir_of(args: argparse.Namespace, policy: str, label: str, variant: str) 
     return Path(args.out) / policy / label.replace("/", "_") / variant
 
 
+def _by_samples(results: list[Result], args: argparse.Namespace) -> dict[tuple[str, str], Result]:
+    """Per model set and variant, the run whose journal drew the most samples: a policy can
+    drop a problem before it is solved (a test writer's reply that never parsed), and the
+    floor must not move with the policy it is read from."""
+    best: dict[tuple[str, str], tuple[int, Result]] = {}
+    for run in results:
+        if run.status.startswith("error"):
+            continue
+        journal = run_dir_of(args, run.policy, run.models, run.variant) / "journal.sqlite"
+        drawn = _attempts(journal)
+        key = (run.models, run.variant)
+        if key not in best or drawn > best[key][0]:
+            best[key] = (drawn, run)
+    return {key: run for key, (_, run) in best.items()}
+
+
 def naive_floor(run: Result, args: argparse.Namespace, checkers: dict[str, Any]) -> Result:
     """What a pipeline without a precision policy keeps from ``run``'s samples: every boxed
     answer (math), every solution passing its problem's own tests (code). Its yield is the
@@ -702,7 +719,7 @@ def table(results: Sequence[Result]) -> str:
         shown = "n/a" if r.precision is None else f"{r.precision:.1%} [{lo:.1%}, {hi:.1%}]"
         ill = f"{r.ill_posed_kept}/{r.ill_posed}" if r.variant == "math" else "-"
         cost = f"{r.calls:>7}{f'{r.prompt_tokens}/{r.completion_tokens}':>16}{r.seconds:>8.0f}"
-        if r.policy == "naive":  # the first policy's samples, kept without a policy: no cost
+        if r.policy == "naive":  # the fullest run's samples, kept without a policy: no cost
             cost = f"{'-':>7}{'-':>16}{'-':>8}"
         lines.append(
             f"{r.policy:<14}{r.models:<22}{r.variant:<10}{r.problems:>9}{r.kept:>6}{r.wrong:>6}"
@@ -757,13 +774,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with serving(model_set.split("+"), args.api_base) as (api_base, models):
                 for policy in policies:
                     for variant in variants:
-                        run = run_one(variant, policy, models, api_base, args, checkers)
-                        results.append(run)
-                        if (
-                            not run.status.startswith("error")
-                            and (run.models, variant) not in floors
-                        ):
-                            floors[run.models, variant] = naive_floor(run, args, checkers)
+                        results.append(run_one(variant, policy, models, api_base, args, checkers))
+        for key, fullest in _by_samples(results, args).items():
+            floors[key] = naive_floor(fullest, args, checkers)
         results += floors.values()
     finally:
         for checker in checkers.values():
