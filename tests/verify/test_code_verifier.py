@@ -331,6 +331,67 @@ def test_long_outputs_equal_in_every_way_but_order_and_float_noise_agree(cv: Cod
     assert upward.details["differential"]["disagreeing_inputs"] == 0
 
 
+ROTATE = "def rotate_left(xs: list[int], k: int) -> list[int]:"
+# The precision bench's c07 as the 1.5B model wrote it (comments taken out). ONCE corrects k by
+# one length only; WHOLE gives the list back unrotated once |k| >= len(xs); MODULO is right.
+ONCE = (
+    ROTATE
+    + """
+    if not xs:
+        return []
+    n = len(xs)
+    if k > n:
+        k -= n
+    elif k < 0:
+        k += n
+    return xs[k:] + xs[:k]
+"""
+)
+WHOLE = (
+    ROTATE
+    + """
+    if not xs:
+        return []
+    n = len(xs)
+    if k >= n or k < -n:
+        return xs
+    k %= n
+    return xs[k:] + xs[:k]
+"""
+)
+MODULO = (
+    ROTATE
+    + """
+    if not xs:
+        return []
+    k = k % len(xs)
+    return xs[k:] + xs[:k]
+"""
+)
+
+
+def test_a_majority_of_programs_shown_wrong_elsewhere_decides_nothing(cv: CodeVerifier) -> None:
+    """For k >= 2 * len(xs) the two wrong programs agree (the list unrotated) and outvote the
+    right one; for len(xs) < k < 2 * len(xs) the right one and ONCE outvote WHOLE. Input by
+    input there is always a majority, and ONCE, which never lost, was kept while MODULO was
+    rejected as wrong (a wrong keep, and an inverted DPO pair). No set of programs that lost
+    nowhere holds a majority: all three are unresolved, and no test is made from those votes."""
+    written = [
+        {"args": [[1, 2, 3, 4], 1], "expected": [2, 3, 4, 1]},
+        {"args": [[1, 2, 3, 4], -1], "expected": [4, 1, 2, 3]},
+        {"args": [[], 2], "expected": []},
+        {"args": [[1, 2, 3], 0], "expected": [1, 2, 3]},
+    ]
+    verdicts = cv.verify([ONCE, WHOLE, MODULO], written, "rotate_left", ROTATE)
+    assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 3
+    diff = verdicts[0].details["differential"]
+    assert diff["split_majority"] and diff["new_tests"] == []
+    # with three samples of the right program (3 of 5), it stands alone, and the others lose
+    once, whole, *modulo = cv.verify([ONCE, WHOLE, *[MODULO] * 3], written, "rotate_left", ROTATE)
+    assert all(v.accepted for v in modulo), [v.reason for v in modulo]
+    assert once.reason == whole.reason == "disagrees_with_consensus"
+
+
 # Wrong on 1, 2 and every odd composite: its losses fill the first tests.
 ODD = PRIME + "\n    return n % 2 == 1\n"
 # Wrong on 97 alone.
