@@ -46,7 +46,7 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.6"
+VERIFIER_VERSION = "code-1.7"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
