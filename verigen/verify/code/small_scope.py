@@ -50,8 +50,9 @@ def small_domain(
     """Every argument tuple of ``entry_point`` (as defined in ``source``) up to the largest size
     whose inputs, all sizes together, fit in ``budget``; inputs without a negative number first,
     then smallest first. ``[]`` when a parameter's kind has no small scope."""
+    alphabet = _alphabet(seeds)
     try:
-        kinds = tuple(_kind(hint, _alphabet(seeds)) for hint in hints(source, entry_point))
+        kinds = tuple(_kind(hint, alphabet) for hint in hints(source, entry_point))
     except Unsupported:
         return []
     args = _Kind("tuple", kinds)
@@ -120,7 +121,7 @@ def _kind(node: ast.expr, alphabet: str) -> _Kind:
     raise Unsupported(f"no small scope for {name}")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1 << 14)  # a long run sees many alphabets: bounded
 def _count(kind: _Kind, size: int) -> int:
     """How many values of ``kind`` have exactly this size."""
     if size < 0:
@@ -140,7 +141,7 @@ def _count(kind: _Kind, size: int) -> int:
     return _split(kind.members, size)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1 << 14)  # a long run sees many alphabets: bounded
 def _split(kinds: tuple[_Kind, ...], size: int) -> int:
     """Tuples of values of ``kinds`` whose sizes sum to ``size``."""
     if not kinds:
