@@ -71,7 +71,12 @@ def digest(value: Any) -> str:
     almost always: sets and dicts in sorted order, floats to 10 significant digits (two floats
     that round apart across a digit boundary differ). Stands in for an output too long to send
     whole (differential testing)."""
-    return hashlib.sha256(canonical(value).encode()).hexdigest()
+    return text_digest(canonical(value))
+
+
+def text_digest(text: str) -> str:
+    """``digest`` of a value whose ``canonical`` text is already at hand."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def canonical(value: Any) -> str:

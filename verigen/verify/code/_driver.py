@@ -72,7 +72,7 @@ def _answer(value: Any, inline: int) -> dict[str, Any]:
     encoded = codec.encode(value)  # raises for a value that is not plain data
     text = codec.canonical(value)
     if inline and len(text) > inline:
-        return {"h": codec.digest(value), "n": len(text)}
+        return {"h": codec.text_digest(text), "n": len(text)}
     return {"v": encoded}
 
 

@@ -139,8 +139,9 @@ class Differential:
         outputs = self._outputs(r, inputs)
         if outputs is None:
             return found
-        cache = {_key(a): [o[j] for o in outputs] for j, a in enumerate(inputs)}
-        judged = [self._judge(r, cache[_key(a)]) for a in inputs]
+        per_input = [[o[j] for o in outputs] for j in range(len(inputs))]
+        cache = {_key(a): outs for a, outs in zip(inputs, per_input, strict=True)}
+        judged = [self._judge(r, outs) for outs in per_input]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
         for j, verdict in enumerate(judged):
             found.disagreeing += bool(verdict.bad)
