@@ -53,7 +53,7 @@ demo: install system sandbox-image model  ## generate verified math and code dat
 	@echo "    training sets and cards: runs/demo-*/export/*; reports: runs/demo-*/report.md"
 
 bench: install system sandbox-image  ## the speed and accuracy benchmarks, each printing ratios against its anchor
-	@for b in bench/*.py; do [ $$b = bench/precision.py ] && continue; \
+	@for b in bench/[!_]*.py; do [ $$b = bench/precision.py ] && continue; \
 	    echo "==> $$b"; $(BIN)/python $$b || exit 1; done
 
 bench-precision: install system sandbox-image model  ## kept-set precision on a small subset with the local model (~30 min on 2 cores)

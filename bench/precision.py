@@ -19,7 +19,8 @@ exceed on those samples, and the precision the policies start from. A policy is 
 overlay: a file in ``bench/precision/policies/`` (``--policy unanimous``), a YAML path, or inline
 (``--policy 'strict:math.min_share=1.0;math.min_votes=3'``), so new settings plug in without
 changing the bench. Run directories are kept under ``--out`` and a rerun resumes from their
-journals (no LLM call is sent twice).
+journals (no LLM call is sent twice); the reply packs under ``bench/precision/replies/``
+(``--save-replies``, ``bench/_replies.py``) carry the replies to a new clone.
 
     .venv/bin/python bench/precision.py                  # 0.5B, default policy, 20 math + 10 code
     .venv/bin/python bench/precision.py --all            # the whole bank: hours on a CPU
@@ -48,6 +49,7 @@ import yaml
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._replies import load_pack, pack_path, save_pack
 from verigen.curate.calibration import wilson
 from verigen.curate.code_calibration import HiddenSuite, hidden_checker, right, run_hidden
 from verigen.generate import code as code_gen
@@ -545,6 +547,8 @@ def run_one(
     bank = bank_of(variant, args)
     run_dir = run_dir_of(args, policy.name, label, variant)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.replies:
+        load_pack(pack_path(Path(args.replies), label, variant), run_dir)
     if args.share_cache:
         _share_cache(run_dir, Path(args.out), label.replace("/", "_"), variant)
     source = run_dir / "problems.jsonl"
@@ -698,6 +702,19 @@ def _router(routes: dict[str, str]) -> Iterator[str]:
 # ---------------------------------------------------------------- output
 
 
+def _save_replies(results: Sequence[Result], args: argparse.Namespace) -> None:
+    """One pack per model set and variant: every policy's journal adds its replies."""
+    runs: dict[tuple[str, str], list[Path]] = {}
+    for r in results:
+        if r.policy != "naive":
+            runs.setdefault((r.models, r.variant), []).append(
+                run_dir_of(args, r.policy, r.models, r.variant)
+            )
+    for (label, variant), run_dirs in runs.items():
+        pack = pack_path(Path(args.replies), label, variant)
+        print(f"==> {pack}: {save_pack(pack, run_dirs)} replies", file=sys.stderr)
+
+
 def _jsonable(result: Result) -> dict[str, Any]:
     data = asdict(result)
     data["samples"] = [asdict(s) for s in result.samples]
@@ -763,6 +780,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a policy's journal gets the solver replies it lacks from another policy's (the same "
         "samples; calls and tokens count them, as if this policy had asked)",
     )
+    parser.add_argument(
+        "--replies",
+        default=str(HERE / "replies"),
+        help="reply packs (MODELS/VARIANT.jsonl.gz): replies a journal lacks are taken from "
+        "them, for the very requests they hold ('' for none)",
+    )
+    parser.add_argument(
+        "--save-replies",
+        action="store_true",
+        help="afterwards, add every reply the runs' journals hold to the packs under --replies",
+    )
     args = parser.parse_args(argv)
     variants = args.variant or list(VARIANTS)
     policies = [load_policy(p) for p in args.policy or ["default"]]
@@ -778,6 +806,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, fullest in _by_samples(results, args).items():
             floors[key] = naive_floor(fullest, args, checkers)
         results += floors.values()
+        if args.save_replies and args.replies:
+            _save_replies(results, args)
     finally:
         for checker in checkers.values():
             checker.close()

@@ -62,10 +62,12 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
             ["--api-base", server.api_base, "--model", "scripted", "--policy", "off",
              "--limit", str(MATH_LIMIT), "--code-limit", str(CODE_LIMIT), "--samples", "2",
              "--out", str(tmp_path), "--backend", "bwrap", "--set", "code.backend=bwrap",
-             "--set", "llm.max_concurrency=4", "--json"]
+             "--set", "llm.max_concurrency=4", "--json",
+             "--replies", str(tmp_path / "replies"), "--save-replies"]
         )  # fmt: skip
     assert code == 0
     rows = json.loads(capsys.readouterr().out)["results"]
+    _the_packs_reproduce_the_table(tmp_path, rows, capsys)
     results = {r["variant"]: r for r in rows if r["policy"] == "off"}
     floors = {r["variant"]: r for r in rows if r["policy"] == "naive"}
     assert set(results) == set(floors) == {"math", "code-none", "code-weak"} and len(rows) == 6
@@ -110,6 +112,55 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
     assert (floors["code-weak"]["kept"], floors["code-weak"]["wrong"]) == (2 * CODE_LIMIT, 2)
     for variant in ("code-none", "code-weak"):
         assert floors[variant]["problems_correct"] == CODE_LIMIT - 1
+
+
+def _the_packs_reproduce_the_table(
+    tmp_path: Path, rows: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh clone has the reply packs, not the run directories: the same command into a new
+    ``--out`` re-scores the very samples, every request answered from the packs, none sent to
+    a model (this one would answer nothing usable)."""
+    assert sorted(p.name for p in (tmp_path / "replies" / "scripted").iterdir()) == [
+        "code-none.jsonl.gz", "code-weak.jsonl.gz", "math.jsonl.gz"
+    ]  # fmt: skip
+    with FakeLLM(responder=lambda body: "I cannot help with that.") as idle:
+        code = main(
+            ["--api-base", idle.api_base, "--model", "scripted", "--policy", "off",
+             "--limit", str(MATH_LIMIT), "--code-limit", str(CODE_LIMIT), "--samples", "2",
+             "--out", str(tmp_path / "again"), "--backend", "bwrap", "--set", "code.backend=bwrap",
+             "--json", "--replies", str(tmp_path / "replies")]
+        )  # fmt: skip
+        assert code == 0 and idle.state.requests == []
+    again = json.loads(capsys.readouterr().out)["results"]
+    fields = ("policy", "variant", "kept", "wrong", "problems_correct", "calls")
+    assert [[r[f] for f in fields] for r in again] == [[r[f] for f in fields] for r in rows]
+
+
+def test_a_pack_line_whose_key_is_not_its_request_s_is_refused(tmp_path: Path) -> None:
+    """A hand-edited request must not be answered with the reply stored for another one."""
+    import gzip
+
+    from bench._replies import PackError, load_pack, save_pack
+    from verigen.llm import ChatRequest, cache_key
+    from verigen.store import Journal
+
+    request = ChatRequest(model="openai/m", messages=(("user", "What is 2 + 2?"),), seed=1)
+    fields = {"model": request.model, "messages": request.messages, "temperature": 0.7,
+              "top_p": 1.0, "max_tokens": 1024, "seed": 1, "response_format": None,
+              "api_base": "http://127.0.0.1:9"}  # fmt: skip
+    with Journal(tmp_path / "run") as journal:
+        journal.add_llm_call(cache_key(request), "openai/m", fields, {"text": "4"}, 5, 1, None, 0.1)
+    pack = tmp_path / "pack.jsonl.gz"
+    assert save_pack(pack, [tmp_path / "run"]) == 1
+    assert load_pack(pack, tmp_path / "copy") == 1
+    with Journal(tmp_path / "copy") as copy:
+        assert copy.cached_response(cache_key(request)) == {"text": "4"}
+
+    line = json.loads(gzip.decompress(pack.read_bytes()))
+    line["request"]["messages"][0][1] = "What is 2 + 3?"
+    pack.write_bytes(gzip.compress((json.dumps(line) + "\n").encode()))
+    with pytest.raises(PackError, match=r"pack\.jsonl\.gz:1: the key is not its request"):
+        load_pack(pack, tmp_path / "other")
 
 
 def test_the_router_sends_each_request_to_its_model_s_server() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its measurement against the anchor its issue names."""
