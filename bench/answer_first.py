@@ -10,7 +10,9 @@ comparison is on the very same statements and samples:
    writer writes each statement together with a program printing its answer;
 2. ``off``: the same statements imported without answers (their programs dropped) and judged
    by ``strict`` alone. The ``on`` run's replies answer every request both make (the same
-   solver samples, the same judges), so only the checks answer-first stopped early cost calls.
+   solver samples, the same judges), so only the checks answer-first stopped early cost calls;
+3. both again under ``precision: off`` (a vote, nothing else), at no model cost: what the
+   writer's program catches on its own, among many more keeps.
 
 Each kept sample's answer is checked against the graded one by verigen's math checker. A kept
 problem nobody has graded yet is printed (statement and kept answer) to be graded, and the
@@ -84,30 +86,53 @@ def graded(path: Path) -> dict[str, str | None]:
     return out
 
 
+@dataclass(frozen=True)
+class Arm:
+    directory: str
+    precision: str
+    answer_first: bool
+
+    @property
+    def label(self) -> str:
+        return self.precision + " + answer-first" * self.answer_first
+
+
+def arms(base: dict[str, Any]) -> list[Arm]:
+    """The base config's precision policy with and without the writer's program, then the same
+    without any policy (what the program does on its own): its keeps and wrong keeps are many
+    more, so the program's catch is seen. The first arm synthesizes; the others reuse it."""
+    policy = str(base.get("precision", "strict"))
+    out = [Arm("on", policy, True), Arm("off", policy, False)]
+    if policy != "off":
+        out += [Arm("bare-on", "off", True), Arm("bare-off", "off", False)]
+    return out
+
+
 def config(
-    base: Path, run_dir: Path, api_base: str, models: list[str], per_topic: int, on: bool
+    base: dict[str, Any], arm: Arm, run_dir: Path, api_base: str, models: list[str], per_topic: int
 ) -> dict[str, Any]:
     """The base config (``make demo``'s math), its model served by the bench, and the arm's
-    settings."""
-    data = yaml.safe_load(base.read_text(encoding="utf-8"))
-    data.setdefault("llm", {}).pop("local_model", None)
-    arm: dict[str, Any] = {
-        "name": f"answer-first-{'on' if on else 'off'}",
+    settings. An arm without answer-first imports the first arm's statements."""
+    data = dict(base)
+    data["llm"] = {k: v for k, v in (base.get("llm") or {}).items() if k != "local_model"}
+    overlay: dict[str, Any] = {
+        "name": f"answer-first-{arm.directory}",
+        "precision": arm.precision,
         "run_dir": str(run_dir),
         "llm": {"api_base": api_base},
         "problems": {"writer": {"models": models}, "per_topic": per_topic},
         "solver": {"models": models},
-        "math": {"answer_first": on},
+        "math": {"answer_first": arm.answer_first},
         "calibration": {"share": 0.0},
         "export": {"formats": []},
     }
-    if not on:
-        arm["problems"]["source"] = {"path": str(run_dir / "problems.jsonl")}
-    return merge(data, arm)
+    if not arm.answer_first:
+        overlay["problems"]["source"] = {"path": str(run_dir / "problems.jsonl")}
+    return merge(data, overlay)
 
 
 def synthesized(run_dir: Path) -> list[dict[str, Any]]:
-    """The ``on`` run's problems, as an import without answers (and without the programs)."""
+    """The first arm's problems, as an import without answers (and without the programs)."""
     from verigen.records import Domain
     from verigen.store import Journal
 
@@ -188,28 +213,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--save-replies", action="store_true", help="add the runs' replies")
     args = parser.parse_args(argv)
     out, replies = Path(args.out), Path(args.replies) if args.replies else None
-    grades, base = graded(Path(args.graded)), Path(args.config)
+    grades = graded(Path(args.graded))
+    base = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+    rows: list[Row] = []
+    todo: list[tuple[str, str]] = []
     with serving([args.model], args.api_base) as (api_base, models):
-        on = config(base, out / "on", api_base, models, args.per_topic, on=True)
-        on_row, todo = run_arm("on", on, replies, grades)
-        off = config(base, out / "off", api_base, models, args.per_topic, on=False)
-        source = Path(off["problems"]["source"]["path"])
-        source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_text("".join(json.dumps(p) + "\n" for p in synthesized(out / "on")))
-        _share(out / "on", out / "off")
-        off_row, more = run_arm("off", off, replies, grades)
+        for arm in arms(base):
+            run_dir = out / arm.directory
+            data = config(base, arm, run_dir, api_base, models, args.per_topic)
+            if arm.directory != "on":
+                run_dir.mkdir(parents=True, exist_ok=True)
+                _share(out / "on", run_dir)
+            if not arm.answer_first:
+                problems = synthesized(out / "on")
+                (run_dir / "problems.jsonl").write_text(
+                    "".join(json.dumps(p) + "\n" for p in problems)
+                )
+            row, missing = run_arm(arm.label, data, replies, grades)
+            rows.append(row)
+            todo += missing
     if args.save_replies and replies is not None:
-        save_pack(pack_path(replies, PACK_LABEL, "math"), [out / "on", out / "off"])
-    off_row.problems = on_row.problems
+        dirs = [out / arm.directory for arm in arms(base)]
+        save_pack(pack_path(replies, PACK_LABEL, "math"), dirs)
     head = ["answer-first", "problems", "kept problems", "kept", "wrong", "precision [95% CI]",
             "≥1 right", "ill-posed kept", "ungraded", "calls sent", "wall"]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r.cells()) + " |" for r in (off_row, on_row)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     print("\n".join(lines))
-    for r in (off_row, on_row):
+    for r in rows:
         for example in r.wrong_examples:
             print(f"wrong kept ({r.policy}): {example}")
-    for statement, answer in dict.fromkeys(todo + more):
+    for statement, answer in dict.fromkeys(todo):
         print(f"ungraded: {json.dumps({'statement': statement, 'kept': answer})}")
     return 0
 

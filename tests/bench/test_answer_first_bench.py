@@ -31,7 +31,8 @@ code: {backend: bwrap}
 
 
 def _table(out: str) -> dict[str, list[str]]:
-    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| o")]
+    lines = [line for line in out.splitlines() if line.startswith("| ")][1:]  # past the head
+    rows = [line.split(" | ") for line in lines]
     return {cells[0].strip("| "): [c.strip(" |") for c in cells[1:]] for cells in rows}
 
 
@@ -72,5 +73,17 @@ def test_the_same_statements_are_scored_with_and_without_the_writer_s_program(
         assert idle.state.requests == []
     table = _table(capsys.readouterr().out)
     # columns: problems, kept problems, kept, wrong, precision, ≥1 right, ill-posed, ungraded
-    assert table["on"][:4] + table["on"][5:8] == ["3", "1", "2", "0", "1", "0", "0"]
+    assert list(table) == ["off + answer-first", "off"], "the base's policy, with and without"
+    on = table["off + answer-first"]
+    assert on[:4] + on[5:8] == ["3", "1", "2", "0", "1", "0", "0"]
     assert table["off"][:4] + table["off"][5:8] == ["3", "3", "6", "2", "1", "0", "2"]
+
+
+def test_a_policy_is_measured_with_and_without_the_program_and_against_none() -> None:
+    """``make demo``'s config names no other policy: strict, the default, is the one measured."""
+    from bench.answer_first import arms
+
+    assert [a.label for a in arms({})] == [
+        "strict + answer-first", "strict", "off + answer-first", "off"
+    ]  # fmt: skip
+    assert [a.label for a in arms({"precision": "balanced"})][1] == "balanced"
