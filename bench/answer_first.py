@@ -46,6 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GRADED = HERE / "answer_first_graded.jsonl"
 DEMO = ROOT / "configs" / "demo-math.yaml"
 PACK_LABEL = "answer-first"
+WRITER_TOKENS = 512
+"""The answer-first writer's reply holds a statement and a program: ``make demo``'s 160 tokens
+(sized for a statement) cut the JSON short before the program ends."""
 
 
 @dataclass
@@ -120,7 +123,10 @@ def config(
         "precision": arm.precision,
         "run_dir": str(run_dir),
         "llm": {"api_base": api_base},
-        "problems": {"writer": {"models": models}, "per_topic": per_topic},
+        "problems": {
+            "writer": {"models": models, "max_tokens": WRITER_TOKENS},
+            "per_topic": per_topic,
+        },
         "solver": {"models": models},
         "math": {"answer_first": arm.answer_first},
         "calibration": {"share": 0.0},
