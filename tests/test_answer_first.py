@@ -62,7 +62,7 @@ problems:
   topics: [pears, plums, melons]
   per_topic: 1
   reasks: 1
-  writer: {{models: [openai/writer], max_tokens: 256}}
+  writer: {{models: [openai/writer], max_tokens: 384}}
 solver: {{models: [openai/solver-a, openai/solver-b], samples: 2, max_tokens: 128}}
 math: {{workers: 2, min_share: 0.5, answer_first: true}}
 code: {{backend: bwrap}}
@@ -198,3 +198,20 @@ def test_a_journal_written_before_the_field_still_loads(tmp_path: Path) -> None:
     with Journal(tmp_path) as journal:
         (loaded,) = journal.problems()
     assert loaded == problem and loaded.answer_program is None
+
+
+def test_a_writer_without_room_for_the_program_is_refused_in_one_line(tmp_path: Path) -> None:
+    """``make demo``'s writer (160 tokens) cut every answer-first reply inside its program: the
+    run would fail each problem with ``no_json`` and never say why."""
+    path = tmp_path / "c.yaml"
+    small = GOOD.replace(
+        "writer: {{models: [openai/fake]}}", "writer: {{models: [m], max_tokens: 160}}"
+    )
+    path.write_text(small.format(run_dir=tmp_path / "r", precision="strict", value="true"))
+    with pytest.raises(ConfigError, match=r"c\.yaml:6: math: .*max_tokens \(160\).*at least 384"):
+        load_config(path)
+    path.write_text(small.format(run_dir=tmp_path / "r", precision="strict", value="false"))
+    assert load_config(path).problems.writer.max_tokens == 160  # type: ignore[union-attr]
+    roomy = small.replace("max_tokens: 160", "max_tokens: 384")
+    path.write_text(roomy.format(run_dir=tmp_path / "r", precision="strict", value="true"))
+    assert load_config(path).math.answer_first

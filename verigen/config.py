@@ -192,6 +192,11 @@ class MathVerifyConfig(_Section):
     its precision/yield trade-off is not measured yet. No effect on imported problems."""
 
 
+ANSWER_FIRST_TOKENS = 384
+"""The least ``problems.writer.max_tokens`` answer-first synthesis accepts: a statement and a
+short program (``make demo``'s 160 tokens, sized for a statement, cut the 0.5B writer's JSON
+inside the program)."""
+
 PRECISION_PRESETS: dict[str, dict[str, Any]] = {
     "off": {},
     "balanced": {"min_share": 0.5, "well_posed": True, "rederive": True},
@@ -390,6 +395,23 @@ class RunConfig(_Section):
         if problems is not None and problems.domain is not Domain.MATH:
             return value  # the math policy judges math only
         return _preset_math(value, info.data.get("precision", "off"), info.data.get("solver"))
+
+    @field_validator("math")
+    @classmethod
+    def _room_for_the_program(
+        cls, value: MathVerifyConfig, info: ValidationInfo
+    ) -> MathVerifyConfig:
+        """A writer sized for a statement alone cuts an answer-first reply inside its program:
+        every problem would fail to parse, and the run would end with nothing to say why."""
+        problems = info.data.get("problems")
+        writer = problems.writer if problems is not None and problems.source is None else None
+        if value.answer_first and writer is not None and writer.max_tokens < ANSWER_FIRST_TOKENS:
+            raise ValueError(
+                f"answer_first: the writer replies with a statement and a program, and "
+                f"problems.writer.max_tokens ({writer.max_tokens}) is too few for both: "
+                f"give it at least {ANSWER_FIRST_TOKENS}"
+            )
+        return value
 
     @field_validator("calibration")
     @classmethod
