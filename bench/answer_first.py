@@ -94,28 +94,33 @@ class Arm:
     directory: str
     precision: str
     answer_first: bool
+    imports: bool = False
+    """Judges the first arm's statements, imported without answers or programs."""
 
     @property
     def label(self) -> str:
+        if not (self.answer_first or self.imports):
+            return f"{self.precision}, the plain writer"
         return self.precision + " + answer-first" * self.answer_first
 
 
 def arms(base: dict[str, Any]) -> list[Arm]:
-    """The base config's precision policy with and without the writer's program, then the same
-    without any policy (what the program does on its own): its keeps and wrong keeps are many
-    more, so the program's catch is seen. The first arm synthesizes; the others reuse it."""
+    """The base config's precision policy with and without the writer's program on the same
+    statements, then the same without any policy (what the program does on its own: a bare
+    vote keeps more, wrong keeps among them), and last the policy with the plain writer, which
+    writes statements only, on the same slots: what turning the knob on costs in problems."""
     policy = str(base.get("precision", "strict"))
-    out = [Arm("on", policy, True), Arm("off", policy, False)]
+    out = [Arm("on", policy, True), Arm("off", policy, False, imports=True)]
     if policy != "off":
-        out += [Arm("bare-on", "off", True), Arm("bare-off", "off", False)]
-    return out
+        out += [Arm("bare-on", "off", True), Arm("bare-off", "off", False, imports=True)]
+    return [*out, Arm("plain", policy, False)]
 
 
 def config(
     base: dict[str, Any], arm: Arm, run_dir: Path, api_base: str, models: list[str], per_topic: int
 ) -> dict[str, Any]:
     """The base config (``make demo``'s math), its model served by the bench, and the arm's
-    settings. An arm without answer-first imports the first arm's statements."""
+    settings; only the writer of programs gets more room than the base gives it."""
     data = dict(base)
     data["llm"] = {k: v for k, v in (base.get("llm") or {}).items() if k != "local_model"}
     overlay: dict[str, Any] = {
@@ -123,16 +128,15 @@ def config(
         "precision": arm.precision,
         "run_dir": str(run_dir),
         "llm": {"api_base": api_base},
-        "problems": {
-            "writer": {"models": models, "max_tokens": WRITER_TOKENS},
-            "per_topic": per_topic,
-        },
+        "problems": {"writer": {"models": models}, "per_topic": per_topic},
         "solver": {"models": models},
         "math": {"answer_first": arm.answer_first},
         "calibration": {"share": 0.0},
         "export": {"formats": []},
     }
-    if not arm.answer_first:
+    if arm.answer_first:
+        overlay["problems"]["writer"]["max_tokens"] = WRITER_TOKENS
+    if arm.imports:
         overlay["problems"]["source"] = {"path": str(run_dir / "problems.jsonl")}
     return merge(data, overlay)
 
@@ -230,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if arm.directory != "on":
                 run_dir.mkdir(parents=True, exist_ok=True)
                 _share(out / "on", run_dir)
-            if not arm.answer_first:
+            if arm.imports:
                 problems = synthesized(out / "on")
                 (run_dir / "problems.jsonl").write_text(
                     "".join(json.dumps(p) + "\n" for p in problems)
@@ -243,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         save_pack(pack_path(replies, PACK_LABEL, "math"), dirs)
     head = ["answer-first", "problems", "kept problems", "kept", "wrong", "precision [95% CI]",
             "≥1 right", "ill-posed kept", "ungraded", "calls sent", "wall"]  # fmt: skip
+    topics = len((base.get("problems") or {}).get("topics") or [])
+    print(f"{args.per_topic} slots on each of {topics} topics for each arm that writes")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     print("\n".join(lines))

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.answer_first import main
 from tests.backends import require
-from tests.fakellm import FakeLLM
-from tests.test_answer_first import responder
+from tests.fakellm import FakeLLM, last_user
+from tests.test_answer_first import responder as program_writer
 
 BASE = """\
 seed: 5
@@ -28,6 +29,17 @@ solver: {samples: 2, max_tokens: 128}
 math: {workers: 2, min_share: 0.5}
 code: {backend: bwrap}
 """
+
+
+def responder(body: dict[str, Any]) -> str:
+    """The answer-first writer and the solvers as in ``tests/test_answer_first.py``; the plain
+    writer writes the same statement without a program."""
+    if 'starting with "Problem:"' in last_user(body):
+        statement = json.loads(program_writer({**body, "messages": [
+            {"role": "user", "content": last_user(body) + " and a program that computes its answer"}
+        ]}))["problem"]  # fmt: skip
+        return f"Problem: {statement}"
+    return program_writer(body)
 
 
 def _table(out: str) -> dict[str, list[str]]:
@@ -73,10 +85,13 @@ def test_the_same_statements_are_scored_with_and_without_the_writer_s_program(
         assert idle.state.requests == []
     table = _table(capsys.readouterr().out)
     # columns: problems, kept problems, kept, wrong, precision, ≥1 right, ill-posed, ungraded
-    assert list(table) == ["off + answer-first", "off"], "the base's policy, with and without"
+    assert list(table) == ["off + answer-first", "off", "off, the plain writer"]
     on = table["off + answer-first"]
     assert on[:4] + on[5:8] == ["3", "1", "2", "0", "1", "0", "0"]
     assert table["off"][:4] + table["off"][5:8] == ["3", "3", "6", "2", "1", "0", "2"]
+    # the plain writer wrote the same statements (the scripted one does), judged without programs
+    plain = table["off, the plain writer"]
+    assert plain[:4] + plain[5:8] == ["3", "3", "6", "2", "1", "0", "2"]
 
 
 def test_a_policy_is_measured_with_and_without_the_program_and_against_none() -> None:
@@ -84,6 +99,6 @@ def test_a_policy_is_measured_with_and_without_the_program_and_against_none() ->
     from bench.answer_first import arms
 
     assert [a.label for a in arms({})] == [
-        "strict + answer-first", "strict", "off + answer-first", "off"
+        "strict + answer-first", "strict", "off + answer-first", "off", "strict, the plain writer"
     ]  # fmt: skip
     assert [a.label for a in arms({"precision": "balanced"})][1] == "balanced"
