@@ -39,13 +39,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._replies import load_pack, pack_path, save_pack
-from bench.precision import HERE, math_checker, merge, serving
+from bench.precision import HERE, math_checker, merge, models_label, serving
 from verigen.curate.calibration import wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADED = HERE / "answer_first_graded.jsonl"
 DEMO = ROOT / "configs" / "demo-math.yaml"
-PACK_LABEL = "answer-first"
 WRITER_TOKENS = 512
 """The answer-first writer's reply holds a statement and a program: ``make demo``'s 160 tokens
 (sized for a statement) cut the JSON short before the program ends."""
@@ -155,7 +154,7 @@ def synthesized(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def run_arm(
-    name: str, data: dict[str, Any], replies: Path | None, grades: dict[str, str | None]
+    name: str, data: dict[str, Any], pack: Path | None, grades: dict[str, str | None]
 ) -> tuple[Row, list[tuple[str, str]]]:
     """Generate (resuming), then score every kept sample against the grades; also the kept
     (statement, answer) pairs that have no grade yet."""
@@ -166,8 +165,8 @@ def run_arm(
 
     run_dir = Path(data["run_dir"])
     run_dir.mkdir(parents=True, exist_ok=True)
-    if replies is not None:
-        load_pack(pack_path(replies, PACK_LABEL, "math"), run_dir)
+    if pack is not None:
+        load_pack(pack, run_dir)
     path = run_dir / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     print(f"==> answer-first {name}", file=sys.stderr)
@@ -228,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     todo: list[tuple[str, str]] = []
     with serving([args.model], args.api_base) as (api_base, models):
+        label = f"answer-first-{models_label(models)}"
+        pack = pack_path(replies, label, "math") if replies is not None else None
         for arm in arms(base):
             run_dir = out / arm.directory
             data = config(base, arm, run_dir, api_base, models, args.per_topic)
@@ -239,12 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 (run_dir / "problems.jsonl").write_text(
                     "".join(json.dumps(p) + "\n" for p in problems)
                 )
-            row, missing = run_arm(arm.label, data, replies, grades)
+            row, missing = run_arm(arm.label, data, pack, grades)
             rows.append(row)
             todo += missing
-    if args.save_replies and replies is not None:
-        dirs = [out / arm.directory for arm in arms(base)]
-        save_pack(pack_path(replies, PACK_LABEL, "math"), dirs)
+    if args.save_replies and pack is not None:
+        save_pack(pack, [out / arm.directory for arm in arms(base)])
     head = ["answer-first", "problems", "kept problems", "kept", "wrong", "precision [95% CI]",
             "≥1 right", "ill-posed kept", "ungraded", "calls sent", "wall"]  # fmt: skip
     topics = len((base.get("problems") or {}).get("topics") or [])
