@@ -2,25 +2,27 @@
 
 Synthesized problems come with no truth a program can compute, so here the truth is a person's:
 every problem a run keeps is graded by hand in ``bench/precision/answer_first_graded.jsonl``
-(its statement, the right answer or ``null`` for an ill-posed statement, a note on why). The
-comparison is on the very same statements and samples:
+(its statement, the right answer or ``null`` for an ill-posed statement, a note on why). Arms,
+each a ``verigen generate`` run on ``make demo``'s math config (its topics, model, sampling and
+policy; ``--per-topic`` slots a topic):
 
-1. ``on``: ``verigen generate`` synthesizes problems as ``make demo`` does (its topics, model
-   and sampling; ``--per-topic`` of them), under ``strict`` plus ``math.answer_first``: the
-   writer writes each statement together with a program printing its answer;
-2. ``off``: the same statements imported without answers (their programs dropped) and judged
-   by ``strict`` alone. The ``on`` run's replies answer every request both make (the same
-   solver samples, the same judges), so only the checks answer-first stopped early cost calls;
+1. ``on``: ``math.answer_first`` — the writer writes each statement with a program printing
+   its answer, and the agreed answer stands only when the program prints it too;
+2. ``off``: the same statements imported without answers or programs, judged by the policy
+   alone; the ``on`` run's replies answer every request both make (the same solver samples,
+   the same judges), so only the checks answer-first stopped early cost calls;
 3. both again under ``precision: off`` (a vote, nothing else), at no model cost: what the
-   writer's program catches on its own, among many more keeps.
+   writer's program catches on its own, among many more keeps;
+4. ``plain``: the plain writer (statements only, ``make demo`` as it ships) on the same slots:
+   what turning the knob on costs in problems made and kept.
 
 Each kept sample's answer is checked against the graded one by verigen's math checker. A kept
 problem nobody has graded yet is printed (statement and kept answer) to be graded, and the
 table then shows it as ``ungraded``: no precision is claimed for a problem nobody checked.
-Both runs resume from their journals; ``--save-replies`` keeps their replies in a reply pack
+Every arm resumes from its journal; ``--save-replies`` keeps the replies in a reply pack
 (``bench/_replies.py``), so a fresh clone re-scores the table without a model.
 
-    .venv/bin/python bench/answer_first.py --per-topic 8       # about 1 h on 2 cores
+    .venv/bin/python bench/answer_first.py --per-topic 8    # about 1 h on 2 cores (0.5B model)
 """
 
 from __future__ import annotations
