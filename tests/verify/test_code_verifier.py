@@ -668,3 +668,63 @@ def test_an_entry_point_named_like_a_builtin_is_still_the_solution(cv: CodeVerif
     tests = "".join(f"assert sum({xs}) == {sum(xs)}\n" for xs in ([1, 2], [5], [-3, 3, 4]))
     [v] = cv.verify([total], tests, "sum")
     assert v.details["tests_passed"] == 3, v.details
+
+
+# The 1.5B model's bench c18: its test writer expected the dot of a hidden file to go, and the
+# one program that deletes every "." passed all five cases, while three others failed elsewhere.
+PATH_SIGNATURE = "def normalize_path(path: str) -> str:"
+PATH_TESTS = [
+    {"args": ["/"], "expected": "/"},
+    {"args": ["/a/b/c"], "expected": "/a/b/c"},
+    {"args": ["/a/./b/../../c"], "expected": "/c"},
+    {"args": ["/a//b/"], "expected": "/a/b"},
+    {"args": ["/home/user/.config"], "expected": "/home/user/config"},
+]
+DOTS_GONE = (
+    "import os\n\n" + PATH_SIGNATURE + "\n"
+    "    normalized = os.path.normpath(path).replace('.', '')\n"
+    "    return normalized if normalized == '/' else normalized.rstrip('/')\n"
+)
+NO_ROOT = (
+    PATH_SIGNATURE + "\n    parts = [p for p in path.split('/') if p not in ('', '.')]\n"
+    "    return '/'.join(parts)\n"
+)
+
+
+def test_a_model_s_tests_passed_by_one_program_alone_keep_nothing(cv: CodeVerifier) -> None:
+    solutions = [DOTS_GONE, NO_ROOT, NO_ROOT.replace("parts", "kept")]
+    lone, *others = cv.verify(solutions, PATH_TESTS, "normalize_path", PATH_SIGNATURE,
+                              written_tests=True)  # fmt: skip
+    assert lone.details["tests_passed"] == 5, "it passes every test the writer wrote"
+    assert (lone.outcome, lone.reason) == (Outcome.REJECTED, "unconfirmed_tests")
+    assert lone.details["programs_passing"] == 1
+    assert all(o.reason == "tests_failed" for o in others)
+
+    # the same program sampled twice (other spacing, a comment) is still one program
+    again = DOTS_GONE.replace("    normalized", "    # tidy\n    normalized")
+    twice = cv.verify([DOTS_GONE, again], PATH_TESTS, "normalize_path", PATH_SIGNATURE,
+                      written_tests=True)  # fmt: skip
+    assert [v.reason for v in twice] == ["unconfirmed_tests"] * 2
+
+    # a user's own suite (`verigen verify`, a benchmark) is not a model's word: one program
+    # passing it stands, as before
+    [own] = cv.verify([DOTS_GONE], PATH_TESTS, "normalize_path", PATH_SIGNATURE)
+    assert own.accepted, own.reason
+
+
+def test_two_distinct_programs_passing_a_model_s_tests_confirm_them(cv: CodeVerifier) -> None:
+    right = (
+        PATH_SIGNATURE + "\n    parts = []\n    for p in path.split('/'):\n"
+        "        if p == '..':\n            parts = parts[:-1]\n"
+        "        elif p not in ('', '.'):\n            parts.append(p)\n"
+        "    return '/' + '/'.join(parts)\n"
+    )
+    also_right = (
+        "import posixpath\n\n" + PATH_SIGNATURE + "\n"
+        "    return '/' + posixpath.normpath('/' + path).lstrip('/')\n"
+    )
+    tests = PATH_TESTS[:4]
+    verdicts = cv.verify([right, also_right], tests, "normalize_path", PATH_SIGNATURE,
+                         written_tests=True)  # fmt: skip
+    assert [v.reason for v in verdicts] == ["accepted", "accepted"], verdicts
+    assert verdicts[0].details["programs_passing"] == 2

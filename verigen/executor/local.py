@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verigen.executor import VerifyJob, VerifySettings
-from verigen.records import Domain, Verdict
+from verigen.records import CaseTests, Domain, Problem, Verdict
 from verigen.sandbox import Limits, Pool, SandboxSpec
 from verigen.verify.code.verifier import CodeVerifier
 from verigen.verify.math.policy import judge_problem
@@ -44,6 +44,7 @@ class LocalExecutor:
             tests=problem.tests,
             entry_point=problem.entry_point or "",
             signature=problem.signature,
+            written_tests=_written_tests(problem),
         )
         return verdicts
 
@@ -82,3 +83,12 @@ class LocalExecutor:
                 if part is not None:
                     part.close()
             self._math = self._code = self._programs = None
+
+
+def _written_tests(problem: Problem) -> bool:
+    """Whether a test writer (a model) wrote any of the problem's tests; an imported suite's
+    own cases (``CaseTests.given``) are not written."""
+    if "test_writer" not in problem.provenance.params:
+        return False
+    tests = problem.tests
+    return not isinstance(tests, CaseTests) or len(tests.cases) > tests.given

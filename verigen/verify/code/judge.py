@@ -13,10 +13,13 @@ The order is the argument:
 5. each solution is judged on the trusted tests (``tests_failed`` / ``timeout``, the latter only
    after a rerun with longer limits), and one that passes them with fewer checks than required
    (an answer that made a test's loop shorter) is ``too_few_trusted_tests`` too;
-6. survivors (and the reference) meet Hypothesis inputs (``differential``): who loses a
+6. without a reference, tests a model wrote are believed only when at least ``min_consensus``
+   distinct programs pass them: fewer are ``unconfirmed_tests`` (one program and the test
+   writer can share a misreading);
+7. survivors (and the reference) meet Hypothesis inputs (``differential``): who loses a
    disagreement is rejected ``disagrees_with_consensus``, who is in a tie
    ``unresolved_disagreement``;
-7. the suite's strength: mutants of one accepted solution must mostly die, else ``weak_tests``.
+8. the suite's strength: mutants of one accepted solution must mostly die, else ``weak_tests``.
 
 A sandbox failure at any step, after the executor's retries — a killed or vanished sandbox, a
 harness that did not report before the job's wall limit — makes the affected verdicts
@@ -41,12 +44,12 @@ from verigen.verify.code.execute import Executor, Run
 from verigen.verify.code.mutate import mutants
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, given_ids, input_strings, parse_tests
-from verigen.verify.code.trust import Trust, by_consensus, by_reference
+from verigen.verify.code.trust import Trust, by_consensus, by_reference, program_key
 
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.7"
+VERIFIER_VERSION = "code-1.8"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -63,6 +66,9 @@ class Task:
     strategy: SearchStrategy[tuple[Any, ...]] | None = None
     trusted_suite: bool = False
     """The tests are a benchmark's own curated suite (HumanEval's ``check``), not generated."""
+    written_tests: bool = False
+    """Some of the tests are a test writer's (a model's): they are the truth only once
+    independent programs pass them (``_confirm_written_tests``)."""
 
     def min_checks(self, options: CodeOptions) -> int:
         return 1 if self.trusted_suite else options.min_tests
@@ -188,12 +194,28 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
             state.settle([i], Outcome.REJECTED, "timeout" if run.timed_out else "tests_failed")
         elif run.checks_on(trust.kept) < need:
             state.settle([i], Outcome.REJECTED, "too_few_trusted_tests")
+    if task.written_tests and anchor is None:
+        _confirm_written_tests(state)
     trusted = _differential(state, trusted, diff, ex, call_timeout, per)
     accepted = state.open()
     if accepted and anchor is None:  # the accepted solution's runtimes calibrate its mutants
         anchor = runs[todo.index(accepted[0])]
     _mutation(state, trusted, ex, anchor)
     return state.build(per)
+
+
+def _confirm_written_tests(state: _State) -> None:
+    """A model's tests passed by one program only are that program's word against nobody's:
+    the test writer and the solver can share a misreading (the 1.5B model's ``normalize_path``
+    that deletes every ``.``, kept because its test writer expected ``/home/user/config`` for
+    ``/home/user/.config``, while three other programs failed elsewhere). Without a reference,
+    the passing solutions must be at least ``min_consensus`` distinct programs (the same
+    program sampled twice is one piece of evidence), else they are ``unconfirmed_tests``."""
+    passing = state.open()
+    programs = {program_key(str(state.task.solutions[i])) for i in passing}
+    state.common["programs_passing"] = len(programs)
+    if passing and len(programs) < state.options.min_consensus:
+        state.settle(passing, Outcome.REJECTED, "unconfirmed_tests")
 
 
 def _differential(

@@ -98,12 +98,15 @@ class CodeVerifier:
         io_cases: Any = None,
         strategy: SearchStrategy[tuple[Any, ...]] | None = None,
         trusted_suite: bool = False,
+        written_tests: bool = False,
     ) -> list[Verdict]:
         """One ``Verdict`` per solution, in order. ``tests``: a problem's typed tests, JSON call
         cases, test code or a HumanEval ``check``; ``io_cases``: stdin/stdout cases;
         ``strategy``: Hypothesis inputs (a tuple of positional arguments) when the type hints
         are not enough;
-        ``trusted_suite``: the tests are a benchmark's own suite, exempt from ``min_tests``."""
+        ``trusted_suite``: the tests are a benchmark's own suite, exempt from ``min_tests``;
+        ``written_tests``: a model wrote some of them, so without a ``reference`` a solution
+        stands only when ``min_consensus`` distinct programs pass them."""
         task = Task(
             list(solutions),
             tests,
@@ -113,6 +116,7 @@ class CodeVerifier:
             io_cases,
             strategy,
             trusted_suite,
+            written_tests,
         )
         return judge(
             task,
@@ -132,6 +136,7 @@ class CodeVerifier:
         io_cases: Any = None,
         strategy: SearchStrategy[tuple[Any, ...]] | None = None,
         trusted_suite: bool = False,
+        written_tests: bool = False,
     ) -> list[Verdict]:
         """``verify`` without blocking the event loop."""
         call = functools.partial(
@@ -144,6 +149,7 @@ class CodeVerifier:
             io_cases,
             strategy,
             trusted_suite,
+            written_tests,
         )
         return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
 
