@@ -107,7 +107,8 @@ def math_responder(body: dict[str, Any]) -> str:
 
 def code_responder(body: dict[str, Any]) -> str:
     """Problems ``add_k``; tests from the test writer (one wrong for some seeds, which the
-    cross-check must drop); solutions right for 3 of 4 seeds, off by one otherwise."""
+    cross-check must drop); solutions right for 3 of 4 seeds, off by one otherwise, written
+    two ways (``x + k``, ``k + x``: two programs, the evidence a model's tests need)."""
     text = last_user(body)
     seed = body.get("seed", 0)
     if "Write one new programming problem" in text:
@@ -126,8 +127,9 @@ def code_responder(body: dict[str, Any]) -> str:
             cases.append({"args": [2], "expected": 2 + k + 1})  # a wrong test
         return "Here you go:\n```json\n" + json.dumps({"tests": cases}) + "\n```"
     delta = 1 if _h(seed) % 4 == 3 else 0
+    body_ = f"x + {k + delta}" if seed % 2 else f"{k + delta} + x"  # two programs, like a model
     return (
-        f"```python\ndef add_{k}(x: int) -> int:\n    return x + {k + delta}\n```\n"
+        f"```python\ndef add_{k}(x: int) -> int:\n    return {body_}\n```\n"
         f"Example:\n```python\nprint(add_{k}(1))\n```"
     )
 

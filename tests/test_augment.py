@@ -129,15 +129,18 @@ def test_the_writer_sees_the_given_cases_and_its_own_come_after_them() -> None:
 
 def _clamp_responder(body: dict[str, Any]) -> str:
     """Problems ``clamp_add_k``: x + k, or 0 for a negative x. The test writer adds negative
-    inputs; the solvers get k=3 right and write a plain ``x + k`` for k=5, which passes the
-    three given (positive) cases."""
+    inputs; the solvers get k=3 right (two programs: the test writer's cases need two to be
+    believed) and write a plain ``x + k`` for k=5, which passes the three given (positive)
+    cases."""
     text = last_user(body)
     match = re.search(r"clamp_add_(\d+)", text)
     k = int(match[1]) if match else 0
     if "come with the problem" in text:
         cases = _cases(*((x, 0 if x < 0 else x + k) for x in (-3, -1, 0, 10, 7)))
         return json.dumps({"tests": cases})
-    body_ = f"return 0 if x < 0 else x + {k}" if k == 3 else f"return x + {k}"
+    one, other = f"return 0 if x < 0 else x + {k}", f"return x + {k} if x >= 0 else 0"
+    right = one if body["model"] == "coder-a" else other
+    body_ = right if k == 3 else f"return x + {k}"
     return f"```python\ndef clamp_add_{k}(x: int) -> int:\n    {body_}\n```"
 
 

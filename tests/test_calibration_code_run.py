@@ -29,6 +29,11 @@ WRITTEN_TESTS = {  # what the test writer writes: ordinary cases, no leading whi
     ],
 }
 SOLUTIONS = {SHOUT["statement"]: RIGHT_SHOUT, FIRST["statement"]: WRONG_FIRST}
+REWRITTEN = {  # the second model's programs: the same behaviour, written another way
+    SHOUT["statement"]: "def shout(word: str) -> str:\n    return f'{word.upper()}!'\n",
+    FIRST["statement"]: "def first_word(text: str) -> str:\n    words = text.split(' ')\n"
+    "    return words[0]\n",
+}
 HIDDEN_WORDS = ("quokka", "axolotl", "okapi", "tapir", "narwhal", "tusk", "pangolin")
 """Every word of the hidden tests' arguments and expected values, none in a statement."""
 
@@ -42,7 +47,8 @@ def scripted(body: dict[str, Any]) -> str:
         return code_responder(body)
     if "test cases" in text:
         return "```json\n" + json.dumps({"tests": WRITTEN_TESTS[statement]}) + "\n```"
-    return f"```python\n{SOLUTIONS[statement]}```"
+    programs = REWRITTEN if body["model"] == "coder-b" else SOLUTIONS
+    return f"```python\n{programs[statement]}```"
 
 
 @pytest.mark.slow

@@ -67,7 +67,7 @@ def test_code_run_verifies_in_the_sandbox_and_keeps_only_passing_solutions(
     for row in rows:
         details = json.loads(row["verdict_details"])
         k = int(row["problem"].split("plus ")[1].split(".")[0])
-        assert f"return x + {k}\n" in row["solution"], "only the correct solutions are kept"
+        assert _right(k, row["solution"]), "only the correct solutions are kept"
         assert details["tests_passed"] == details["tests_total"] >= 3
     assert "tests_failed" in counts["rejection_reasons"] or (
         "disagrees_with_consensus" in counts["rejection_reasons"]
@@ -121,7 +121,7 @@ def test_imported_statements_without_tests_get_tests_from_the_test_writer(tmp_pa
     assert {row["problem"] for row in rows} == {f"Return x plus {k}." for k in (3, 11, 27)}
     for row in rows:
         k = int(row["problem"].split("plus ")[1].rstrip("."))
-        assert f"return x + {k}\n" in row["solution"], "only the correct solutions are kept"
+        assert _right(k, row["solution"]), "only the correct solutions are kept"
 
 
 @pytest.mark.slow
@@ -212,3 +212,8 @@ def test_a_test_the_cross_check_dropped_is_never_shipped(tmp_path: Path) -> None
         assert reward(["p"], [right], tests=[rl_row["tests"]], entry_point=["add_9"]) == [1.0]
     finally:
         reward.close()
+
+
+def _right(k: int, solution: str) -> bool:
+    """One of the two right programs the scripted model writes for ``add_k``."""
+    return f"return x + {k}\n" in solution or f"return {k} + x\n" in solution

@@ -47,6 +47,7 @@ def scripted() -> Any:
             cases = [{"args": t["args"], "expected": t["expected"]} for t in item.tests[:5]]
             return json.dumps({"tests": cases})
         code = WRONG_CODE if item.entry_point == POISONED_CODE else item.reference
+        code += f"\n\nSAMPLE = {body['seed']}\n"  # each sample its own program, as a model's are
         return f"```python\n{code}```"
 
     return reply
