@@ -691,28 +691,22 @@ NO_ROOT = (
 )
 
 
-def test_a_model_s_tests_passed_by_one_program_alone_keep_nothing(cv: CodeVerifier) -> None:
+def test_a_model_s_tests_passed_by_one_solution_alone_keep_nothing(cv: CodeVerifier) -> None:
     solutions = [DOTS_GONE, NO_ROOT, NO_ROOT.replace("parts", "kept")]
     lone, *others = cv.verify(solutions, PATH_TESTS, "normalize_path", PATH_SIGNATURE,
                               written_tests=True)  # fmt: skip
     assert lone.details["tests_passed"] == 5, "it passes every test the writer wrote"
     assert (lone.outcome, lone.reason) == (Outcome.REJECTED, "unconfirmed_tests")
-    assert lone.details["programs_passing"] == 1
+    assert lone.details["solutions_passing"] == 1
     assert all(o.reason == "tests_failed" for o in others)
 
-    # the same program sampled twice (other spacing, a comment) is still one program
-    again = DOTS_GONE.replace("    normalized", "    # tidy\n    normalized")
-    twice = cv.verify([DOTS_GONE, again], PATH_TESTS, "normalize_path", PATH_SIGNATURE,
-                      written_tests=True)  # fmt: skip
-    assert [v.reason for v in twice] == ["unconfirmed_tests"] * 2
-
-    # a user's own suite (`verigen verify`, a benchmark) is not a model's word: one program
+    # a user's own suite (`verigen verify`, a benchmark) is not a model's word: one solution
     # passing it stands, as before
     [own] = cv.verify([DOTS_GONE], PATH_TESTS, "normalize_path", PATH_SIGNATURE)
     assert own.accepted, own.reason
 
 
-def test_two_distinct_programs_passing_a_model_s_tests_confirm_them(cv: CodeVerifier) -> None:
+def test_two_solutions_passing_a_model_s_tests_confirm_them(cv: CodeVerifier) -> None:
     right = (
         PATH_SIGNATURE + "\n    parts = []\n    for p in path.split('/'):\n"
         "        if p == '..':\n            parts = parts[:-1]\n"
@@ -727,4 +721,8 @@ def test_two_distinct_programs_passing_a_model_s_tests_confirm_them(cv: CodeVeri
     verdicts = cv.verify([right, also_right], tests, "normalize_path", PATH_SIGNATURE,
                          written_tests=True)  # fmt: skip
     assert [v.reason for v in verdicts] == ["accepted", "accepted"], verdicts
-    assert verdicts[0].details["programs_passing"] == 2
+    assert verdicts[0].details["solutions_passing"] == 2
+    # an easy problem's samples often coincide: the same program twice is what it can give
+    twice = cv.verify([right, right], tests, "normalize_path", PATH_SIGNATURE,
+                      written_tests=True)  # fmt: skip
+    assert [v.reason for v in twice] == ["accepted", "accepted"], twice

@@ -14,8 +14,8 @@ The order is the argument:
    after a rerun with longer limits), and one that passes them with fewer checks than required
    (an answer that made a test's loop shorter) is ``too_few_trusted_tests`` too;
 6. without a reference, tests a model wrote are believed only when at least ``min_consensus``
-   distinct programs pass them: fewer are ``unconfirmed_tests`` (one program and the test
-   writer can share a misreading);
+   solutions pass them: a lone one is ``unconfirmed_tests`` (it and the test writer can share
+   a misreading);
 7. survivors (and the reference) meet Hypothesis inputs (``differential``): who loses a
    disagreement is rejected ``disagrees_with_consensus``, who is in a tie
    ``unresolved_disagreement``;
@@ -44,7 +44,7 @@ from verigen.verify.code.execute import Executor, Run
 from verigen.verify.code.mutate import mutants
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, given_ids, input_strings, parse_tests
-from verigen.verify.code.trust import Trust, by_consensus, by_reference, program_key
+from verigen.verify.code.trust import Trust, by_consensus, by_reference
 
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
@@ -205,16 +205,16 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
 
 
 def _confirm_written_tests(state: _State) -> None:
-    """A model's tests passed by one program only are that program's word against nobody's:
+    """A model's tests passed by one solution alone are that solution's word against nobody's:
     the test writer and the solver can share a misreading (the 1.5B model's ``normalize_path``
     that deletes every ``.``, kept because its test writer expected ``/home/user/config`` for
-    ``/home/user/.config``, while three other programs failed elsewhere). Without a reference,
-    the passing solutions must be at least ``min_consensus`` distinct programs (the same
-    program sampled twice is one piece of evidence), else they are ``unconfirmed_tests``."""
+    ``/home/user/.config``, while three other samples failed elsewhere). Without a reference,
+    at least ``min_consensus`` solutions must pass them, else they are ``unconfirmed_tests``.
+    Samples, not distinct programs: a small model writes ``return sum(numbers)`` every time
+    for an easy problem, and that agreement is what such a problem can give."""
     passing = state.open()
-    programs = {program_key(str(state.task.solutions[i])) for i in passing}
-    state.common["programs_passing"] = len(programs)
-    if passing and len(programs) < state.options.min_consensus:
+    state.common["solutions_passing"] = len(passing)
+    if passing and len(passing) < state.options.min_consensus:
         state.settle(passing, Outcome.REJECTED, "unconfirmed_tests")
 
 

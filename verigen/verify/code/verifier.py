@@ -106,7 +106,7 @@ class CodeVerifier:
         are not enough;
         ``trusted_suite``: the tests are a benchmark's own suite, exempt from ``min_tests``;
         ``written_tests``: a model wrote some of them, so without a ``reference`` a solution
-        stands only when ``min_consensus`` distinct programs pass them."""
+        stands only when ``min_consensus`` solutions pass them."""
         task = Task(
             list(solutions),
             tests,
