@@ -67,8 +67,8 @@ class Task:
     trusted_suite: bool = False
     """The tests are a benchmark's own curated suite (HumanEval's ``check``), not generated."""
     written_tests: bool = False
-    """Some of the tests are a test writer's (a model's): they are the truth only once
-    independent programs pass them (``_confirm_written_tests``)."""
+    """Some of the tests are a test writer's (a model's): they are the truth only once more
+    than one solution passes them (``_confirm_written_tests``)."""
 
     def min_checks(self, options: CodeOptions) -> int:
         return 1 if self.trusted_suite else options.min_tests
