@@ -35,8 +35,10 @@ class PackError(ValueError):
     """A pack line that is not a reply to its own request."""
 
 
-def pack_path(root: Path, label: str, variant: str) -> Path:
-    return root / label.replace("/", "_") / f"{variant}.jsonl.gz"
+def pack_path(root: Path, label: str, variant: str, policy: str = "") -> Path:
+    """``root/[POLICY/]MODELS/VARIANT.jsonl.gz``: a policy's pack holds its journal's replies
+    only, so its calls column counts what that policy asked, as its journal does."""
+    return root / policy / label.replace("/", "_") / f"{variant}.jsonl.gz"
 
 
 def load_pack(pack: Path, run_dir: Path) -> int:

@@ -548,7 +548,7 @@ def run_one(
     run_dir = run_dir_of(args, policy.name, label, variant)
     run_dir.mkdir(parents=True, exist_ok=True)
     if args.replies:
-        load_pack(pack_path(Path(args.replies), label, variant), run_dir)
+        load_pack(pack_path(Path(args.replies), label, variant, policy.name), run_dir)
     if args.share_cache:
         _share_cache(run_dir, Path(args.out), label.replace("/", "_"), variant)
     source = run_dir / "problems.jsonl"
@@ -703,16 +703,12 @@ def _router(routes: dict[str, str]) -> Iterator[str]:
 
 
 def _save_replies(results: Sequence[Result], args: argparse.Namespace) -> None:
-    """One pack per model set and variant: every policy's journal adds its replies."""
-    runs: dict[tuple[str, str], list[Path]] = {}
+    """A pack per run: policy, model set and variant, as the run directories are."""
     for r in results:
         if r.policy != "naive":
-            runs.setdefault((r.models, r.variant), []).append(
-                run_dir_of(args, r.policy, r.models, r.variant)
-            )
-    for (label, variant), run_dirs in runs.items():
-        pack = pack_path(Path(args.replies), label, variant)
-        print(f"==> {pack}: {save_pack(pack, run_dirs)} replies", file=sys.stderr)
+            pack = pack_path(Path(args.replies), r.models, r.variant, r.policy)
+            held = save_pack(pack, [run_dir_of(args, r.policy, r.models, r.variant)])
+            print(f"==> {pack}: {held} replies", file=sys.stderr)
 
 
 def _jsonable(result: Result) -> dict[str, Any]:
@@ -783,7 +779,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--replies",
         default=str(HERE / "replies"),
-        help="reply packs (MODELS/VARIANT.jsonl.gz): replies a journal lacks are taken from "
+        help="reply packs (POLICY/MODELS/VARIANT.jsonl.gz): replies a journal lacks are taken from "
         "them, for the very requests they hold ('' for none)",
     )
     parser.add_argument(
