@@ -62,6 +62,26 @@ def load_pack(pack: Path, run_dir: Path) -> int:
         return db.total_changes - before
 
 
+def copy_replies(donor: Path, run_dir: Path, where: str = "", params: tuple[str, ...] = ()) -> None:
+    """Give ``run_dir``'s journal the replies of the ``donor`` journal file it lacks (those
+    matching the SQL ``where`` on ``llm_calls``, all by default)."""
+    if not (run_dir / "journal.sqlite").exists():
+        Journal(run_dir).close()  # the schema, before the rows
+    with contextlib.closing(sqlite3.connect(run_dir / "journal.sqlite")) as db:
+        db.execute("ATTACH DATABASE ? AS donor", (str(donor),))
+        clause = f" WHERE {where}" if where else ""
+        db.execute(f"INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls{clause}", params)
+        db.commit()
+
+
+def rows(journal: Path, table: str) -> int:
+    """How many rows a journal's ``table`` holds (0 for no journal), read-only."""
+    if not journal.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
 def save_pack(pack: Path, run_dirs: Iterable[Path]) -> int:
     """Write ``pack`` as the union of itself and the journals' replies; how many it holds."""
     rows = {row["key"]: row for row in _read(pack)} if pack.exists() else {}

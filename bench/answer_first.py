@@ -40,7 +40,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._replies import load_pack, pack_path, save_pack
+from bench._replies import copy_replies, load_pack, pack_path, rows, save_pack
 from bench.precision import HERE, math_checker, merge, models_label, serving
 from verigen.curate.calibration import wilson
 
@@ -172,10 +172,14 @@ def run_arm(
     path = run_dir / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     print(f"==> answer-first {name}", file=sys.stderr)
-    cached = _calls(run_dir)
+    cached = rows(run_dir / "journal.sqlite", "llm_calls")
     started = time.monotonic()
     report = generate(path, overrides=[], display=Display())
-    row = Row(name, seconds=time.monotonic() - started, calls=_calls(run_dir) - cached)
+    row = Row(
+        name,
+        seconds=time.monotonic() - started,
+        calls=rows(run_dir / "journal.sqlite", "llm_calls") - cached,
+    )
     row.problems = report["counts"]["problems"]
     kept = [dict(r) for r in datasets.load_from_disk(report["dataset_dir"])]
     return row, _score(row, kept, grades)
@@ -236,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = config(base, arm, run_dir, api_base, models, args.per_topic)
             if arm.directory != "on":
                 run_dir.mkdir(parents=True, exist_ok=True)
-                _share(out / "on", run_dir)
+                copy_replies(out / "on" / "journal.sqlite", run_dir)
             if arm.imports:
                 problems = synthesized(out / "on")
                 (run_dir / "problems.jsonl").write_text(
@@ -260,33 +264,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for statement, answer in dict.fromkeys(todo):
         print(f"ungraded: {json.dumps({'statement': statement, 'kept': answer})}")
     return 0
-
-
-def _calls(run_dir: Path) -> int:
-    """Replies the journal holds (a run's new ones: the difference it makes)."""
-    import contextlib
-    import sqlite3
-
-    journal = run_dir / "journal.sqlite"
-    if not journal.exists():
-        return 0
-    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
-        return int(db.execute("SELECT count(*) FROM llm_calls").fetchone()[0])
-
-
-def _share(donor: Path, run_dir: Path) -> None:
-    """Every reply of the ``on`` run, for the requests ``off`` makes too."""
-    import contextlib
-    import sqlite3
-
-    from verigen.store import Journal
-
-    if not (run_dir / "journal.sqlite").exists():
-        Journal(run_dir).close()
-    with contextlib.closing(sqlite3.connect(run_dir / "journal.sqlite")) as db:
-        db.execute("ATTACH DATABASE ? AS donor", (str(donor / "journal.sqlite"),))
-        db.execute("INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls")
-        db.commit()
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ import yaml
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._replies import load_pack, pack_path, save_pack
+from bench._replies import copy_replies, load_pack, pack_path, rows, save_pack
 from verigen.curate.calibration import wilson
 from verigen.curate.code_calibration import HiddenSuite, hidden_checker, right, run_hidden
 from verigen.generate import code as code_gen
@@ -598,26 +598,13 @@ def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
     is sent. The other journal is the one with the most attempts (the one that has solved the
     most of the bank). Only the solvers' replies: another policy's judge calls would count in
     this policy's cost column, and its problems and verdicts would be another policy's run."""
-    import sqlite3
-
-    from verigen.store import Journal
-
     target = run_dir / "journal.sqlite"
     donors = [d for d in out.glob(f"*/{label}/{variant}/journal.sqlite") if d != target]
     if not donors:
         return
     donor = max(donors, key=_attempts)
-    if not target.exists():
-        Journal(run_dir).close()  # an empty journal: the policy's own run, samples cached
-    with contextlib.closing(sqlite3.connect(target)) as dst:
-        dst.execute("ATTACH DATABASE ? AS donor", (str(donor),))
-        for system in _SOLVER_SYSTEM_PROMPTS:
-            dst.execute(
-                "INSERT OR IGNORE INTO llm_calls SELECT * FROM donor.llm_calls"
-                " WHERE json_extract(request, '$.messages[0][1]') = ?",
-                (system,),
-            )
-        dst.commit()
+    for system in _SOLVER_SYSTEM_PROMPTS:
+        copy_replies(donor, run_dir, "json_extract(request, '$.messages[0][1]') = ?", (system,))
 
 
 _SOLVER_SYSTEM_PROMPTS = tuple(
@@ -626,10 +613,7 @@ _SOLVER_SYSTEM_PROMPTS = tuple(
 
 
 def _attempts(journal: Path) -> int:
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
-        return int(db.execute("SELECT count(*) FROM attempts").fetchone()[0])
+    return rows(journal, "attempts")
 
 
 @contextlib.contextmanager
