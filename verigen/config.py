@@ -222,7 +222,24 @@ PRECISION_PRESETS: dict[str, dict[str, Any]] = {
   undecided check keeps nothing (``fail_closed``).
 """
 
-_ROLE_FIELDS = ("well_posed", "rederive", "program_check")
+CODE_PRESETS: dict[str, dict[str, Any]] = {
+    "off": {},
+    "balanced": {"crash_check": True},
+    "strict": {"crash_check": True},
+}
+"""What each ``precision`` setting fills into ``code`` fields the config leaves unset."""
+
+_ROLE_FIELDS = ("well_posed", "rederive", "program_check", "crash_check")
+
+
+def _preset_code(value: Any, precision: str, solver: RoleConfig | None) -> Any:
+    """``code`` as the user wrote it, with unset fields filled from the preset and ``true`` /
+    ``false`` roles made concrete."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_unset=True)
+    if not isinstance(value, dict):
+        return value
+    return _concrete_roles({**CODE_PRESETS.get(precision, {}), **value}, solver)
 
 
 def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
@@ -235,10 +252,7 @@ def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
     preset = dict(PRECISION_PRESETS.get(precision, {}))
     if solver is not None and preset.get("min_models", 1) > len(solver.models):
         preset["min_models"] = len(solver.models)
-    filled = {**preset, **value}
-    for name in _ROLE_FIELDS:
-        if isinstance(filled.get(name), bool):
-            filled[name] = _solver_role(name, solver) if filled[name] else None
+    filled = _concrete_roles({**preset, **value}, solver)
     models = filled.get("min_models")
     if solver is not None and isinstance(models, int) and models > len(solver.models):
         raise ValueError(
@@ -248,13 +262,20 @@ def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
     return filled
 
 
+def _concrete_roles(filled: dict[str, Any], solver: RoleConfig | None) -> dict[str, Any]:
+    for name in _ROLE_FIELDS:
+        if isinstance(filled.get(name), bool):
+            filled[name] = _solver_role(name, solver) if filled[name] else None
+    return filled
+
+
 def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
     """The role a ``true`` check gets: the solver's models; the judges at temperature 0 (one
     considered reply, not a sample), the program writer sampling like the solver (each try a
     new program)."""
     if solver is None:
         return True  # the solver is invalid and reported; this field then fails too
-    if name == "well_posed":
+    if name in ("well_posed", "crash_check"):
         return {"models": solver.models, "temperature": 0.0, "max_tokens": 256}
     temperature = 0.0 if name == "rederive" else solver.temperature
     return {"models": solver.models, "temperature": temperature, "max_tokens": solver.max_tokens}
@@ -313,6 +334,15 @@ class CodeVerifyConfig(_Section):
     """With ``differential``: every input up to the largest size that fits this many runs too
     (one ``int``: all of [-100, 100]; lists and strings: the short ones), smallest first;
     random draws miss a wrong answer on a few sparse inputs. 0: draws only."""
+    crash_check: RoleConfig | None = None
+    """A model asked, for up to 3 inputs on which accepted solutions raise (found by
+    ``differential``), whether the statement says what the call must return; it must quote
+    the rule that does. A solution raising on a covered input is rejected
+    ``raises_on_covered_input`` (samples that all divide by a factor the statement allows
+    agree, and agreement alone kept them); a reply that cannot be read makes it
+    ``infra_error`` (``crash_check_undecided``). Only problems judged by agreement (no
+    reference solution). ``true``: the solver's models at temperature 0. ``strict`` and
+    ``balanced``: on."""
 
 
 class ExecutorConfig(_Section):
@@ -379,7 +409,7 @@ class RunConfig(_Section):
     """Problems with a known truth (answers, hidden tests) mixed into the run to measure its
     precision; after validation ``share`` is always set (the default filled in for the run's
     source)."""
-    code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig)
+    code: CodeVerifyConfig = Field(default_factory=CodeVerifyConfig, validate_default=True)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
@@ -397,6 +427,14 @@ class RunConfig(_Section):
         if problems is not None and problems.domain is not Domain.MATH:
             return value  # the math policy judges math only
         return _preset_math(value, info.data.get("precision", "off"), info.data.get("solver"))
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _apply_code_precision(cls, value: Any, info: ValidationInfo) -> Any:
+        problems = info.data.get("problems")
+        if problems is not None and problems.domain is not Domain.CODE:
+            return value  # the code policy judges code only
+        return _preset_code(value, info.data.get("precision", "off"), info.data.get("solver"))
 
     @field_validator("math")
     @classmethod

@@ -45,6 +45,19 @@ PROBLEM_FORMAT = json_schema_format(
         "additionalProperties": False,
     },
 )
+CRASH_CHECK_TEMPLATE = "code_crash_check"
+CRASH_CHECK_FORMAT = json_schema_format(
+    "crash_check",
+    {
+        "type": "object",
+        "properties": {"rule": {"type": "string"}, "covered": {"type": "boolean"}},
+        "required": ["rule", "covered"],
+        "additionalProperties": False,
+    },
+)
+"""``rule`` first: a grammar-constrained model quotes what decides before it says yes or no."""
+CRASH_CHECK_READING = "1"
+"""Bumped whenever ``parse_covered`` reads a reply differently (part of the verdicts' key)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -304,3 +317,70 @@ def _call_key(case: CallCase | StdioCase | dict[str, Any]) -> str:
 def _case_tests(cases: list[dict[str, Any]]) -> CaseTests:
     """The writer's cases (already checked against the signature) as a problem's tests."""
     return CaseTests(cases=tuple(CallCase.model_validate(c) for c in cases))
+
+
+def crash_check_requests(
+    problem: Problem, call: str, role: RoleConfig, root_seed: int, api_base: str | None
+) -> list[ChatRequest]:
+    """One request per model × sample of the role: does the statement say what ``call`` must
+    return? The judge is not told that solutions raise there, so nothing leans its answer."""
+    messages = prompts.load(CRASH_CHECK_TEMPLATE).render(
+        problem=problem.statement,
+        signature=problem.signature or f"def {problem.entry_point}(...)",
+        call=call,
+    )
+    return [
+        ChatRequest(
+            model=model,
+            messages=messages,
+            temperature=role.temperature,
+            top_p=role.top_p,
+            max_tokens=role.max_tokens,
+            seed=derive_seed(root_seed, CRASH_CHECK_TEMPLATE, problem.id, call, model, sample),
+            response_format=CRASH_CHECK_FORMAT,
+            api_base=api_base,
+        )
+        for model in role.models
+        for sample in range(role.samples)
+    ]
+
+
+_FORMAT_HINT = 'Reply with one JSON object: {"rule": "...", "covered": true or false}.'
+_UNQUOTED = (
+    'Copy the deciding sentence word for word from the problem into "rule", or write "none" '
+    'and "covered": false.'
+)
+
+
+def parse_covered(response: ChatResponse, statement: str) -> bool:
+    """Covered only when the judge says so and quotes a rule that is in the statement: a yes
+    is a claim that the statement decides the call, and a claim without its sentence is not
+    evidence enough to reject every solution. A quote the statement does not contain, or of
+    fewer than 3 words, is re-asked (a small judge paraphrases); "none" with a yes is a no."""
+    try:
+        data = extract_json(response.text)
+    except Unusable:
+        raise Unusable("no_judgement", _FORMAT_HINT) from None
+    covered = data.get("covered") if isinstance(data, dict) else None
+    if isinstance(covered, str):
+        covered = {"true": True, "yes": True, "false": False, "no": False}.get(covered.lower())
+    rule = data.get("rule") if isinstance(data, dict) else None
+    if not isinstance(covered, bool) or not isinstance(rule, str):
+        raise Unusable("no_judgement", _FORMAT_HINT)
+    if not covered:
+        return False
+    quoted = _words(rule)
+    if not quoted or quoted == ["none"]:
+        return False
+    if len(quoted) < 3 or not _contains(_words(statement), quoted):
+        raise Unusable("unquoted_rule", _UNQUOTED)
+    return True
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))

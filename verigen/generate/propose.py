@@ -1,8 +1,9 @@
 """Proposers: everything a run asks of LLMs for one domain, and nothing it verifies.
 
 A proposer turns a slot into a problem (with its tests, for code), makes an imported problem
-whole, says what to extract from a solution, and asks what the math precision policy needs: a
-program for the program check, well-posedness judgements, answer re-derivations.
+whole, says what to extract from a solution, and asks what the precision policy needs: for
+math a program for the program check, well-posedness judgements, answer re-derivations; for
+code whether the statement covers a call the solutions raise on.
 It sends through the ``Ask`` it is given (the pipeline's journaling, retrying, re-asking
 sender), so it holds no state of the run and knows nothing of journals or executors.
 """
@@ -211,6 +212,21 @@ class CodeProposer:
         return await self.ask(
             request, lambda r: code_gen.parse_tests(r, signature, minimum), "write_tests", subject
         )
+
+    async def covers(self, problem: Problem, call: str) -> bool | None:
+        """Does the statement say what ``call`` must return (``code.crash_check``)? Yes when
+        any judge says so with the rule quoted; None when none says yes and some reply could
+        not be read after the re-asks (journaled)."""
+        role = self.config.code.crash_check
+        assert role is not None
+        requests = code_gen.crash_check_requests(
+            problem, call, role, self.config.seed, self.api_base
+        )
+        read = functools.partial(code_gen.parse_covered, statement=problem.statement)
+        answers = await asyncio.gather(
+            *(self.ask(r, read, "crash_check", problem.id) for r in requests)
+        )
+        return True if True in answers else None if None in answers else False
 
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:
         try:

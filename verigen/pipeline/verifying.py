@@ -1,7 +1,7 @@
 """The verify step of a run: the journal's verdicts reused or the executor asked, the precision
-policy's checks of an agreed answer in order (models, the writer's program, well-posedness,
-re-derivation, program),
-and the key verdicts are filed under.
+policy's checks (math: of an agreed answer in order — models, the writer's program,
+well-posedness, re-derivation, program; code: the crash check), and the key verdicts are filed
+under.
 
 Wiring only: how a problem is judged is ``verify/``'s (through the executor), what is asked of
 models is the proposer's. This module decides when to ask each of them and what to store.
@@ -15,12 +15,14 @@ from typing import Any
 
 from verigen.config import RunConfig
 from verigen.executor import Executor, VerifyJob, VerifySettings
+from verigen.generate import code as code_gen
 from verigen.generate import math as math_gen
 from verigen.generate import prompts, well_posed
-from verigen.generate.propose import MathProposer, Proposer
+from verigen.generate.propose import CodeProposer, MathProposer, Proposer
 from verigen.pipeline.base import judged_version
 from verigen.records import Attempt, Details, Domain, Outcome, Problem, Verdict
 from verigen.store import Journal
+from verigen.verify.code import crash_check
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.math.options import MathOptions
 from verigen.verify.math.policy import (
@@ -67,7 +69,11 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
     if config.problems.domain is Domain.CODE:
         from verigen.verify.code import VERIFIER_VERSION as CODE_VERSION
 
-        return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"})
+        asked: dict[str, str] = {}
+        if config.code.crash_check is not None:
+            name = code_gen.CRASH_CHECK_TEMPLATE
+            asked[name] = f"{prompts.load(name).version}+reading-{code_gen.CRASH_CHECK_READING}"
+        return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"}, asked)
     from verigen.verify.math import VERIFIER_VERSION as MATH_VERSION
 
     math = config.math
@@ -89,6 +95,7 @@ class VerifyStep:
         self.verifier, self.version = verifier_key(config)
         self.proposer, self.executor, self.journal = proposer, executor, journal
         self.math = config.math
+        self.crash_check = config.code.crash_check
         self.program_tries = config.math.program_tries if config.math.program_check else 0
         self._slots = asyncio.Semaphore(executor.slots)
 
@@ -110,9 +117,20 @@ class VerifyStep:
     async def _judge(self, problem: Problem, attempts: list[Attempt]) -> list[Verdict]:
         async with self._slots:
             (verdicts,) = await self.executor.verify([VerifyJob(problem, tuple(attempts))])
-        if problem.domain is not Domain.MATH or problem.reference_answer is not None:
+        if problem.domain is Domain.CODE:
+            return await self._crash_check(problem, verdicts)
+        if problem.reference_answer is not None:
             return verdicts  # a reference answer is the truth: no policy check can add to it
         return await self._policy(problem, attempts, verdicts)
+
+    async def _crash_check(self, problem: Problem, verdicts: list[Verdict]) -> list[Verdict]:
+        """Ask whether the statement covers the inputs accepted solutions raise on (found
+        only without a reference solution: with one, its own raising defines the contract)."""
+        if self.crash_check is None or not (asked := crash_check.calls_to_ask(verdicts)):
+            return verdicts
+        assert isinstance(self.proposer, CodeProposer)
+        answers = await asyncio.gather(*(self.proposer.covers(problem, a["call"]) for a in asked))
+        return crash_check.apply_crash_check(verdicts, asked, answers)
 
     async def _policy(
         self, problem: Problem, attempts: list[Attempt], verdicts: list[Verdict]

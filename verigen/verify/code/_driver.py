@@ -12,7 +12,9 @@ own outputs here, but every disagreement becomes a test that then runs through t
 harness, where it cannot. Outcomes: ``{"v": value}`` (plain data, see ``codec``), ``{"h":
 digest, "n": size}`` for a value whose canonical text (``codec.canonical``: sizes do not move
 with float noise or dict order) is longer than the spec's ``inline`` characters (0: no limit),
-``{"e": "ExceptionName"}``, ``{"t": 1}`` (the call timed out or the process died).
+``{"e": "ExceptionName"}`` (the call raised), ``{"x": "TypeName"}`` (it returned a value that is
+not plain data: the codec's failure, never counted as the candidate raising), ``{"t": 1}`` (the
+call timed out or the process died).
 """
 
 import contextlib
@@ -54,16 +56,21 @@ def _child(path: str, entry: str, inputs: list[Any], timeout: float, inline: int
         os.write(out, (json.dumps({"load": type(exc).__name__}) + "\n").encode())
         os._exit(0)
     for args in inputs:
+        answer: dict[str, Any]
         try:
             signal.setitimer(signal.ITIMER_REAL, timeout)
             value = fn(*codec.decode(args))
             signal.setitimer(signal.ITIMER_REAL, 0)
-            answer = _answer(value, inline)
         except _CallTimeout:
             answer = {"t": 1}
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_REAL, 0)
             answer = {"e": type(exc).__name__}
+        else:
+            try:
+                answer = _answer(value, inline)
+            except Exception:  # NotPlainData, or too big to encode
+                answer = {"x": type(value).__name__}
         os.write(out, (json.dumps(answer) + "\n").encode())
     os._exit(0)
 

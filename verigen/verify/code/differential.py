@@ -76,6 +76,12 @@ class Finding:
     """Candidates involved in a disagreement without a majority."""
     split_majority: bool = False
     """Every input had a majority, but no set of candidates that lost nowhere holds one."""
+    raising: int = 0
+    """Inputs on which a majority of the weight raises (without a reference)."""
+    raised: list[dict[str, Any]] = field(default_factory=list)
+    """The first ``MAX_RECORDED`` of them: ``{"call", "raises", "candidates"}``. Nothing
+    here outvotes anyone: whether the statement allows such an input is for a model to say
+    (``code.crash_check``); every candidate raising the same way is no evidence either way."""
 
     def details(self) -> dict[str, Any]:
         return {
@@ -88,6 +94,8 @@ class Finding:
             "disagreeing_inputs": self.disagreeing,
             "disagreements": self.disagreements,
             "split_majority": self.split_majority,
+            "raising_inputs": self.raising,
+            "raised": self.raised,
             "new_tests": [
                 {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]} | _as_case(a, e)
                 for i, a, e in self.new_tests
@@ -143,6 +151,8 @@ class Differential:
         cache = {_key(a): outs for a, outs in zip(inputs, per_input, strict=True)}
         judged = [self._judge(r, outs) for outs in per_input]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
+        if anchor is None:
+            _record_raises(found, entry_point, inputs, outputs, weights)
         for j, verdict in enumerate(judged):
             found.disagreeing += bool(verdict.bad)
             if verdict.unresolved:
@@ -392,6 +402,28 @@ def _standing_majority(
     return False
 
 
+def _record_raises(
+    found: Finding,
+    entry_point: str,
+    inputs: Sequence[tuple[Any, ...]],
+    outputs: Sequence[Sequence[Outcome]],
+    weights: Sequence[int],
+) -> None:
+    """Inputs on which candidates holding a majority of the weight raise, in the order they
+    ran (smallest first). Such an input is discarded as outside the contract, which is right
+    when the statement rules it out and a shared bug when it does not (the 1.5B model's
+    ``multiples_sum`` samples all divide by a factor of 0, which the statement allows)."""
+    for j, args in enumerate(inputs):
+        raisers = [c for c, o in enumerate(outputs) if "e" in o[j]]
+        if 2 * sum(weights[c] for c in raisers) <= sum(weights):
+            continue
+        found.raising += 1
+        if len(found.raised) < MAX_RECORDED:
+            raises = sorted({str(outputs[c][j]["e"])[:80] for c in raisers})
+            call = f"{entry_point}({', '.join(map(repr, args))})"
+            found.raised.append({"call": call, "raises": raises, "candidates": raisers})
+
+
 def _judge(
     outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, tol: float
 ) -> _Judged:
@@ -493,4 +525,6 @@ def _show_out(out: Outcome) -> str:
             return "<malformed>"
     if "h" in out:
         return f"<{out.get('n')} bytes, sha256 {str(out['h'])[:12]}>"
-    return f"raised {out['e']}" if "e" in out else "timeout"
+    if "e" in out:
+        return f"raised {out['e']}"
+    return f"returned a {out['x']}, not plain data" if "x" in out else "timeout"

@@ -49,7 +49,7 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.8"
+VERIFIER_VERSION = "code-1.9"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -230,8 +230,8 @@ def _differential(
     survivors = state.open()
     distinct = list(dict.fromkeys(str(task.solutions[i]) for i in survivors))
     candidates = distinct + ([task.reference] if task.reference else [])
-    if not options.differential or len(set(candidates)) < 2:
-        return plan
+    if not options.differential or not distinct or len(set(candidates)) < 1 + bool(task.reference):
+        return plan  # one program alone is still run: the inputs where it raises are recorded
     from verigen.verify.code import small_scope, strategies
 
     hints = task.signature or task.reference or distinct[0]
@@ -258,6 +258,9 @@ def _differential(
         enumerated,
     )
     state.common["differential"] = found.details()
+    for raised in state.common["differential"]["raised"]:  # programs named as solutions
+        programs = {distinct[c] for c in raised.pop("candidates")}
+        raised["solutions"] = [i for i in survivors if task.solutions[i] in programs]
     if found.infra_error:
         state.settle(survivors, Outcome.INFRA_ERROR, "sandbox_error", error=found.infra_error)
         return plan
