@@ -46,16 +46,23 @@ PROBLEM_FORMAT = json_schema_format(
     },
 )
 CRASH_CHECK_TEMPLATE = "code_crash_check"
+CRASH_CHECK_VERDICTS = ("forbids", "decides", "none")
 CRASH_CHECK_FORMAT = json_schema_format(
     "crash_check",
     {
         "type": "object",
-        "properties": {"rule": {"type": "string"}, "covered": {"type": "boolean"}},
-        "required": ["rule", "covered"],
+        "properties": {
+            "sentence": {"type": "string"},
+            "verdict": {"type": "string", "enum": list(CRASH_CHECK_VERDICTS)},
+        },
+        "required": ["sentence", "verdict"],
         "additionalProperties": False,
     },
 )
-"""``rule`` first: a grammar-constrained model quotes what decides before it says yes or no."""
+"""``sentence`` first (keys are sent sorted): a grammar-constrained judge quotes what it reads
+before it classifies. A yes/no "is this call specified?" did worse on the adversarial table of
+``tests/test_crash_check.py`` with the 1.5B model: it said yes for calls its own quote ruled
+out ("b is never 0." for ``ratio(1, 0)``)."""
 CRASH_CHECK_READING = "1"
 """Bumped whenever ``parse_covered`` reads a reply differently (part of the verdicts' key)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -345,36 +352,30 @@ def crash_check_requests(
     ]
 
 
-_FORMAT_HINT = 'Reply with one JSON object: {"rule": "...", "covered": true or false}.'
-_UNQUOTED = (
-    'Copy the deciding sentence word for word from the problem into "rule", or write "none" '
-    'and "covered": false.'
+_FORMAT_HINT = (
+    'Reply with one JSON object: {"sentence": "...", "verdict": "forbids" or "decides" or "none"}.'
 )
 
 
 def parse_covered(response: ChatResponse, statement: str) -> bool:
-    """Covered only when the judge says so and quotes a rule that is in the statement: a yes
-    is a claim that the statement decides the call, and a claim without its sentence is not
-    evidence enough to reject every solution. A quote the statement does not contain, or of
-    fewer than 3 words, is re-asked (a small judge paraphrases); "none" with a yes is a no."""
+    """Covered only when the judge says a sentence of the statement decides what the call
+    returns and quotes that sentence as the statement has it (at least 3 words): a claim is
+    evidence enough to reject every solution raising there only with its rule in hand. A
+    quote the statement does not hold (a small judge copies a prompt's example) is no
+    evidence: read as not covered, never guessed. A reply without a verdict is re-asked."""
     try:
         data = extract_json(response.text)
     except Unusable:
         raise Unusable("no_judgement", _FORMAT_HINT) from None
-    covered = data.get("covered") if isinstance(data, dict) else None
-    if isinstance(covered, str):
-        covered = {"true": True, "yes": True, "false": False, "no": False}.get(covered.lower())
-    rule = data.get("rule") if isinstance(data, dict) else None
-    if not isinstance(covered, bool) or not isinstance(rule, str):
+    verdict = data.get("verdict") if isinstance(data, dict) else None
+    sentence = data.get("sentence") if isinstance(data, dict) else None
+    if not isinstance(sentence, str) or not isinstance(verdict, str):
         raise Unusable("no_judgement", _FORMAT_HINT)
-    if not covered:
-        return False
-    quoted = _words(rule)
-    if not quoted or quoted == ["none"]:
-        return False
-    if len(quoted) < 3 or not _contains(_words(statement), quoted):
-        raise Unusable("unquoted_rule", _UNQUOTED)
-    return True
+    verdict = verdict.strip().lower()
+    if verdict not in CRASH_CHECK_VERDICTS:
+        raise Unusable("no_judgement", _FORMAT_HINT)
+    quoted = _words(sentence)
+    return verdict == "decides" and len(quoted) >= 3 and _contains(_words(statement), quoted)
 
 
 def _words(text: str) -> list[str]:

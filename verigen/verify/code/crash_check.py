@@ -6,8 +6,9 @@ no output is right. But every sample of a small model can share a bug: the 1.5B 
 ``multiples_sum`` samples all divide by a factor of 0, which the statement allows ("a factor of
 0 divides nothing"); no test had a 0 factor, so both were kept, wrong. Agreement cannot tell
 the two apart; the statement can. A model (``code.crash_check``) is asked, for a few such
-inputs, whether the statement says what the call must return, and must quote the rule that
-does (``generate.code.parse_covered``).
+inputs, which sentence of the statement is about them and whether it forbids the call or
+decides what it returns; a "decides" counts only with its sentence quoted
+(``generate.code.parse_covered``).
 
 Pure functions over verdicts: which calls to ask about, and what the answers do. The pipeline
 asks (``pipeline.verifying``).
@@ -21,15 +22,17 @@ from typing import Any
 from verigen.records import Outcome, Verdict
 
 MAX_CALLS = 3
-"""Calls asked about per problem: the first one of each kind of failure, smallest first."""
+"""Calls asked about per problem, at most: the first one of each kind of failure."""
 MAX_CALL_CHARS = 200
 """A longer call is not asked about: a judge cannot read a rule off a wall of arguments."""
 
 
 def calls_to_ask(verdicts: Sequence[Verdict]) -> list[dict[str, Any]]:
     """Inputs on which an accepted solution raises (``{"call", "raises", "solutions"}``):
-    the first for each different set of exceptions and solutions, then the next ones, up to
-    ``MAX_CALLS``, in the order differential testing ran them (smallest first)."""
+    the first of each different set of exceptions and solutions, up to ``MAX_CALLS``, in the
+    order differential testing ran them (smallest first). The next input of a kind is most
+    often the same call with a longer list (``f(2, [0])``, ``f(2, [0, 0])``): asking about it
+    again costs a call and tells nothing new."""
     accepted = {v.details.get("solution_index") for v in verdicts if v.accepted}
     if not accepted:
         return []
@@ -42,9 +45,7 @@ def calls_to_ask(verdicts: Sequence[Verdict]) -> list[dict[str, Any]]:
     kinds: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in usable:
         kinds.setdefault((tuple(r.get("raises", ())), tuple(r["solutions"])), r)
-    chosen = list(kinds.values())[:MAX_CALLS]
-    chosen += [r for r in usable if r not in chosen][: MAX_CALLS - len(chosen)]
-    return sorted(chosen, key=usable.index)
+    return list(kinds.values())[:MAX_CALLS]
 
 
 def apply_crash_check(
