@@ -40,18 +40,19 @@ def _reply(text: str) -> ChatResponse:
 @pytest.mark.parametrize(
     ("reply", "covered"),
     [
-        ({"sentence": "A factor of 0 divides nothing.", "verdict": "decides"}, True),
-        ({"sentence": "a FACTOR of 0 divides   nothing", "verdict": " Decides"}, True),
-        ({"sentence": "Factors are non-negative.", "verdict": "decides"}, True),
-        ({"sentence": "A factor of 0 divides nothing.", "verdict": "forbids"}, False),
-        ({"sentence": "Factors are non-negative.", "verdict": "none"}, False),
-        ({"sentence": "none", "verdict": "decides"}, False),
+        ({"sentence": "A factor of 0 divides nothing.", "value": "0"}, True),
+        ({"sentence": "a FACTOR of 0 divides   nothing", "value": 0}, True),
+        ({"sentence": "Factors are non-negative.", "value": "None"}, True),  # a Python None
+        ({"sentence": "Factors are non-negative.", "value": ""}, True),  # an empty string
+        ({"sentence": "A factor of 0 divides nothing.", "value": "not allowed"}, False),
+        ({"sentence": "Factors are non-negative.", "value": " Not said."}, False),
+        ({"sentence": "none", "value": "0"}, False),
         # a quote the statement does not hold is no evidence (a copied prompt example)
-        ({"sentence": "The list is never empty.", "verdict": "decides"}, False),
-        ({"sentence": "of 0", "verdict": "decides"}, False),  # too short to be a rule
+        ({"sentence": "No number is a multiple of 0.", "value": "0"}, False),
+        ({"sentence": "of 0", "value": "0"}, False),  # too short to be a rule
     ],
 )
-def test_a_covered_call_needs_decides_and_a_sentence_the_statement_holds(
+def test_a_covered_call_needs_a_value_and_a_sentence_the_statement_holds(
     reply: dict[str, Any], covered: bool
 ) -> None:
     assert code_gen.parse_covered(_reply(json.dumps(reply)), STATEMENT) is covered
@@ -60,13 +61,14 @@ def test_a_covered_call_needs_decides_and_a_sentence_the_statement_holds(
 @pytest.mark.parametrize(
     "text",
     [
-        json.dumps({"sentence": "A factor of 0 divides nothing."}),  # no verdict
-        json.dumps({"sentence": "A factor of 0 divides nothing.", "verdict": "maybe"}),
-        json.dumps({"verdict": "decides"}),
+        json.dumps({"sentence": "A factor of 0 divides nothing."}),  # no value
+        json.dumps({"value": "0"}),
+        json.dumps({"sentence": "A factor of 0 divides nothing.", "value": [0]}),
+        '{"sentence": "A factor of 0 divides nothing.", "value": ":-1 + -2}\n```\n```',
         "def multiples_sum(limit, factors): ...",
     ],
 )
-def test_a_reply_without_a_verdict_is_asked_again(text: str) -> None:
+def test_a_reply_without_a_sentence_and_a_value_is_asked_again(text: str) -> None:
     with pytest.raises(Unusable):
         code_gen.parse_covered(_reply(text), STATEMENT)
 
@@ -163,8 +165,8 @@ def _multiples_responder(body: dict[str, Any]) -> str:
         factors = re.search(r"Call: \w+\(-?\d+, \[(.*)\]\)", text)
         assert factors is not None, text
         if "divides nothing" in text and "0" in factors[1].replace(" ", "").split(","):
-            return json.dumps({"sentence": "A factor of 0 divides nothing.", "verdict": "decides"})
-        return json.dumps({"sentence": "Factors are positive.", "verdict": "forbids"})
+            return json.dumps({"sentence": "A factor of 0 divides nothing.", "value": "0"})
+        return json.dumps({"sentence": "Factors are positive.", "value": "not allowed"})
     name = re.search(r"def (multiples_sum_\w+)\(", text)
     assert name is not None, text
     one = "return sum(n for n in range(1, limit) if any(n % f == 0 for f in factors))"

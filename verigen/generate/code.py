@@ -46,23 +46,23 @@ PROBLEM_FORMAT = json_schema_format(
     },
 )
 CRASH_CHECK_TEMPLATE = "code_crash_check"
-CRASH_CHECK_VERDICTS = ("forbids", "decides", "none")
+CRASH_CHECK_UNCOVERED = ("not allowed", "not said")
+"""The ``value``s that say the statement rules the call out, or does not decide it."""
 CRASH_CHECK_FORMAT = json_schema_format(
     "crash_check",
     {
         "type": "object",
-        "properties": {
-            "sentence": {"type": "string"},
-            "verdict": {"type": "string", "enum": list(CRASH_CHECK_VERDICTS)},
-        },
-        "required": ["sentence", "verdict"],
+        "properties": {"sentence": {"type": "string"}, "value": {"type": "string"}},
+        "required": ["sentence", "value"],
         "additionalProperties": False,
     },
 )
 """``sentence`` first (keys are sent sorted): a grammar-constrained judge quotes what it reads
-before it classifies. A yes/no "is this call specified?" did worse on the adversarial table of
-``tests/test_crash_check.py`` with the 1.5B model: it said yes for calls its own quote ruled
-out ("b is never 0." for ``ratio(1, 0)``)."""
+before it answers. Asked for the value a call returns, the 1.5B model confirmed 7 of the 12
+covered calls of ``bench/crash_check.py``; asked to classify the sentence ("forbids" or
+"decides") or to say yes or no, 4: it found the right sentence and then called "The product
+of an empty list is 1." a sentence that forbids ``product([])``. One false alarm of 12 in
+each form."""
 CRASH_CHECK_READING = "1"
 """Bumped whenever ``parse_covered`` reads a reply differently (part of the verdicts' key)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -352,30 +352,33 @@ def crash_check_requests(
     ]
 
 
-_FORMAT_HINT = (
-    'Reply with one JSON object: {"sentence": "...", "verdict": "forbids" or "decides" or "none"}.'
-)
+_FORMAT_HINT = 'Reply with one JSON object: {"sentence": "...", "value": "..."}.'
 
 
 def parse_covered(response: ChatResponse, statement: str) -> bool:
-    """Covered only when the judge says a sentence of the statement decides what the call
-    returns and quotes that sentence as the statement has it (at least 3 words): a claim is
-    evidence enough to reject every solution raising there only with its rule in hand. A
-    quote the statement does not hold (a small judge copies a prompt's example) is no
-    evidence: read as not covered, never guessed. A reply without a verdict is re-asked."""
+    """Covered when the judge gives a value the call returns (anything but "not allowed" or
+    "not said") and quotes, as the statement has it (at least 3 words), the sentence that
+    says so: a claim is evidence enough to reject every solution raising there only with its
+    rule in hand. A quote the statement does not hold (a small judge copies a prompt's
+    example) is no evidence: read as not covered, never guessed. A reply without both
+    fields is re-asked. The value itself is not trusted as a test: it only says the
+    statement allows the call."""
     try:
         data = extract_json(response.text)
     except Unusable:
         raise Unusable("no_judgement", _FORMAT_HINT) from None
-    verdict = data.get("verdict") if isinstance(data, dict) else None
-    sentence = data.get("sentence") if isinstance(data, dict) else None
-    if not isinstance(sentence, str) or not isinstance(verdict, str):
+    if not isinstance(data, dict) or "value" not in data:
         raise Unusable("no_judgement", _FORMAT_HINT)
-    verdict = verdict.strip().lower()
-    if verdict not in CRASH_CHECK_VERDICTS:
+    sentence, value = data.get("sentence"), data["value"]
+    if not isinstance(sentence, str) or not isinstance(value, str | int | float | bool | None):
         raise Unusable("no_judgement", _FORMAT_HINT)
+    said = " ".join(str(value).lower().strip(" .!\"'`").split())
     quoted = _words(sentence)
-    return verdict == "decides" and len(quoted) >= 3 and _contains(_words(statement), quoted)
+    return (
+        said not in CRASH_CHECK_UNCOVERED
+        and len(quoted) >= 3
+        and _contains(_words(statement), quoted)
+    )
 
 
 def _words(text: str) -> list[str]:
