@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from verigen.generate import code as code_gen
 from verigen.generate.structured import Unusable
 from verigen.llm import ChatResponse, Usage
 from verigen.records import Outcome, Verdict
+from verigen.verify.code import CodeOptions, CodeVerifier
 from verigen.verify.code.crash_check import MAX_CALLS, apply_crash_check, calls_to_ask
 
 STATEMENT = (
@@ -226,3 +228,61 @@ def test_samples_raising_on_a_covered_input_are_rejected_and_on_a_ruled_out_one_
     assert any("Call: multiples_sum_zero(" in t for t in judged)
     reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
     assert reasons.get("raises_on_covered_input") == 4
+
+
+MULTIPLES = "def multiples_sum(limit: int, factors: list[int]) -> int:"
+BY_GENERATOR = MULTIPLES + (
+    "\n    return sum(n for n in range(1, limit) if any(n % f == 0 for f in factors))\n"
+)
+BY_LOOP = MULTIPLES + (
+    "\n    total = 0\n    for n in range(1, limit):\n"
+    "        if any(n % f == 0 for f in factors):\n            total += n\n    return total\n"
+)
+GIVEN = [
+    {"args": [10, [3, 5]], "expected": 23},
+    {"args": [20, [7]], "expected": 21},
+    {"args": [16, [3, 5]], "expected": 60},
+]
+
+
+@pytest.fixture(scope="module")
+def probing() -> Iterator[CodeVerifier]:
+    require("bwrap")
+    options = CodeOptions(backend="bwrap", mutants=0, probe_lone_program=True)
+    with CodeVerifier(options, workers=2) as verifier:
+        yield verifier
+
+
+def test_inputs_every_sample_raises_on_are_recorded_with_the_samples_raising(
+    probing: CodeVerifier,
+) -> None:
+    verdicts = probing.verify(
+        [BY_GENERATOR, BY_LOOP, BY_GENERATOR], GIVEN, "multiples_sum", MULTIPLES
+    )
+    assert all(v.accepted for v in verdicts), [v.reason for v in verdicts]
+    differential = verdicts[0].details["differential"]
+    first = differential["raised"][0]
+    assert first == {"call": "multiples_sum(2, [0])", "raises": ["ZeroDivisionError"],
+                     "solutions": [0, 1, 2]}  # fmt: skip
+    assert differential["raising_inputs"] >= len(differential["raised"]) > 1
+    assert calls_to_ask(verdicts)[0]["call"] == "multiples_sum(2, [0])"
+
+
+def test_a_lone_program_is_probed_only_for_the_crash_check(probing: CodeVerifier) -> None:
+    [alone] = probing.verify([BY_LOOP], GIVEN, "multiples_sum", MULTIPLES)
+    assert alone.accepted and alone.details["differential"]["raised"][0]["solutions"] == [0]
+    with CodeVerifier(CodeOptions(backend="bwrap", mutants=0), workers=1) as plain:
+        [unprobed] = plain.verify([BY_LOOP], GIVEN, "multiples_sum", MULTIPLES)
+    assert unprobed.accepted and "differential" not in unprobed.details
+
+
+def test_a_value_that_is_not_plain_data_is_not_a_raise(probing: CodeVerifier) -> None:
+    """Programs returning an object the codec cannot carry have not raised: the crash check
+    must not ask about every input of a problem whose answers are such objects."""
+    odd = [
+        program.replace("    return", "    if limit < 2:\n        return object()\n    return", 1)
+        for program in (BY_GENERATOR, BY_LOOP)
+    ]
+    verdicts = probing.verify(odd, GIVEN, "multiples_sum", MULTIPLES)
+    calls = [r["call"] for r in verdicts[0].details["differential"]["raised"]]
+    assert calls and all(c.startswith(("multiples_sum(2,", "multiples_sum(3,")) for c in calls)

@@ -58,6 +58,7 @@ def verify_settings(config: RunConfig) -> VerifySettings:
             mutants=code.mutants,
             differential=code.differential,
             enumerate_up_to=code.enumerate_up_to,
+            probe_lone_program=code.crash_check is not None,
         ),
         sandbox_workers=code.workers,
         max_in_flight=config.executor.max_in_flight,

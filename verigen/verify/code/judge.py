@@ -230,8 +230,9 @@ def _differential(
     survivors = state.open()
     distinct = list(dict.fromkeys(str(task.solutions[i]) for i in survivors))
     candidates = distinct + ([task.reference] if task.reference else [])
-    if not options.differential or not distinct or len(set(candidates)) < 1 + bool(task.reference):
-        return plan  # one program alone is still run: the inputs where it raises are recorded
+    alone = options.probe_lone_program and not task.reference
+    if not options.differential or not distinct or len(set(candidates)) < 2 - alone:
+        return plan
     from verigen.verify.code import small_scope, strategies
 
     hints = task.signature or task.reference or distinct[0]

@@ -76,6 +76,12 @@ class CodeOptions:
     shrink_runs: int = 40
     """Extra sandbox jobs Hypothesis may spend shrinking one disagreeing input."""
 
+    probe_lone_program: bool = False
+    """Run the small and drawn inputs through a lone surviving program too (one sandbox job),
+    for the inputs it raises on (``details.differential.raised``), which the pipeline's crash
+    check reads. Off by default: without that reader a lone program's differential run tells
+    nothing, and ``verigen verify`` on one solution per problem would pay a job per row."""
+
     max_new_tests: int = 3
     """Disagreeing inputs kept as new tests (the shrunk one first); past it, one more for each
     losing candidate that none of them catches."""
