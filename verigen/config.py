@@ -336,8 +336,9 @@ class CodeVerifyConfig(_Section):
     random draws miss a wrong answer on a few sparse inputs. 0: draws only."""
     crash_check: RoleConfig | None = None
     """A model asked, for up to 3 inputs on which accepted solutions raise (found by
-    ``differential``), whether the statement says what the call must return; it must quote
-    the rule that does. A solution raising on a covered input is rejected
+    ``differential``), what the call returns according to the statement, quoting the
+    sentence that says so ("not allowed" / "not said" when it rules the call out or is
+    silent). A solution raising on a covered input is rejected
     ``raises_on_covered_input`` (samples that all divide by a factor the statement allows
     agree, and agreement alone kept them); a reply that cannot be read makes it
     ``infra_error`` (``crash_check_undecided``). Only problems judged by agreement (no

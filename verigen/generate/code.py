@@ -59,10 +59,11 @@ CRASH_CHECK_FORMAT = json_schema_format(
 )
 """``sentence`` first (keys are sent sorted): a grammar-constrained judge quotes what it reads
 before it answers. Asked for the value a call returns, the 1.5B model confirmed 7 of the 12
-covered calls of ``bench/crash_check.py``; asked to classify the sentence ("forbids" or
-"decides") or to say yes or no, 4: it found the right sentence and then called "The product
-of an empty list is 1." a sentence that forbids ``product([])``. One false alarm of 12 in
-each form."""
+covered calls of ``bench/crash_check.py`` with 1 false alarm of 12; asked to classify the
+sentence ("forbids" or "decides"), 4 with the same false alarm: it found the right sentence
+and then called "The product of an empty list is 1." one that forbids ``product([])``. A
+yes/no question did no better on a first, smaller table (4 of 7 covered, 2 false alarms of
+7)."""
 CRASH_CHECK_READING = "1"
 """Bumped whenever ``parse_covered`` reads a reply differently (part of the verdicts' key)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
