@@ -421,21 +421,16 @@ class RunConfig(_Section):
         """YAML reads a bare ``off`` as false: ``precision: off`` must mean ``off``."""
         return "off" if value is False else value
 
-    @field_validator("math", mode="before")
+    @field_validator("math", "code", mode="before")
     @classmethod
     def _apply_precision(cls, value: Any, info: ValidationInfo) -> Any:
+        """The ``precision`` preset fills the section of the run's own domain: the math policy
+        judges math only, the code policy code only."""
         problems = info.data.get("problems")
-        if problems is not None and problems.domain is not Domain.MATH:
-            return value  # the math policy judges math only
-        return _preset_math(value, info.data.get("precision", "off"), info.data.get("solver"))
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _apply_code_precision(cls, value: Any, info: ValidationInfo) -> Any:
-        problems = info.data.get("problems")
-        if problems is not None and problems.domain is not Domain.CODE:
-            return value  # the code policy judges code only
-        return _preset_code(value, info.data.get("precision", "off"), info.data.get("solver"))
+        if problems is not None and problems.domain.value != info.field_name:
+            return value
+        preset = _preset_math if info.field_name == "math" else _preset_code
+        return preset(value, info.data.get("precision", "off"), info.data.get("solver"))
 
     @field_validator("math")
     @classmethod
