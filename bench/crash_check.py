@@ -4,9 +4,10 @@
 
 Each row is a statement, a signature, a call on which solutions could raise, and whether the
 statement decides what that call returns (covered) or rules it out / says nothing. Every row
-goes through verigen's own request (``code_crash_check``, the role at temperature 0) and
-reading (``parse_covered``). A covered call the judge confirms is a wrong solution caught; an
-uncovered call it calls covered rejects right solutions (yield lost, never a wrong keep).
+goes through verigen's own request (``code_call_value``, the role at temperature 0) and
+reading (``read_call_value``): covered when it reads a value. A covered call the judge
+confirms is a wrong solution caught; an uncovered call it calls covered rejects right
+solutions (yield lost, never a wrong keep).
 
 The anchor is the verifier without the check: it catches none of the covered rows and rejects
 none of the others. Printed: caught (covered rows read as covered) and false alarms (other
@@ -100,7 +101,8 @@ def problem(statement: str, signature: str) -> Problem:
     )
 
 
-async def judge(request: ChatRequest, api_base: str, statement: str) -> bool | None:
+async def read(request: ChatRequest, api_base: str, statement: str) -> str | None:
+    """The judge's reading of one call (``read_call_value``); None when it gave none."""
     import litellm
 
     for fmt in (request.response_format, weaker_format(request.response_format or "")):
@@ -122,7 +124,7 @@ async def judge(request: ChatRequest, api_base: str, statement: str) -> bool | N
         return None
     text = raw.choices[0].message.content or ""
     try:
-        return code_gen.parse_covered(
+        return code_gen.read_call_value(
             ChatResponse(text=text, finish_reason="stop", usage=Usage(), model=request.model),
             statement,
         )
@@ -132,21 +134,22 @@ async def judge(request: ChatRequest, api_base: str, statement: str) -> bool | N
 
 async def score(model: str, api_base: str) -> dict[str, Any]:
     role = RoleConfig(models=[model], temperature=0.0, max_tokens=256)
-    read: list[bool | None] = []
+    said: list[bool | None] = []
     for statement, signature, call, _ in TABLE:
-        (request,) = code_gen.crash_check_requests(
+        (request,) = code_gen.call_value_requests(
             problem(statement, signature), call, role, 0, api_base
         )
-        read.append(await judge(request, api_base, statement))
-    covered = [r for r, row in zip(read, TABLE, strict=True) if row[3]]
-    other = [r for r, row in zip(read, TABLE, strict=True) if not row[3]]
+        reading = await read(request, api_base, statement)
+        said.append(None if reading is None else reading not in code_gen.UNDECIDED)
+    covered = [r for r, row in zip(said, TABLE, strict=True) if row[3]]
+    other = [r for r, row in zip(said, TABLE, strict=True) if not row[3]]
     return {
         "caught": sum(r is True for r in covered),
         "covered": len(covered),
         "false_alarms": sum(r is True for r in other),
         "other": len(other),
-        "unread": sum(r is None for r in read),
-        "rows": [[row[2], row[3], r] for row, r in zip(TABLE, read, strict=True)],
+        "unread": sum(r is None for r in said),
+        "rows": [[row[2], row[3], r] for row, r in zip(TABLE, said, strict=True)],
     }
 
 

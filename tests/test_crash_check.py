@@ -23,6 +23,7 @@ from tests.test_generate import _run
 from tests.test_generate_code import IMPORT_CONFIG
 from verigen.config import RunConfig
 from verigen.generate import code as code_gen
+from verigen.generate.code import NOT_ALLOWED, NOT_SAID
 from verigen.generate.structured import Unusable
 from verigen.llm import ChatResponse, Usage
 from verigen.records import Outcome, Verdict
@@ -40,24 +41,25 @@ def _reply(text: str) -> ChatResponse:
 
 
 @pytest.mark.parametrize(
-    ("reply", "covered"),
+    ("reply", "reading"),
     [
-        ({"sentence": "A factor of 0 divides nothing.", "value": "0"}, True),
-        ({"sentence": "a FACTOR of 0 divides   nothing", "value": 0}, True),
-        ({"sentence": "Factors are non-negative.", "value": "None"}, True),  # a Python None
-        ({"sentence": "Factors are non-negative.", "value": ""}, True),  # an empty string
-        ({"sentence": "A factor of 0 divides nothing.", "value": "not allowed"}, False),
-        ({"sentence": "Factors are non-negative.", "value": " Not said."}, False),
-        ({"sentence": "none", "value": "0"}, False),
+        ({"sentence": "A factor of 0 divides nothing.", "value": "0"}, "0"),
+        ({"sentence": "a FACTOR of 0 divides   nothing", "value": 0}, "0"),
+        ({"sentence": "Factors are non-negative.", "value": "None"}, "None"),  # a Python None
+        ({"sentence": "Factors are non-negative.", "value": " 'Abc' "}, "'Abc'"),  # as written
+        ({"sentence": "Factors are non-negative.", "value": ""}, ""),  # an empty string
+        ({"sentence": "A factor of 0 divides nothing.", "value": "not allowed"}, NOT_ALLOWED),
+        ({"sentence": "Factors are non-negative.", "value": " Not said."}, NOT_SAID),
+        ({"sentence": "none", "value": "0"}, NOT_SAID),
         # a quote the statement does not hold is no evidence (a copied prompt example)
-        ({"sentence": "No number is a multiple of 0.", "value": "0"}, False),
-        ({"sentence": "of 0", "value": "0"}, False),  # too short to be a rule
+        ({"sentence": "No number is a multiple of 0.", "value": "0"}, NOT_SAID),
+        ({"sentence": "of 0", "value": "0"}, NOT_SAID),  # too short to be a rule
     ],
 )
-def test_a_covered_call_needs_a_value_and_a_sentence_the_statement_holds(
-    reply: dict[str, Any], covered: bool
+def test_a_value_counts_only_with_a_sentence_the_statement_holds(
+    reply: dict[str, Any], reading: str
 ) -> None:
-    assert code_gen.parse_covered(_reply(json.dumps(reply)), STATEMENT) is covered
+    assert code_gen.read_call_value(_reply(json.dumps(reply)), STATEMENT) == reading
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,7 @@ def test_a_covered_call_needs_a_value_and_a_sentence_the_statement_holds(
 )
 def test_a_reply_without_a_sentence_and_a_value_is_asked_again(text: str) -> None:
     with pytest.raises(Unusable):
-        code_gen.parse_covered(_reply(text), STATEMENT)
+        code_gen.read_call_value(_reply(text), STATEMENT)
 
 
 def _verdict(index: int, outcome: Outcome, raised: list[dict[str, Any]]) -> Verdict:

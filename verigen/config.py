@@ -224,12 +224,12 @@ PRECISION_PRESETS: dict[str, dict[str, Any]] = {
 
 CODE_PRESETS: dict[str, dict[str, Any]] = {
     "off": {},
-    "balanced": {"crash_check": True},
-    "strict": {"crash_check": True},
+    "balanced": {"crash_check": True, "dispute_check": True},
+    "strict": {"crash_check": True, "dispute_check": True},
 }
 """What each ``precision`` setting fills into ``code`` fields the config leaves unset."""
 
-_ROLE_FIELDS = ("well_posed", "rederive", "program_check", "crash_check")
+_ROLE_FIELDS = ("well_posed", "rederive", "program_check", "crash_check", "dispute_check")
 
 
 def _preset_code(value: Any, precision: str, solver: RoleConfig | None) -> Any:
@@ -275,7 +275,7 @@ def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
     new program)."""
     if solver is None:
         return True  # the solver is invalid and reported; this field then fails too
-    if name in ("well_posed", "crash_check"):
+    if name in ("well_posed", "crash_check", "dispute_check"):
         return {"models": solver.models, "temperature": 0.0, "max_tokens": 256}
     temperature = 0.0 if name == "rederive" else solver.temperature
     return {"models": solver.models, "temperature": temperature, "max_tokens": solver.max_tokens}
@@ -344,6 +344,15 @@ class CodeVerifyConfig(_Section):
     ``infra_error`` (``crash_check_undecided``). Only problems judged by agreement (no
     reference solution). ``true``: the solver's models at temperature 0. ``strict`` and
     ``balanced``: on."""
+    dispute_check: RoleConfig | None = None
+    """A model asked, for up to 3 inputs on which a majority of the solutions outvoted others
+    (found by ``differential``), what the call returns according to the statement, quoting
+    the sentence that says so. When it gives a value a losing solution gave and the majority
+    did not, the accepted solutions of the majority are rejected ``disagrees_with_statement``
+    (samples sharing a misreading outvote the one that read the statement right); a reply
+    that cannot be read makes them ``infra_error`` (``dispute_check_undecided``). Only
+    problems judged by agreement. ``true``: the solver's models at temperature 0.
+    ``strict`` and ``balanced``: on."""
 
 
 class ExecutorConfig(_Section):

@@ -45,11 +45,14 @@ PROBLEM_FORMAT = json_schema_format(
         "additionalProperties": False,
     },
 )
-CRASH_CHECK_TEMPLATE = "code_crash_check"
-CRASH_CHECK_UNCOVERED = ("not allowed", "not said")
-"""The ``value``s that say the statement rules the call out, or does not decide it."""
-CRASH_CHECK_FORMAT = json_schema_format(
-    "crash_check",
+CALL_VALUE_TEMPLATE = "code_call_value"
+"""A judge asked what one call returns according to the statement: the crash check asks it of
+inputs solutions raise on, the dispute check of inputs a majority decided."""
+NOT_ALLOWED, NOT_SAID = "not allowed", "not said"
+UNDECIDED = (NOT_ALLOWED, NOT_SAID)
+"""The readings that say the statement rules the call out, or does not decide it."""
+CALL_VALUE_FORMAT = json_schema_format(
+    "call_value",
     {
         "type": "object",
         "properties": {"sentence": {"type": "string"}, "value": {"type": "string"}},
@@ -64,8 +67,8 @@ sentence ("forbids" or "decides"), 4 with the same false alarm: it found the rig
 and then called "The product of an empty list is 1." one that forbids ``product([])``. A
 yes/no question did no better on a first, smaller table (4 of 7 covered, 2 false alarms of
 7)."""
-CRASH_CHECK_READING = "1"
-"""Bumped whenever ``parse_covered`` reads a reply differently (part of the verdicts' key)."""
+CALL_VALUE_READING = "2"
+"""Bumped whenever ``read_call_value`` reads a reply differently (part of the verdicts' key)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -327,12 +330,13 @@ def _case_tests(cases: list[dict[str, Any]]) -> CaseTests:
     return CaseTests(cases=tuple(CallCase.model_validate(c) for c in cases))
 
 
-def crash_check_requests(
+def call_value_requests(
     problem: Problem, call: str, role: RoleConfig, root_seed: int, api_base: str | None
 ) -> list[ChatRequest]:
-    """One request per model × sample of the role: does the statement say what ``call`` must
-    return? The judge is not told that solutions raise there, so nothing leans its answer."""
-    messages = prompts.load(CRASH_CHECK_TEMPLATE).render(
+    """One request per model × sample of the role: what does the statement say ``call``
+    returns? The judge is told neither why it is asked nor what any solution returned, so
+    nothing leans its answer."""
+    messages = prompts.load(CALL_VALUE_TEMPLATE).render(
         problem=problem.statement,
         signature=problem.signature or f"def {problem.entry_point}(...)",
         call=call,
@@ -344,8 +348,8 @@ def crash_check_requests(
             temperature=role.temperature,
             top_p=role.top_p,
             max_tokens=role.max_tokens,
-            seed=derive_seed(root_seed, CRASH_CHECK_TEMPLATE, problem.id, call, model, sample),
-            response_format=CRASH_CHECK_FORMAT,
+            seed=derive_seed(root_seed, CALL_VALUE_TEMPLATE, problem.id, call, model, sample),
+            response_format=CALL_VALUE_FORMAT,
             api_base=api_base,
         )
         for model in role.models
@@ -356,14 +360,12 @@ def crash_check_requests(
 _FORMAT_HINT = 'Reply with one JSON object: {"sentence": "...", "value": "..."}.'
 
 
-def parse_covered(response: ChatResponse, statement: str) -> bool:
-    """Covered when the judge gives a value the call returns (anything but "not allowed" or
-    "not said") and quotes, as the statement has it (at least 3 words), the sentence that
-    says so: a claim is evidence enough to reject every solution raising there only with its
-    rule in hand. A quote the statement does not hold (a small judge copies a prompt's
-    example) is no evidence: read as not covered, never guessed. A reply without both
-    fields is re-asked. The value itself is not trusted as a test: it only says the
-    statement allows the call."""
+def read_call_value(response: ChatResponse, statement: str) -> str:
+    """What the judge read off the statement: the value as it wrote it (a Python literal, if
+    it followed the prompt), or ``NOT_ALLOWED`` / ``NOT_SAID``. A value counts only with the
+    sentence that says so quoted as the statement has it (at least 3 words): a claim without
+    its rule in hand is read as ``NOT_SAID``, never guessed (a small judge copies a prompt's
+    example). A reply without both fields is re-asked."""
     try:
         data = extract_json(response.text)
     except Unusable:
@@ -373,13 +375,13 @@ def parse_covered(response: ChatResponse, statement: str) -> bool:
     sentence, value = data.get("sentence"), data["value"]
     if not isinstance(sentence, str) or not isinstance(value, str | int | float | bool | None):
         raise Unusable("no_judgement", _FORMAT_HINT)
-    said = " ".join(str(value).lower().strip(" .!\"'`").split())
+    text = value.strip() if isinstance(value, str) else repr(value)
+    said = " ".join(text.lower().strip(" .!\"'`").split())
+    if said in UNDECIDED:
+        return said
     quoted = _words(sentence)
-    return (
-        said not in CRASH_CHECK_UNCOVERED
-        and len(quoted) >= 3
-        and _contains(_words(statement), quoted)
-    )
+    held = len(quoted) >= 3 and _contains(_words(statement), quoted)
+    return text if held else NOT_SAID
 
 
 def _words(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 A proposer turns a slot into a problem (with its tests, for code), makes an imported problem
 whole, says what to extract from a solution, and asks what the precision policy needs: for
 math a program for the program check, well-posedness judgements, answer re-derivations; for
-code whether the statement covers a call the solutions raise on.
+code what the statement says a call returns (the crash and dispute checks).
 It sends through the ``Ask`` it is given (the pipeline's journaling, retrying, re-asking
 sender), so it holds no state of the run and knows nothing of journals or executors.
 """
@@ -16,7 +16,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from verigen.config import RunConfig
+from verigen.config import RoleConfig, RunConfig
 from verigen.generate import code as code_gen
 from verigen.generate import math as math_gen
 from verigen.generate.slots import Slot
@@ -213,20 +213,19 @@ class CodeProposer:
             request, lambda r: code_gen.parse_tests(r, signature, minimum), "write_tests", subject
         )
 
-    async def covers(self, problem: Problem, call: str) -> bool | None:
-        """Does the statement say what ``call`` must return (``code.crash_check``)? Yes when
-        any judge says so with the rule quoted; None when none says yes and some reply could
-        not be read after the re-asks (journaled)."""
-        role = self.config.code.crash_check
-        assert role is not None
-        requests = code_gen.crash_check_requests(
+    async def call_values(self, problem: Problem, call: str, role: RoleConfig) -> list[str] | None:
+        """The values the role's judges read off the statement for ``call``, each with its
+        sentence quoted (``code.crash_check``, ``code.dispute_check``); None when none gave
+        one and some reply could not be read after the re-asks (journaled)."""
+        requests = code_gen.call_value_requests(
             problem, call, role, self.config.seed, self.api_base
         )
-        read = functools.partial(code_gen.parse_covered, statement=problem.statement)
+        read = functools.partial(code_gen.read_call_value, statement=problem.statement)
         answers = await asyncio.gather(
-            *(self.ask(r, read, "crash_check", problem.id) for r in requests)
+            *(self.ask(r, read, "call_value", problem.id) for r in requests)
         )
-        return True if True in answers else None if None in answers else False
+        values = [a for a in answers if a is not None and a not in code_gen.UNDECIDED]
+        return None if not values and None in answers else values
 
     def extract(self, problem: Problem, response: ChatResponse) -> str | None:
         try:

@@ -1,7 +1,7 @@
 """The verify step of a run: the journal's verdicts reused or the executor asked, the precision
 policy's checks (math: of an agreed answer in order — models, the writer's program,
-well-posedness, re-derivation, program; code: the crash check), and the key verdicts are filed
-under.
+well-posedness, re-derivation, program; code: the crash and dispute checks), and the key
+verdicts are filed under.
 
 Wiring only: how a problem is judged is ``verify/``'s (through the executor), what is asked of
 models is the proposer's. This module decides when to ask each of them and what to store.
@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from verigen.config import RunConfig
+from verigen.config import RoleConfig, RunConfig
 from verigen.executor import Executor, VerifyJob, VerifySettings
 from verigen.generate import code as code_gen
 from verigen.generate import math as math_gen
@@ -22,7 +22,7 @@ from verigen.generate.propose import CodeProposer, MathProposer, Proposer
 from verigen.pipeline.base import judged_version
 from verigen.records import Attempt, Details, Domain, Outcome, Problem, Verdict
 from verigen.store import Journal
-from verigen.verify.code import crash_check
+from verigen.verify.code import crash_check, dispute_check
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.math.options import MathOptions
 from verigen.verify.math.policy import (
@@ -71,9 +71,11 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
         from verigen.verify.code import VERIFIER_VERSION as CODE_VERSION
 
         asked: dict[str, str] = {}
-        if config.code.crash_check is not None:
-            name = code_gen.CRASH_CHECK_TEMPLATE
-            asked[name] = f"{prompts.load(name).version}+reading-{code_gen.CRASH_CHECK_READING}"
+        if config.code.crash_check is not None or config.code.dispute_check is not None:
+            name = code_gen.CALL_VALUE_TEMPLATE
+            asked[name] = f"{prompts.load(name).version}+reading-{code_gen.CALL_VALUE_READING}"
+        if config.code.dispute_check is not None:
+            asked["dispute_check"] = dispute_check.VERSION
         return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"}, asked)
     from verigen.verify.math import VERIFIER_VERSION as MATH_VERSION
 
@@ -96,7 +98,7 @@ class VerifyStep:
         self.verifier, self.version = verifier_key(config)
         self.proposer, self.executor, self.journal = proposer, executor, journal
         self.math = config.math
-        self.crash_check = config.code.crash_check
+        self.crash_check, self.dispute_check = config.code.crash_check, config.code.dispute_check
         self.program_tries = config.math.program_tries if config.math.program_check else 0
         self._slots = asyncio.Semaphore(executor.slots)
 
@@ -119,7 +121,7 @@ class VerifyStep:
         async with self._slots:
             (verdicts,) = await self.executor.verify([VerifyJob(problem, tuple(attempts))])
         if problem.domain is Domain.CODE:
-            return await self._crash_check(problem, verdicts)
+            return await self._dispute_check(problem, await self._crash_check(problem, verdicts))
         if problem.reference_answer is not None:
             return verdicts  # a reference answer is the truth: no policy check can add to it
         return await self._policy(problem, attempts, verdicts)
@@ -129,9 +131,23 @@ class VerifyStep:
         only without a reference solution: with one, its own raising defines the contract)."""
         if self.crash_check is None or not (asked := crash_check.calls_to_ask(verdicts)):
             return verdicts
-        assert isinstance(self.proposer, CodeProposer)
-        answers = await asyncio.gather(*(self.proposer.covers(problem, a["call"]) for a in asked))
+        values = await self._call_values(problem, [a["call"] for a in asked], self.crash_check)
+        answers = [None if v is None else bool(v) for v in values]
         return crash_check.apply_crash_check(verdicts, asked, answers)
+
+    async def _dispute_check(self, problem: Problem, verdicts: list[Verdict]) -> list[Verdict]:
+        """Ask what the statement says of inputs a majority decided for accepted solutions
+        (found only without a reference solution: with one, it decides)."""
+        if self.dispute_check is None or not (asked := dispute_check.calls_to_ask(verdicts)):
+            return verdicts
+        values = await self._call_values(problem, [a["call"] for a in asked], self.dispute_check)
+        return dispute_check.apply_dispute_check(verdicts, asked, values)
+
+    async def _call_values(
+        self, problem: Problem, calls: list[str], role: RoleConfig
+    ) -> list[list[str] | None]:
+        assert isinstance(self.proposer, CodeProposer)
+        return await asyncio.gather(*(self.proposer.call_values(problem, c, role) for c in calls))
 
     async def _policy(
         self, problem: Problem, attempts: list[Attempt], verdicts: list[Verdict]

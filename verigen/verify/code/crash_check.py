@@ -6,9 +6,9 @@ no output is right. But every sample of a small model can share a bug: the 1.5B 
 ``multiples_sum`` samples all divide by a factor of 0, which the statement allows ("a factor of
 0 divides nothing"); no test had a 0 factor, so both were kept, wrong. Agreement cannot tell
 the two apart; the statement can. A model (``code.crash_check``) is asked, for a few such
-inputs, which sentence of the statement is about them and whether it forbids the call or
-decides what it returns; a "decides" counts only with its sentence quoted
-(``generate.code.parse_covered``).
+inputs, what the call returns according to the statement; a value counts only with the
+sentence that says so quoted (``generate.code.read_call_value``), and "not allowed" or "not
+said" leave the solutions as they were.
 
 Pure functions over verdicts: which calls to ask about, and what the answers do. The pipeline
 asks (``pipeline.verifying``).

@@ -50,6 +50,8 @@ MAX_RECORDED = 10
 INLINE_BYTES = 2048
 """An output whose canonical text is longer comes back as a digest (``codec.digest``; a spiral
 matrix for every n up to 100 is megabytes); equal digests are equal outputs."""
+MAX_SHOWN = 200
+"""The longest call, or value's ``repr``, recorded for a judge to read (``Finding.disputed``)."""
 MAX_TEST_BYTES = 1 << 16
 """The longest expected value asked again to become a test."""
 FRAME_BYTES = 16 << 20
@@ -82,6 +84,12 @@ class Finding:
     """The first ``MAX_RECORDED`` of them: ``{"call", "raises", "candidates"}``. Nothing
     here outvotes anyone: whether the statement allows such an input is for a model to say
     (``code.crash_check``); every candidate raising the same way is no evidence either way."""
+    disputed: list[dict[str, Any]] = field(default_factory=list)
+    """Inputs a majority decided (without a reference), the first of each kind (who lost and
+    what the majority gave), up to ``MAX_RECORDED``: ``{"call", "majority", "values"}``, the
+    values as ``repr`` keyed to the candidates giving them. A majority of samples of one small
+    model can share a misreading and outvote the one that read the statement right; a model
+    asked what the statement says of the call can see it (``code.dispute_check``)."""
 
     def details(self) -> dict[str, Any]:
         return {
@@ -96,6 +104,7 @@ class Finding:
             "split_majority": self.split_majority,
             "raising_inputs": self.raising,
             "raised": self.raised,
+            "disputed": self.disputed,
             "new_tests": [
                 {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]} | _as_case(a, e)
                 for i, a, e in self.new_tests
@@ -153,6 +162,7 @@ class Differential:
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
         if anchor is None:
             _record_raises(found, entry_point, inputs, outputs, weights)
+            _record_disputes(found, entry_point, inputs, outputs, judged)
         for j, verdict in enumerate(judged):
             found.disagreeing += bool(verdict.bad)
             if verdict.unresolved:
@@ -422,6 +432,51 @@ def _record_raises(
             raises = sorted({str(outputs[c][j]["e"])[:80] for c in raisers})
             call = f"{entry_point}({', '.join(map(repr, args))})"
             found.raised.append({"call": call, "raises": raises, "candidates": raisers})
+
+
+def _record_disputes(
+    found: Finding,
+    entry_point: str,
+    inputs: Sequence[tuple[Any, ...]],
+    outputs: Sequence[Sequence[Outcome]],
+    judged: Sequence[_Judged],
+) -> None:
+    """The first input of each kind that a majority decided, where every value is short
+    enough to read (``MAX_SHOWN``): a judge can check ``f('[)')`` against the statement, not a
+    wall of output. A raise or a timeout is shown as such, never as a value."""
+    kinds: set[tuple[Any, ...]] = set()
+    for j, args in enumerate(inputs):
+        verdict = judged[j]
+        if not verdict.bad or verdict.expected is None or len(found.disputed) >= MAX_RECORDED:
+            continue
+        majority = _exact(verdict.expected)
+        kind = (verdict.bad, majority)
+        call = f"{entry_point}({', '.join(map(repr, args))})"
+        if kind in kinds or majority is None or len(call) > MAX_SHOWN:
+            continue
+        values: dict[str, list[int]] = {majority: []}
+        for c, out in enumerate(outputs):
+            value = majority if c not in verdict.bad else _exact(out[j])
+            if value is None:
+                break
+            values.setdefault(value, []).append(c)
+        else:
+            kinds.add(kind)
+            found.disputed.append({"call": call, "majority": majority, "values": values})
+
+
+def _exact(out: Outcome) -> str | None:
+    """An outcome as a judge can compare it: a value's full ``repr`` (None when longer than
+    ``MAX_SHOWN`` or sent as a digest), else what happened (``raised ...``, ``timeout``)."""
+    if "h" in out:
+        return None
+    if "v" not in out:
+        return _show_out(out)
+    try:
+        text = repr(codec.decode(out["v"]))
+    except (ValueError, TypeError):
+        return None
+    return text if len(text) <= MAX_SHOWN else None
 
 
 def _judge(

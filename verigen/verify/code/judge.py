@@ -259,9 +259,14 @@ def _differential(
         enumerated,
     )
     state.common["differential"] = found.details()
-    for raised in state.common["differential"]["raised"]:  # programs named as solutions
-        programs = {distinct[c] for c in raised.pop("candidates")}
-        raised["solutions"] = [i for i in survivors if task.solutions[i] in programs]
+
+    def solutions(programs: list[int]) -> list[int]:  # distinct programs named as solutions
+        return [i for i in survivors if task.solutions[i] in {distinct[c] for c in programs}]
+
+    for raised in state.common["differential"]["raised"]:
+        raised["solutions"] = solutions(raised.pop("candidates"))
+    for disputed in state.common["differential"]["disputed"]:
+        disputed["values"] = {v: solutions(cs) for v, cs in disputed["values"].items()}
     if found.infra_error:
         state.settle(survivors, Outcome.INFRA_ERROR, "sandbox_error", error=found.infra_error)
         return plan
