@@ -5,7 +5,7 @@
 Each row is a statement, a signature, a call on which samples disagree, the value the statement
 gives and the value of a plausible shared misreading (a bracket counter blind to kinds, banker's
 rounding, a case-sensitive vowel count). Every row goes through verigen's own request
-(``code_call_value``, the role at temperature 0), reading (``read_call_value``) and decision
+(``code_dispute_value``, the role at temperature 0), reading (``read_call_value``) and decision
 (``dispute_check.against_majority``), twice: once with the misreading holding the majority
 (the judge should veto it: caught) and once with the right value holding it (a veto there
 rejects right solutions: a false alarm, yield lost, never a wrong keep). Both are one request,
@@ -77,7 +77,7 @@ async def score(model: str, api_base: str) -> dict[str, Any]:
     rows = []
     for statement, signature, call, right, wrong in TABLE:
         (request,) = code_gen.call_value_requests(
-            problem(statement, signature), call, role, 0, api_base
+            problem(statement, signature), call, role, 0, api_base, code_gen.DISPUTE_TEMPLATE
         )
         reading = await read(request, api_base, statement)
         said = None if reading is None else [r for r in [reading] if r not in code_gen.UNDECIDED]

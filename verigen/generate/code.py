@@ -46,8 +46,12 @@ PROBLEM_FORMAT = json_schema_format(
     },
 )
 CALL_VALUE_TEMPLATE = "code_call_value"
-"""A judge asked what one call returns according to the statement: the crash check asks it of
-inputs solutions raise on, the dispute check of inputs a majority decided."""
+"""A judge asked what one call returns according to the statement, for the crash check: its
+examples show a call ruled out ("not allowed") as often as one decided."""
+DISPUTE_TEMPLATE = "code_dispute_value"
+"""The same question for the dispute check, on calls every solution returned from: its
+examples all work a value out of a sentence. Asked with the crash check's examples, the 0.5B
+model answered "not allowed" or "not said" on all 12 calls of ``bench/dispute_check.py``."""
 NOT_ALLOWED, NOT_SAID = "not allowed", "not said"
 UNDECIDED = (NOT_ALLOWED, NOT_SAID)
 """The readings that say the statement rules the call out, or does not decide it."""
@@ -331,12 +335,17 @@ def _case_tests(cases: list[dict[str, Any]]) -> CaseTests:
 
 
 def call_value_requests(
-    problem: Problem, call: str, role: RoleConfig, root_seed: int, api_base: str | None
+    problem: Problem,
+    call: str,
+    role: RoleConfig,
+    root_seed: int,
+    api_base: str | None,
+    template: str = CALL_VALUE_TEMPLATE,
 ) -> list[ChatRequest]:
     """One request per model × sample of the role: what does the statement say ``call``
     returns? The judge is told neither why it is asked nor what any solution returned, so
     nothing leans its answer."""
-    messages = prompts.load(CALL_VALUE_TEMPLATE).render(
+    messages = prompts.load(template).render(
         problem=problem.statement,
         signature=problem.signature or f"def {problem.entry_point}(...)",
         call=call,
@@ -348,7 +357,7 @@ def call_value_requests(
             temperature=role.temperature,
             top_p=role.top_p,
             max_tokens=role.max_tokens,
-            seed=derive_seed(root_seed, CALL_VALUE_TEMPLATE, problem.id, call, model, sample),
+            seed=derive_seed(root_seed, template, problem.id, call, model, sample),
             response_format=CALL_VALUE_FORMAT,
             api_base=api_base,
         )

@@ -213,12 +213,14 @@ class CodeProposer:
             request, lambda r: code_gen.parse_tests(r, signature, minimum), "write_tests", subject
         )
 
-    async def call_values(self, problem: Problem, call: str, role: RoleConfig) -> list[str] | None:
+    async def call_values(
+        self, problem: Problem, call: str, role: RoleConfig, template: str
+    ) -> list[str] | None:
         """The values the role's judges read off the statement for ``call``, each with its
         sentence quoted (``code.crash_check``, ``code.dispute_check``); None when none gave
         one and some reply could not be read after the re-asks (journaled)."""
         requests = code_gen.call_value_requests(
-            problem, call, role, self.config.seed, self.api_base
+            problem, call, role, self.config.seed, self.api_base, template
         )
         read = functools.partial(code_gen.read_call_value, statement=problem.statement)
         answers = await asyncio.gather(

@@ -71,11 +71,13 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
         from verigen.verify.code import VERIFIER_VERSION as CODE_VERSION
 
         asked: dict[str, str] = {}
-        if config.code.crash_check is not None or config.code.dispute_check is not None:
+        reading = f"+reading-{code_gen.CALL_VALUE_READING}"
+        if config.code.crash_check is not None:
             name = code_gen.CALL_VALUE_TEMPLATE
-            asked[name] = f"{prompts.load(name).version}+reading-{code_gen.CALL_VALUE_READING}"
+            asked[name] = prompts.load(name).version + reading
         if config.code.dispute_check is not None:
-            asked["dispute_check"] = dispute_check.VERSION
+            name = code_gen.DISPUTE_TEMPLATE
+            asked[name] = f"{prompts.load(name).version}{reading}+decision-{dispute_check.VERSION}"
         return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"}, asked)
     from verigen.verify.math import VERIFIER_VERSION as MATH_VERSION
 
@@ -131,7 +133,9 @@ class VerifyStep:
         only without a reference solution: with one, its own raising defines the contract)."""
         if self.crash_check is None or not (asked := crash_check.calls_to_ask(verdicts)):
             return verdicts
-        values = await self._call_values(problem, [a["call"] for a in asked], self.crash_check)
+        calls = [a["call"] for a in asked]
+        template = code_gen.CALL_VALUE_TEMPLATE
+        values = await self._call_values(problem, calls, self.crash_check, template)
         answers = [None if v is None else bool(v) for v in values]
         return crash_check.apply_crash_check(verdicts, asked, answers)
 
@@ -140,14 +144,17 @@ class VerifyStep:
         (found only without a reference solution: with one, it decides)."""
         if self.dispute_check is None or not (asked := dispute_check.calls_to_ask(verdicts)):
             return verdicts
-        values = await self._call_values(problem, [a["call"] for a in asked], self.dispute_check)
+        calls = [a["call"] for a in asked]
+        template = code_gen.DISPUTE_TEMPLATE
+        values = await self._call_values(problem, calls, self.dispute_check, template)
         return dispute_check.apply_dispute_check(verdicts, asked, values)
 
     async def _call_values(
-        self, problem: Problem, calls: list[str], role: RoleConfig
+        self, problem: Problem, calls: list[str], role: RoleConfig, template: str
     ) -> list[list[str] | None]:
         assert isinstance(self.proposer, CodeProposer)
-        return await asyncio.gather(*(self.proposer.call_values(problem, c, role) for c in calls))
+        asks = (self.proposer.call_values(problem, c, role, template) for c in calls)
+        return await asyncio.gather(*asks)
 
     async def _policy(
         self, problem: Problem, attempts: list[Attempt], verdicts: list[Verdict]
