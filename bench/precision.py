@@ -415,12 +415,19 @@ def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _expand(node: Any, models: list[str]) -> Any:
-    """``"{solver}"`` in a list becomes the solver models; alone, the first of them."""
+def _expand(node: Any, models: list[str], judge: str | None = None) -> Any:
+    """``"{solver}"`` in a list becomes the solver models; alone, the first of them.
+    ``"{judge}"`` becomes the ``--judge`` model (a policy naming it needs one)."""
     if isinstance(node, dict):
-        return {k: _expand(v, models) for k, v in node.items()}
+        return {k: _expand(v, models, judge) for k, v in node.items()}
     if isinstance(node, list):
-        return [m for v in node for m in (models if v == "{solver}" else [_expand(v, models)])]
+        return [
+            m for v in node for m in (models if v == "{solver}" else [_expand(v, models, judge)])
+        ]
+    if node == "{judge}":
+        if judge is None:
+            raise SystemExit('a policy names "{judge}": pass --judge MODEL')
+        return judge
     return models[0] if node == "{solver}" else node
 
 
@@ -432,6 +439,7 @@ def run_config(
     run_dir: Path,
     source: Path,
     samples: int | None,
+    judge: str | None = None,
 ) -> dict[str, Any]:
     """Base config, then the policy, then what the bench fixes (``--set`` is applied later)."""
     domain = "math" if variant == "math" else "code"
@@ -444,7 +452,7 @@ def run_config(
         "problems": {"domain": domain, "source": {"path": str(source)}},
         "solver": {"models": models} | ({"samples": samples} if samples else {}),
     }
-    return dict(_expand(merge(data, fixed), models))
+    return dict(_expand(merge(data, fixed), models, judge))
 
 
 @dataclass
@@ -541,6 +549,7 @@ def run_one(
     api_base: str,
     args: argparse.Namespace,
     checkers: dict[str, Any],
+    judge: str | None = None,
 ) -> Result:
     label = models_label(models)
     result = Result(policy.name, label, variant)
@@ -554,7 +563,7 @@ def run_one(
     source = run_dir / "problems.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in import_rows(variant, bank)))
     config = run_dir / "config.yaml"
-    data = run_config(variant, policy, models, api_base, run_dir, source, args.samples)
+    data = run_config(variant, policy, models, api_base, run_dir, source, args.samples, judge)
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     result.problems = len(bank)
     print(f"==> {policy.name} / {label} / {variant}: {len(bank)} problems", file=sys.stderr)
@@ -748,6 +757,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--family", action="append",
                         help="only these math families (ill-posed...), before --limit")  # fmt: skip
     parser.add_argument("--samples", type=int, default=None, help="solver samples per problem")
+    parser.add_argument("--judge", help='a catalog model served beside the solvers, for policies '
+                        'naming "{judge}" (policies/judge.yaml)')  # fmt: skip
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE for every run")
     parser.add_argument("--seed", type=int, default=0, help="draws the math instances")
     parser.add_argument("--out", default="runs/precision", help="run directories (resumable)")
@@ -779,10 +790,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     checkers: dict[str, Any] = {}
     try:
         for model_set in args.model or ["qwen2.5-coder-0.5b"]:
-            with serving(model_set.split("+"), args.api_base) as (api_base, models):
+            solvers = model_set.split("+")
+            served = solvers + [m for m in [args.judge] if m and m not in solvers]
+            with serving(served, args.api_base) as (api_base, models):
+                judge = models[served.index(args.judge)] if args.judge else None
                 for policy in policies:
                     for variant in variants:
-                        results.append(run_one(variant, policy, models, api_base, args, checkers))
+                        run = (variant, policy, models[: len(solvers)], api_base, args)
+                        results.append(run_one(*run, checkers, judge))
         for key, fullest in _by_samples(results, args).items():
             floors[key] = naive_floor(fullest, args, checkers)
         results += floors.values()
