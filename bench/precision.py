@@ -601,23 +601,32 @@ def run_one(
 
 
 def _share_cache(run_dir: Path, out: Path, label: str, variant: str) -> None:
-    """Give a policy's journal the solvers' replies it lacks from another policy's journal for
-    the same models and variant: the requests both make (the solver's samples) are answered from
-    that cache, so policies are compared on the very same samples, and only what a policy adds
-    is sent. The other journal is the one with the most attempts (the one that has solved the
-    most of the bank). Only the solvers' replies: another policy's judge calls would count in
-    this policy's cost column, and its problems and verdicts would be another policy's run."""
+    """Give a policy's journal the solvers' and test writers' replies it lacks from another
+    policy's journal for the same models and variant: the requests both make (the solver's
+    samples, the tests an imported code problem gets) are answered from that cache, so policies
+    are compared on the very same samples and tests, and only what a policy adds is sent. The
+    other journal is the one with the most attempts (the one that has solved the most of the
+    bank). Only those replies: another policy's judge calls would count in this policy's cost
+    column, and its problems and verdicts would be another policy's run."""
     target = run_dir / "journal.sqlite"
     donors = [d for d in out.glob(f"*/{label}/{variant}/journal.sqlite") if d != target]
     if not donors:
         return
     donor = max(donors, key=_attempts)
-    for system in _SOLVER_SYSTEM_PROMPTS:
+    for system in _SAMPLE_SYSTEM_PROMPTS:
         copy_replies(donor, run_dir, "json_extract(request, '$.messages[0][1]') = ?", (system,))
 
 
-_SOLVER_SYSTEM_PROMPTS = tuple(
-    prompts.load(name).system for name in (math_gen.SOLVE_TEMPLATE, code_gen.SOLVE_TEMPLATE)
+_SAMPLE_SYSTEM_PROMPTS = tuple(
+    dict.fromkeys(
+        prompts.load(name).system
+        for name in (
+            math_gen.SOLVE_TEMPLATE,
+            code_gen.SOLVE_TEMPLATE,
+            code_gen.TESTS_TEMPLATE,
+            code_gen.AUGMENT_TEMPLATE,
+        )
+    )
 )
 
 
