@@ -20,7 +20,10 @@ overlay: a file in ``bench/precision/policies/`` (``--policy unanimous``), a YAM
 (``--policy 'strict:math.min_share=1.0;math.min_votes=3'``), so new settings plug in without
 changing the bench. Run directories are kept under ``--out`` and a rerun resumes from their
 journals (no LLM call is sent twice); the reply packs under ``bench/precision/replies/``
-(``--save-replies``, ``bench/_replies.py``) carry the replies to a new clone.
+(``--save-replies``, ``bench/_replies.py``) carry the replies to a new clone; a model set
+(``A+B``) also takes each model's own pack, since it asks every model what that model's run
+asked (the same problems, samples and seeds). ``--judge MODEL`` serves one more model for
+policies naming ``"{judge}"`` (``policies/judge.yaml``: the code checks judged by it).
 
     .venv/bin/python bench/precision.py                  # 0.5B, default policy, 20 math + 10 code
     .venv/bin/python bench/precision.py --all            # the whole bank: hours on a CPU
@@ -556,8 +559,9 @@ def run_one(
     bank = bank_of(variant, args)
     run_dir = run_dir_of(args, policy.name, label, variant)
     run_dir.mkdir(parents=True, exist_ok=True)
-    if args.replies:
-        load_pack(pack_path(Path(args.replies), label, variant, policy.name), run_dir)
+    if args.replies:  # a model set's own pack, then each model's: their samples are its own
+        for part in dict.fromkeys([label, *label.split("+")]):
+            load_pack(pack_path(Path(args.replies), part, variant, policy.name), run_dir)
     if args.share_cache:
         _share_cache(run_dir, Path(args.out), label.replace("/", "_"), variant)
     source = run_dir / "problems.jsonl"

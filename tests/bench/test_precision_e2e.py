@@ -69,6 +69,7 @@ def test_the_bench_counts_exactly_the_wrong_kept_samples(
     assert code == 0
     rows = json.loads(capsys.readouterr().out)["results"]
     _the_packs_reproduce_the_table(tmp_path, rows, capsys)
+    _a_model_set_takes_each_model_s_pack(tmp_path, capsys)
     results = {r["variant"]: r for r in rows if r["policy"] == "off"}
     floors = {r["variant"]: r for r in rows if r["policy"] == "naive"}
     assert set(results) == set(floors) == {"math", "code-none", "code-weak"} and len(rows) == 6
@@ -139,6 +140,22 @@ def _the_packs_reproduce_the_table(
     # rows are judged anew in the sandbox, whose timing a loaded machine can move)
     math = [[r[f] for f in ("kept", "wrong", "problems_correct")] for r in rows[:1]]
     assert [[r[f] for f in ("kept", "wrong", "problems_correct")] for r in again[:1]] == math
+
+
+def _a_model_set_takes_each_model_s_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scripted+other`` asks ``scripted`` exactly what the ``scripted`` run asked (the same
+    problems, samples and seeds): its pack answers all of it, and only ``other`` is sent."""
+    with FakeLLM(responder=lambda body: "So it is \\boxed{7}.") as fresh:
+        code = main(
+            ["--api-base", fresh.api_base, "--model", "scripted+other", "--policy", "off",
+             "--variant", "math", "--limit", str(MATH_LIMIT), "--samples", "2",
+             "--out", str(tmp_path / "both"), "--json", "--replies", str(tmp_path / "replies")]
+        )  # fmt: skip
+        sent = {b["model"] for b in fresh.state.requests}
+    capsys.readouterr()
+    assert code == 0 and sent == {"other"}
 
 
 def test_a_pack_line_whose_key_is_not_its_request_s_is_refused(tmp_path: Path) -> None:
