@@ -320,3 +320,30 @@ def test_a_majority_the_statement_contradicts_is_rejected_and_one_it_confirms_ke
     reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
     assert reasons.get("disagrees_with_statement") == 3
     assert reasons.get("disagrees_with_consensus") == 2, "each problem's odd one out"
+
+
+def test_a_judge_section_gives_every_judge_check_its_models_and_the_program_stays_the_solver_s() -> (
+    None
+):
+    def config(**extra: Any) -> RunConfig:
+        return RunConfig.model_validate(
+            {
+                "problems": {"domain": extra.pop("domain", "code"), "source": {"path": "r.jsonl"}},
+                "solver": {"models": ["openai/small"], "temperature": 0.8, "max_tokens": 700},
+                **extra,
+            }
+        )
+
+    code = config(judge={"models": ["openai/big"]}).code
+    for role in (code.crash_check, code.dispute_check):
+        assert role is not None
+        assert (role.models, role.temperature, role.max_tokens) == (["openai/big"], 0.0, 256)
+    own = config(judge={"models": ["openai/big"], "temperature": 0.2},
+                 code={"crash_check": {"models": ["openai/own"]}}).code  # fmt: skip
+    assert own.crash_check is not None and own.crash_check.models == ["openai/own"]
+    assert own.dispute_check is not None and own.dispute_check.temperature == 0.2
+    math = config(domain="math", judge={"models": ["openai/big"]}).math
+    assert math.well_posed is not None and math.well_posed.models == ["openai/big"]
+    assert math.rederive is not None and math.rederive.max_tokens == 700
+    assert math.program_check is not None and math.program_check.models == ["openai/small"]
+    assert config(precision="off", judge={"models": ["openai/big"]}).code.dispute_check is None

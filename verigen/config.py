@@ -232,17 +232,21 @@ CODE_PRESETS: dict[str, dict[str, Any]] = {
 _ROLE_FIELDS = ("well_posed", "rederive", "program_check", "crash_check", "dispute_check")
 
 
-def _preset_code(value: Any, precision: str, solver: RoleConfig | None) -> Any:
+def _preset_code(
+    value: Any, precision: str, solver: RoleConfig | None, judge: RoleConfig | None
+) -> Any:
     """``code`` as the user wrote it, with unset fields filled from the preset and ``true`` /
     ``false`` roles made concrete."""
     if isinstance(value, BaseModel):
         value = value.model_dump(exclude_unset=True)
     if not isinstance(value, dict):
         return value
-    return _concrete_roles({**CODE_PRESETS.get(precision, {}), **value}, solver)
+    return _concrete_roles({**CODE_PRESETS.get(precision, {}), **value}, solver, judge)
 
 
-def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
+def _preset_math(
+    value: Any, precision: str, solver: RoleConfig | None, judge: RoleConfig | None
+) -> Any:
     """``math`` as the user wrote it, with unset fields filled from the preset and ``true`` /
     ``false`` roles made concrete (a role from the solver's models, or none)."""
     if isinstance(value, BaseModel):
@@ -252,7 +256,7 @@ def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
     preset = dict(PRECISION_PRESETS.get(precision, {}))
     if solver is not None and preset.get("min_models", 1) > len(solver.models):
         preset["min_models"] = len(solver.models)
-    filled = _concrete_roles({**preset, **value}, solver)
+    filled = _concrete_roles({**preset, **value}, solver, judge)
     models = filled.get("min_models")
     if solver is not None and isinstance(models, int) and models > len(solver.models):
         raise ValueError(
@@ -262,23 +266,33 @@ def _preset_math(value: Any, precision: str, solver: RoleConfig | None) -> Any:
     return filled
 
 
-def _concrete_roles(filled: dict[str, Any], solver: RoleConfig | None) -> dict[str, Any]:
+def _concrete_roles(
+    filled: dict[str, Any], solver: RoleConfig | None, judge: RoleConfig | None
+) -> dict[str, Any]:
     for name in _ROLE_FIELDS:
         if isinstance(filled.get(name), bool):
-            filled[name] = _solver_role(name, solver) if filled[name] else None
+            filled[name] = _check_role(name, solver, judge) if filled[name] else None
     return filled
 
 
-def _solver_role(name: str, solver: RoleConfig | None) -> dict[str, Any] | bool:
-    """The role a ``true`` check gets: the solver's models; the judges at temperature 0 (one
-    considered reply, not a sample), the program writer sampling like the solver (each try a
-    new program)."""
+def _check_role(
+    name: str, solver: RoleConfig | None, judge: RoleConfig | None
+) -> dict[str, Any] | bool:
+    """The role a ``true`` check gets. The program writer samples like the solver (each try a
+    new program). The judges answer at temperature 0 (one considered reply, not a sample),
+    from the ``judge`` models when the config names them, else the solver's; what the
+    ``judge`` section sets itself (a temperature, max_tokens) wins."""
     if solver is None:
         return True  # the solver is invalid and reported; this field then fails too
-    if name in ("well_posed", "crash_check", "dispute_check"):
-        return {"models": solver.models, "temperature": 0.0, "max_tokens": 256}
-    temperature = 0.0 if name == "rederive" else solver.temperature
-    return {"models": solver.models, "temperature": temperature, "max_tokens": solver.max_tokens}
+    if name == "program_check":
+        return {"models": solver.models, "temperature": solver.temperature,
+                "max_tokens": solver.max_tokens}  # fmt: skip
+    short = name in ("well_posed", "crash_check", "dispute_check")
+    role = {"models": solver.models, "temperature": 0.0,
+            "max_tokens": 256 if short else solver.max_tokens}  # fmt: skip
+    if judge is not None:
+        role |= {"models": judge.models} | judge.model_dump(include=judge.model_fields_set)
+    return role
 
 
 class CalibrationConfig(_Section):
@@ -408,6 +422,13 @@ class RunConfig(_Section):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     problems: ProblemsConfig
     solver: RoleConfig
+    judge: RoleConfig | None = None
+    """The models the precision checks ask (``math.well_posed``, ``math.rederive``,
+    ``code.crash_check``, ``code.dispute_check``) when the preset or ``true`` turns them on;
+    unset: the solver's. A model judging its own samples can share their misreading: the
+    0.5B model kept two wrong ``brackets_balanced`` programs judging itself and none with the
+    1.5B model as judge (``docs/precision.md``). At temperature 0 and 256 tokens (re-derivation:
+    the solver's max_tokens) unless this section sets them. A check's own role still wins."""
     precision: Precision = "strict"
     """How much agreement an answer without a reference needs before it is kept: a preset
     for the ``math`` fields the config leaves unset (``PRECISION_PRESETS``). ``strict`` is
@@ -439,7 +460,8 @@ class RunConfig(_Section):
         if problems is not None and problems.domain.value != info.field_name:
             return value
         preset = _preset_math if info.field_name == "math" else _preset_code
-        return preset(value, info.data.get("precision", "off"), info.data.get("solver"))
+        precision, solver = info.data.get("precision", "off"), info.data.get("solver")
+        return preset(value, precision, solver, info.data.get("judge"))
 
     @field_validator("math")
     @classmethod
