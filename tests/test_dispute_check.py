@@ -322,9 +322,7 @@ def test_a_majority_the_statement_contradicts_is_rejected_and_one_it_confirms_ke
     assert reasons.get("disagrees_with_consensus") == 2, "each problem's odd one out"
 
 
-def test_a_judge_section_gives_every_judge_check_its_models_and_the_program_stays_the_solver_s() -> (
-    None
-):
+def test_a_judge_section_gives_the_judge_checks_its_models_not_the_program_check() -> None:
     def config(**extra: Any) -> RunConfig:
         return RunConfig.model_validate(
             {
