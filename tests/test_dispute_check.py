@@ -100,18 +100,19 @@ def test_the_calls_asked_are_disputes_an_accepted_solution_won() -> None:
     assert calls_to_ask([_verdict(0, Outcome.ACCEPTED, [])]) == []
 
 
-def test_a_contradicted_majority_is_rejected_and_an_unread_judge_decides_nothing() -> None:
+def test_a_contradicted_majority_rejects_every_accepted_solution_and_an_unread_judge_none() -> None:
+    """Solution 2 is accepted yet listed among the losers: it passed the majority's tests in
+    the harness while reporting the loser's value in the differential job. It goes with the
+    majority it really is."""
     asked = [
-        _dispute("f('[)')", "True", {"True": [0], "False": [3]}),
+        _dispute("f('[)')", "True", {"True": [0], "False": [2, 3]}),
         _dispute("f('(]')", "True", {"True": [1], "False": [3]}),
     ]
     verdicts = [_verdict(i, Outcome.ACCEPTED, asked) for i in range(3)]
     verdicts.append(_verdict(3, Outcome.REJECTED, asked))
     judged = apply_dispute_check(verdicts, asked, [["False"], None])
     assert [(v.outcome, v.reason) for v in judged] == [
-        (Outcome.REJECTED, "disagrees_with_statement"),
-        (Outcome.INFRA_ERROR, "dispute_check_undecided"),
-        (Outcome.ACCEPTED, "accepted"),
+        *[(Outcome.REJECTED, "disagrees_with_statement")] * 3,
         (Outcome.REJECTED, "disagrees_with_consensus"),  # a loser stays lost
     ]
     assert judged[2].details["dispute_check"][0] == {
@@ -120,6 +121,10 @@ def test_a_contradicted_majority_is_rejected_and_an_unread_judge_decides_nothing
         "read": ["False"],
         "against_majority": True,
     }
+    unread = apply_dispute_check(verdicts, asked, [["True"], None])
+    assert [(v.outcome, v.reason) for v in unread][:3] == [
+        (Outcome.INFRA_ERROR, "dispute_check_undecided")
+    ] * 3
     kept = apply_dispute_check(verdicts, asked, [["True"], []])
     assert [v.outcome for v in kept] == [Outcome.ACCEPTED] * 3 + [Outcome.REJECTED]
 

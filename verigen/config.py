@@ -362,7 +362,7 @@ class CodeVerifyConfig(_Section):
     """A model asked, for up to 3 inputs on which a majority of the solutions outvoted others
     (found by ``differential``), what the call returns according to the statement, quoting
     the sentence that says so. When it gives a value a losing solution gave and the majority
-    did not, the accepted solutions of the majority are rejected ``disagrees_with_statement``
+    did not, every accepted solution is rejected ``disagrees_with_statement``
     (samples sharing a misreading outvote the one that read the statement right); a reply
     that cannot be read makes them ``infra_error`` (``dispute_check_undecided``). Only
     problems judged by agreement. ``true``: the solver's models at temperature 0.

@@ -3,13 +3,15 @@
 Without a reference, differential testing takes a disagreeing input's expected value from a
 strict majority of the samples, and whoever gives another value is rejected. Samples of one
 small model can share a misreading: the 0.5B model's ``brackets_balanced`` samples, two of
-three counting brackets without their kinds, outvoted the one that tells ``'[)'`` apart, and
-both were kept, wrong (the precision bench, code-none c09). A model (``code.dispute_check``)
-is asked, for a few inputs a majority decided, what the call returns according to the
-statement, quoting the sentence that says so. When it gives a value a losing sample gave and
-the majority did not, the accepted solutions of the majority are rejected
-``disagrees_with_statement``. A value nobody gave says only that the judge computed it
-differently: no evidence either way.
+three counting brackets without their kinds, outvoted the third on ``'[)'``, where the third
+gave the statement's False, and both were kept, wrong (the precision bench, code-none c09). A
+model (``code.dispute_check``) is asked, for a few inputs a majority decided, what the call
+returns according to the statement, quoting the sentence that says so. When it gives a value
+a losing sample gave and the majority did not, every accepted solution is rejected
+``disagrees_with_statement``: each passed tests whose expected values are the majority's, and
+every losing sample meets a test it loses, so an accepted one the differential job counted
+among the losers reported there what it does not return in the harness. A value nobody gave
+says only that the judge computed it differently: no evidence either way.
 
 Pure functions over verdicts: which calls to ask about, and what the answers do. The pipeline
 asks (``pipeline.verifying``).
@@ -26,7 +28,7 @@ from verigen.records import Outcome, Verdict
 
 MAX_CALLS = 3
 """Calls asked about per problem, at most: the first disputes of different kinds."""
-VERSION = "1"
+VERSION = "2"
 """Bumped whenever the same readings can decide differently (part of the verdicts' key)."""
 
 
@@ -35,7 +37,7 @@ def calls_to_ask(verdicts: Sequence[Verdict]) -> list[dict[str, Any]]:
     "values"}``, ``values`` keyed by ``repr`` to the solutions giving them), up to
     ``MAX_CALLS``, in the order differential testing ran them (smallest first); differential
     testing records only the first of each kind, so a boolean function's two directions
-    (``'['`` wrongly True, ``'[)'`` wrongly True) are both asked."""
+    (``']'`` decided False, ``'[)'`` decided True) are both asked."""
     accepted = {v.details.get("solution_index") for v in verdicts if v.accepted}
     differential = next((v.details.get("differential") for v in verdicts if v.accepted), None)
     disputed = differential.get("disputed", []) if isinstance(differential, dict) else []
@@ -48,25 +50,25 @@ def apply_dispute_check(
     answers: Sequence[list[str] | None],
 ) -> list[Verdict]:
     """``answers``: per call, the values judges read off the statement (None when none could
-    be read). An accepted solution of a majority the statement contradicts on some call is
-    rejected ``disagrees_with_statement``; one whose call stayed unread is ``infra_error``
-    (``dispute_check_undecided``: nothing is concluded, nothing kept); the rest stand. Every
+    be read). When the statement contradicts the majority on some call, every accepted
+    solution is rejected ``disagrees_with_statement`` (each passed the majority's tests; see
+    the module's docstring); else, when some call stayed unread, every accepted one is
+    ``infra_error`` (``dispute_check_undecided``: nothing is concluded, nothing kept). Every
     verdict records what was asked and answered."""
     sides = [against_majority(d, values) for d, values in zip(asked, answers, strict=True)]
     record = [
         {"call": d["call"], "majority": d["majority"], "read": values, "against_majority": side}
         for d, values, side in zip(asked, answers, sides, strict=True)
     ]
+    update: dict[str, Any] = {}
+    if True in sides:
+        update = {"outcome": Outcome.REJECTED, "reason": "disagrees_with_statement"}
+    elif None in sides:
+        update = {"outcome": Outcome.INFRA_ERROR, "reason": "dispute_check_undecided"}
     out = []
     for verdict in verdicts:
-        i = verdict.details.get("solution_index")
-        hit = [s for d, s in zip(asked, sides, strict=True) if i in d["values"][d["majority"]]]
-        update: dict[str, Any] = {"details": {**verdict.details, "dispute_check": record}}
-        if verdict.accepted and True in hit:
-            update |= {"outcome": Outcome.REJECTED, "reason": "disagrees_with_statement"}
-        elif verdict.accepted and None in hit:
-            update |= {"outcome": Outcome.INFRA_ERROR, "reason": "dispute_check_undecided"}
-        out.append(verdict.model_copy(update=update))
+        details = {"details": {**verdict.details, "dispute_check": record}}
+        out.append(verdict.model_copy(update=details | (update if verdict.accepted else {})))
     return out
 
 
