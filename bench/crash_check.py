@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from verigen.config import RoleConfig
@@ -153,8 +153,15 @@ async def score(model: str, api_base: str) -> dict[str, Any]:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def score_judges(
+    argv: Sequence[str] | None,
+    description: str,
+    score: Callable[[str, str], Coroutine[Any, Any, dict[str, Any]]],
+) -> dict[str, dict[str, Any]] | None:
+    """The judge benches' command line: ``score`` for each judge asked for (an endpoint's
+    model, local catalog models; the 1.5B by default). None when the results went out as
+    JSON (``--json``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", action="append", help="local catalog model(s)")
     parser.add_argument("--api-base", help="an OpenAI-compatible endpoint instead")
     parser.add_argument("--name", help="the model name at --api-base (openai/NAME)")
@@ -168,6 +175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name] = asyncio.run(score(server.model, server.api_base))
     if args.json:
         print(json.dumps(results, indent=1))
+        return None
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    results = score_judges(argv, __doc__.split("\n")[0], score)
+    if results is None:
         return 0
     print(f"{'judge':24} {'caught':>14} {'false alarms':>14} {'unread':>7}   (anchor: 0 and 0)")
     for name, r in results.items():

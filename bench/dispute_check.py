@@ -16,9 +16,6 @@ The anchor is the verifier without the check: it catches none and vetoes none.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,10 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.crash_check import problem, read
+from bench.crash_check import problem, read, score_judges
 from verigen.config import RoleConfig
 from verigen.generate import code as code_gen
-from verigen.local import local_server
 from verigen.verify.code.dispute_check import against_majority
 
 # (statement, signature, call, the statement's value, a shared misreading's value)
@@ -94,20 +90,8 @@ async def score(model: str, api_base: str) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", action="append", help="local catalog model(s)")
-    parser.add_argument("--api-base", help="an OpenAI-compatible endpoint instead")
-    parser.add_argument("--name", help="the model name at --api-base (openai/NAME)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    results: dict[str, dict[str, Any]] = {}
-    if args.api_base:
-        results[args.name] = asyncio.run(score(f"openai/{args.name}", args.api_base))
-    for name in args.model or ([] if args.api_base else ["qwen2.5-coder-1.5b"]):
-        with local_server(name) as server:
-            results[name] = asyncio.run(score(server.model, server.api_base))
-    if args.json:
-        print(json.dumps(results, indent=1))
+    results = score_judges(argv, __doc__.split("\n")[0], score)
+    if results is None:
         return 0
     print(f"{'judge':24} {'caught':>12} {'false alarms':>13} {'unread':>7}   (anchor: 0 and 0)")
     for name, r in results.items():
