@@ -13,13 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 
 from tests.backends import require
-from tests.fakellm import FakeLLM, last_user
-from tests.test_generate import _run
-from tests.test_generate_code import IMPORT_CONFIG
+from tests.fakellm import last_user
+from tests.test_generate_code import ImportRun, import_run
 from verigen.config import RoleConfig, RunConfig
 from verigen.generate import code as code_gen
 from verigen.generate.imported import _tests
@@ -152,49 +150,30 @@ def test_a_wrong_solution_passing_a_small_given_suite_is_caught_by_the_added_cas
     same run again with the default: the added cases reject them, and the rerun asks only the
     test writer (the solutions come from the journal; their old verdicts judged other tests)."""
     require("bwrap")
-    source = tmp_path / "problems.jsonl"
-    source.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "statement": f"clamp_add_{k}(x): return x plus {k}, or 0 when x is negative.",
-                    "entry_point": f"clamp_add_{k}",
-                    "signature": f"def clamp_add_{k}(x: int) -> int:",
-                    "tests": json.dumps(_cases((1, 1 + k), (2, 2 + k), (5, 5 + k))),
-                }
-            )
-            + "\n"
-            for k in (3, 5)
-        )
-    )
+    problems = [
+        {
+            "statement": f"clamp_add_{k}(x): return x plus {k}, or 0 when x is negative.",
+            "entry_point": f"clamp_add_{k}",
+            "signature": f"def clamp_add_{k}(x: int) -> int:",
+            "tests": json.dumps(_cases((1, 1 + k), (2, 2 + k), (5, 5 + k))),
+        }
+        for k in (3, 5)
+    ]
 
-    def run(augment_below: int) -> tuple[set[str], list[dict[str, Any]]]:
-        with FakeLLM(responder=_clamp_responder) as server:
-            config = tmp_path / "import.yaml"
-            config.write_text(
-                IMPORT_CONFIG.format(
-                    run_dir=tmp_path / "run", api_base=server.api_base, path=source
-                )
-            )
-            done = _run(
-                "generate", "-c", config, "-q", "--report-json", tmp_path / "r.json",
-                "--set", f"problems.augment_below={augment_below}",
-            )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
-        return {row["problem"].split("(")[0] for row in rows}, server.state.requests
+    def kept(run: ImportRun) -> set[str]:
+        return {row["problem"].split("(")[0] for row in run.rows}
 
-    kept, requests = run(augment_below=0)
-    assert kept == {"clamp_add_3", "clamp_add_5"}, "the plain x + 5 passes the given suite"
-    assert not [b for b in requests if b["model"] == "tester"]
+    args = ("--set", "problems.augment_below={}")
+    given_only = import_run(tmp_path, problems, _clamp_responder, args[0], args[1].format(0))
+    assert kept(given_only) == {"clamp_add_3", "clamp_add_5"}, "the plain x + 5 passes"
+    assert not [b for b in given_only.requests if b["model"] == "tester"]
 
-    kept, requests = run(augment_below=10)
-    assert [b["model"] for b in requests] == ["tester", "tester"], "one per problem, no solver"
-    assert kept == {"clamp_add_3"}, "the plain x + 5 fails the added negative inputs"
-    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    augmented = import_run(tmp_path, problems, _clamp_responder, args[0], args[1].format(10))
+    assert [b["model"] for b in augmented.requests] == ["tester", "tester"], "no solver call"
+    assert kept(augmented) == {"clamp_add_3"}, "the plain x + 5 fails the added negative inputs"
+    rows = augmented.rows
     assert all(json.loads(r["verdict_details"])["tests_total"] == 8 for r in rows)
     with Journal.open_existing(tmp_path / "run") as journal:
         stored = [p.tests for p in journal.problems()]
     assert all(isinstance(t, CaseTests) and (len(t.cases), t.given) == (8, 3) for t in stored)
-    reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
-    assert reasons.get("tests_failed") == 4
+    assert augmented.reasons.get("tests_failed") == 4

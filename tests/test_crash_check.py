@@ -14,13 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 
 from tests.backends import require
-from tests.fakellm import FakeLLM, last_user
-from tests.test_generate import _run
-from tests.test_generate_code import IMPORT_CONFIG
+from tests.fakellm import last_user
+from tests.test_generate_code import import_run
 from verigen.config import RunConfig
 from verigen.generate import code as code_gen
 from verigen.generate.code import NOT_ALLOWED, NOT_SAID
@@ -195,41 +193,25 @@ def test_samples_raising_on_a_covered_input_are_rejected_and_on_a_ruled_out_one_
         ),
     }
     given = [[[10, [3, 5]], 23], [[20, [7]], 21], [[16, [3, 5]], 60]]
-    source = tmp_path / "problems.jsonl"
-    source.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "statement": statement,
-                    "entry_point": name,
-                    "signature": f"def {name}(limit: int, factors: list[int]) -> int:",
-                    "tests": json.dumps([{"args": a, "expected": e} for a, e in given]),
-                }
-            )
-            + "\n"
-            for name, statement in statements.items()
-        )
-    )
-    with FakeLLM(responder=_multiples_responder) as server:
-        config = tmp_path / "import.yaml"
-        config.write_text(
-            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
-        )
-        done = _run(
-            "generate", "-c", config, "-q", "--report-json", tmp_path / "r.json",
-            "--set", "problems.augment_below=0",
-        )  # fmt: skip
-        judged = [last_user(b) for b in server.state.requests if "Call:" in last_user(b)]
-    assert done.returncode == 0, done.stderr
-    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    problems = [
+        {
+            "statement": statement,
+            "entry_point": name,
+            "signature": f"def {name}(limit: int, factors: list[int]) -> int:",
+            "tests": json.dumps([{"args": a, "expected": e} for a, e in given]),
+        }
+        for name, statement in statements.items()
+    ]
+    run = import_run(tmp_path, problems, _multiples_responder, "--set", "problems.augment_below=0")
+    judged = [last_user(b) for b in run.requests if "Call:" in last_user(b)]
+    rows = run.rows
     assert {r["problem"] for r in rows} == {statements["multiples_sum_pos"]}
     assert len(rows) == 4, "both programs, two samples each, of the problem ruling 0 out"
     checked = json.loads(rows[0]["verdict_details"])["crash_check"]
     assert checked and all(c["covered"] is False for c in checked)
     assert any("[0]" in c["call"] for c in checked), checked
     assert any("Call: multiples_sum_zero(" in t for t in judged)
-    reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
-    assert reasons.get("raises_on_covered_input") == 4
+    assert run.reasons.get("raises_on_covered_input") == 4
 
 
 MULTIPLES = "def multiples_sum(limit: int, factors: list[int]) -> int:"

@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 
 from tests.backends import require
-from tests.fakellm import FakeLLM, last_user
-from tests.test_generate import _run
-from tests.test_generate_code import IMPORT_CONFIG
+from tests.fakellm import last_user
+from tests.test_generate_code import import_run
 from verigen.config import RunConfig
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import CodeOptions, CodeVerifier
@@ -290,41 +288,25 @@ def test_a_majority_the_statement_contradicts_is_rejected_and_one_it_confirms_ke
     tmp_path: Path,
 ) -> None:
     require("bwrap")
-    source = tmp_path / "problems.jsonl"
-    source.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "statement": statement,
-                    "entry_point": name,
-                    "signature": f"def {name}(s: str) -> bool:",
-                    "tests": json.dumps(GIVEN),
-                }
-            )
-            + "\n"
-            for name, statement in STATEMENTS.items()
-        )
-    )
-    with FakeLLM(responder=_brackets_responder()) as server:
-        config = tmp_path / "import.yaml"
-        config.write_text(
-            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
-        )
-        done = _run(
-            "generate", "-c", config, "-q", "--report-json", tmp_path / "r.json",
-            "--set", "problems.augment_below=0",
-        )  # fmt: skip
-        judged = [last_user(b) for b in server.state.requests if "Call:" in last_user(b)]
-    assert done.returncode == 0, done.stderr
+    problems = [
+        {
+            "statement": statement,
+            "entry_point": name,
+            "signature": f"def {name}(s: str) -> bool:",
+            "tests": json.dumps(GIVEN),
+        }
+        for name, statement in STATEMENTS.items()
+    ]
+    run = import_run(tmp_path, problems, _brackets_responder(), "--set", "problems.augment_below=0")
+    judged = [last_user(b) for b in run.requests if "Call:" in last_user(b)]
     assert any("Call: brackets_kinds(" in t for t in judged)
-    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    rows = run.rows
     assert {r["problem"] for r in rows} == {STATEMENTS["brackets_parens"]}
     assert len(rows) == 3, "the three samples the statement sides with"
     checked = json.loads(rows[0]["verdict_details"])["dispute_check"]
     assert checked and all(c["against_majority"] is False for c in checked)
-    reasons = json.loads((tmp_path / "r.json").read_text())["counts"]["rejection_reasons"]
-    assert reasons.get("disagrees_with_statement") == 3
-    assert reasons.get("disagrees_with_consensus") == 2, "each problem's odd one out"
+    assert run.reasons.get("disagrees_with_statement") == 3
+    assert run.reasons.get("disagrees_with_consensus") == 2, "each problem's odd one out"
 
 
 def test_a_judge_section_gives_the_judge_checks_its_models_not_the_program_check() -> None:

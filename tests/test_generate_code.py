@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,35 +91,61 @@ code: {{backend: bwrap, workers: 2, min_tests: 3}}
 """
 
 
+@dataclass
+class ImportRun:
+    """What an import run left: its dataset's rows, its rejection reasons and every request
+    the scripted server received."""
+
+    rows: list[dict[str, Any]]
+    reasons: dict[str, int]
+    requests: list[dict[str, Any]]
+    report: dict[str, Any]
+
+
+def import_run(
+    tmp_path: Path,
+    problems: list[dict[str, Any]],
+    responder: Callable[[dict[str, Any]], str],
+    *args: str,
+    config_extra: str = "",
+) -> ImportRun:
+    """``verigen generate`` over imported code problems (``IMPORT_CONFIG``) against a scripted
+    server; the run must succeed."""
+    source = tmp_path / "problems.jsonl"
+    source.write_text("".join(json.dumps(problem) + "\n" for problem in problems))
+    config = tmp_path / "import.yaml"
+    with FakeLLM(responder=responder) as server:
+        config.write_text(
+            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
+            + config_extra
+        )
+        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json", *args)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    return ImportRun(
+        rows=datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list(),
+        reasons=report["counts"]["rejection_reasons"],
+        requests=server.state.requests,
+        report=report,
+    )
+
+
 @pytest.mark.slow
 def test_imported_statements_without_tests_get_tests_from_the_test_writer(tmp_path: Path) -> None:
     require("bwrap")
-    source = tmp_path / "problems.jsonl"
-    source.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "statement": f"Return x plus {k}.",
-                    "entry_point": f"add_{k}",
-                    "signature": f"def add_{k}(x: int) -> int:",
-                }
-            )
-            + "\n"
-            for k in (3, 11, 27)
-        )
-    )
-    with FakeLLM(responder=code_responder) as server:
-        config = tmp_path / "import.yaml"
-        config.write_text(
-            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
-        )
-        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
-        testers = [b for b in server.state.requests if b["model"] == "tester"]
-    assert done.returncode == 0, done.stderr
+    problems = [
+        {
+            "statement": f"Return x plus {k}.",
+            "entry_point": f"add_{k}",
+            "signature": f"def add_{k}(x: int) -> int:",
+        }
+        for k in (3, 11, 27)
+    ]
+    run = import_run(tmp_path, problems, code_responder)
+    testers = [b for b in run.requests if b["model"] == "tester"]
     assert len(testers) == 3, "one test-writer request per imported problem"
-    report = json.loads((tmp_path / "r.json").read_text())
-    assert "too_few_trusted_tests" not in report["counts"]["rejection_reasons"]
-    rows = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    assert "too_few_trusted_tests" not in run.reasons
+    rows = run.rows
     assert {row["problem"] for row in rows} == {f"Return x plus {k}." for k in (3, 11, 27)}
     for row in rows:
         k = int(row["problem"].split("plus ")[1].rstrip("."))
@@ -185,25 +213,18 @@ def test_a_test_the_cross_check_dropped_is_never_shipped(tmp_path: Path) -> None
     ``is_prime(3) == False``, failing every right completion), and the RL row's reward for a
     right completion is 1.0."""
     require("bwrap")
-    source = tmp_path / "problems.jsonl"
-    row = {
+    problem = {
         "statement": "Return x plus 9.",
         "entry_point": "add_9",
         "signature": "def add_9(x: int) -> int:",
     }
-    source.write_text(json.dumps(row) + "\n")
-    with FakeLLM(responder=_wrong_case_responder) as server:
-        config = tmp_path / "import.yaml"
-        config.write_text(
-            IMPORT_CONFIG.format(run_dir=tmp_path / "run", api_base=server.api_base, path=source)
-            + "export: {formats: [rl], decontaminate: []}\n"
-        )
-        done = _run("generate", "-c", config, "-q", "--report-json", tmp_path / "r.json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads((tmp_path / "r.json").read_text())
-    kept = datasets.load_from_disk(str(tmp_path / "run" / "dataset")).to_list()
+    run = import_run(
+        tmp_path, [problem], _wrong_case_responder,
+        config_extra="export: {formats: [rl], decontaminate: []}\n",
+    )  # fmt: skip
+    kept = run.rows
     assert kept and all("dropped_tests" in json.loads(r["verdict_details"]) for r in kept)
-    [rl_row] = datasets.load_from_disk(report["exports"]["rl"]["path"]).to_list()
+    [rl_row] = datasets.load_from_disk(run.report["exports"]["rl"]["path"]).to_list()
     cases = json.loads(rl_row["tests"])
     assert len(cases) == 5 and all(c["expected"] == c["args"][0] + 9 for c in cases)
     reward = CodeReward(CodeOptions(backend="bwrap", mutants=0, differential=False, min_tests=1))
