@@ -22,6 +22,7 @@ from tests.backends import require
 from tests.fakellm import last_user
 from tests.test_generate_code import import_run
 from verigen.config import RunConfig
+from verigen.pipeline.verifying import verify_settings
 from verigen.records import Outcome, Verdict
 from verigen.verify.code import CodeOptions, CodeVerifier
 from verigen.verify.code.dispute_check import (
@@ -142,6 +143,27 @@ def test_strict_and_balanced_ask_the_solvers_at_temperature_0_and_off_does_not()
         assert role is not None and (role.models, role.temperature) == (["openai/a"], 0.0)
     assert config(precision="off").code.dispute_check is None
     assert config(code={"dispute_check": False}).code.dispute_check is None
+
+
+def test_strict_asks_a_larger_majority_where_samples_differ_and_the_verifier_gets_it() -> None:
+    """The second defence against the shared misreading, for a run without a stronger judge:
+    under ``strict`` a 2-to-1 majority decides nothing (``CodeOptions.min_share``)."""
+
+    def share(**extra: Any) -> tuple[float, float]:
+        run = RunConfig.model_validate(
+            {
+                "problems": {"domain": "code", "source": {"path": "rows.jsonl"}},
+                "solver": {"models": ["openai/a"]},
+                **extra,
+            }
+        )
+        return run.code.min_share, verify_settings(run).code.min_share
+
+    assert share() == (0.7, 0.7)
+    assert share(precision="balanced") == share(precision="off") == (0.5, 0.5)
+    assert share(code={"min_share": 0.6}) == (0.6, 0.6), "a set field wins over the preset"
+    with pytest.raises(ValueError, match="min_share"):
+        share(code={"min_share": 0.4})
 
 
 def _program(name: str, body: str) -> str:

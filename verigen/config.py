@@ -225,7 +225,7 @@ PRECISION_PRESETS: dict[str, dict[str, Any]] = {
 CODE_PRESETS: dict[str, dict[str, Any]] = {
     "off": {},
     "balanced": {"crash_check": True, "dispute_check": True},
-    "strict": {"crash_check": True, "dispute_check": True},
+    "strict": {"crash_check": True, "dispute_check": True, "min_share": 0.7},
 }
 """What each ``precision`` setting fills into ``code`` fields the config leaves unset."""
 
@@ -344,6 +344,14 @@ class CodeVerifyConfig(_Section):
     differential: bool = True
     """Hypothesis-generated inputs run through every surviving solution: a disagreement among
     them vetoes (``unresolved_disagreement``) or, with a majority, becomes a test. False: off."""
+    min_share: float = Field(default=0.5, ge=0.5, le=1)
+    """With ``differential`` and no reference solution: the share of the surviving samples a
+    value must hold (and a strict majority) to decide an input, so that it becomes a test and
+    rejects who disagrees; below it nobody is kept (``unresolved_disagreement``). ``strict``:
+    0.7, which asks 3 of 4 (or 3 of 3) samples to agree where they differ: a 2-to-1 majority
+    is how two samples sharing a misreading outvote the right one (``brackets_balanced``, the
+    0.5B model, which its own dispute check did not catch). A majority raising only sets an
+    input aside, as before (the crash check asks about it)."""
     enumerate_up_to: int = Field(default=512, ge=0, le=10_000)
     """With ``differential``: every input up to the largest size that fits this many runs too
     (one ``int``: all of [-100, 100]; lists and strings: the short ones), smallest first;

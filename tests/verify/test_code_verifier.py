@@ -75,6 +75,21 @@ def test_a_tie_is_unresolved_not_guessed(cv: CodeVerifier) -> None:
     assert [v.reason for v in verdicts] == ["unresolved_disagreement"] * 2
 
 
+def test_a_two_to_one_majority_decides_nothing_under_the_strict_share() -> None:
+    """``min_share`` 0.7 (the strict preset): two samples outvoting a third is how a shared
+    misreading gets kept, so nobody is; three of four still decide."""
+    require("bwrap")
+    options = CodeOptions(backend="bwrap", mutants=0, min_share=0.7)
+    flipped = SIGNATURE + "\n    return min(cap, sum(xs))\n"
+    with CodeVerifier(options, workers=2) as strict:
+        two_to_one = strict.verify([BAD, LOOP, GOOD], WEAK, "clamp_sum", SIGNATURE)
+        three_to_one = strict.verify([BAD, LOOP, GOOD, flipped], WEAK, "clamp_sum", SIGNATURE)
+    assert [v.reason for v in two_to_one] == ["unresolved_disagreement"] * 3
+    assert not two_to_one[0].details["differential"]["disputed"]
+    assert three_to_one[0].reason == "disagrees_with_consensus"
+    assert all(v.accepted for v in three_to_one[1:]), [v.reason for v in three_to_one]
+
+
 BRACKETS = "def balanced(s: str) -> bool:"
 STACK = (
     BRACKETS

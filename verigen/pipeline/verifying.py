@@ -57,6 +57,7 @@ def verify_settings(config: RunConfig) -> VerifySettings:
             min_tests=code.min_tests,
             mutants=code.mutants,
             differential=code.differential,
+            min_share=code.min_share,
             enumerate_up_to=code.enumerate_up_to,
             probe_lone_program=code.crash_check is not None,
         ),

@@ -180,7 +180,8 @@ class Differential:
                 )
         if not hits:
             return found
-        if anchor is None and not _standing_majority(judged, hits, weights, found):
+        share = self.options.min_share
+        if anchor is None and not _standing_majority(judged, hits, weights, share, found):
             return found
         runs = 0
 
@@ -204,7 +205,7 @@ class Differential:
         return found
 
     def _judge(self, r: _Round, outs: Sequence[Outcome]) -> _Judged:
-        return _judge(outs, r.weights, r.anchor, self.options.float_rel_tol)
+        return _judge(outs, r.weights, r.anchor, self.options.float_rel_tol, self.options.min_share)
 
     def _add_tests(
         self,
@@ -395,9 +396,14 @@ def _shrink(
 
 
 def _standing_majority(
-    judged: Sequence[_Judged], hits: Sequence[int], weights: Sequence[int], found: Finding
+    judged: Sequence[_Judged],
+    hits: Sequence[int],
+    weights: Sequence[int],
+    share: float,
+    found: Finding,
 ) -> bool:
-    """Do the candidates that lost on no input hold a strict majority of the weight? A
+    """Do the candidates that lost on no input hold a strict majority of the weight, and
+    ``share`` of it? A
     majority per input is not enough: two wrong programs that both return the list unrotated
     for ``k >= 2 * len(xs)`` outvote the right one there, while the right one and one of them
     outvote the other elsewhere, and the wrong one that never lost was kept (the precision
@@ -405,7 +411,7 @@ def _standing_majority(
     no test is made: its expected values would come from votes of programs shown wrong."""
     lost = {c for j in hits for c in judged[j].bad} | found.unresolved
     standing = sum(w for c, w in enumerate(weights) if c not in lost)
-    if 2 * standing > sum(weights):
+    if _decides(standing, sum(weights), share):
         return True
     found.split_majority = True
     found.unresolved.update(range(len(weights)))
@@ -479,8 +485,17 @@ def _exact(out: Outcome) -> str | None:
     return text if len(text) <= MAX_SHOWN else None
 
 
+def _decides(weight: int, total: int, share: float) -> bool:
+    """A strict majority holding at least ``share`` (as a ratio: ``0.7 * 10`` is not 7)."""
+    return 2 * weight > total and weight / total >= share
+
+
 def _judge(
-    outs: Sequence[Outcome], weights: Sequence[int], anchor: int | None, tol: float
+    outs: Sequence[Outcome],
+    weights: Sequence[int],
+    anchor: int | None,
+    tol: float,
+    share: float,
 ) -> _Judged:
     expected: Outcome | None = outs[anchor] if anchor is not None else None
     if anchor is None:
@@ -492,7 +507,8 @@ def _judge(
             else:
                 groups[i] = (groups[i][0], groups[i][1] + weight)
         top = max(groups, key=lambda g: g[1])
-        expected = top[0] if 2 * top[1] > sum(weights) else None
+        value = "v" in top[0] or "h" in top[0]
+        expected = top[0] if _decides(top[1], sum(weights), share if value else 0.5) else None
         if expected is None:
             return _Judged(None, tuple(range(len(outs))) if len(groups) > 1 else (), True)
     if expected is None or not ("v" in expected or "h" in expected):

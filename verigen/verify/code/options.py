@@ -50,6 +50,14 @@ class CodeOptions:
     """Solutions that must agree before their agreement may drop a test; one solution alone is
     no evidence against a test."""
 
+    min_share: float = 0.5
+    """Without a reference, the share of the candidates' weight (their samples) a value must
+    hold, as a strict majority too, to decide an input: to make a test and to reject who
+    disagrees. Below it the input is unresolved and nobody is kept. 0.5 is a plain majority;
+    a 2-to-1 majority is how a misreading two samples share outvotes the one right program
+    (``brackets_balanced``, the 0.5B model). A majority raising still only sets the input
+    aside (outside the contract; the crash check asks about it)."""
+
     mutants: int = 8
     """Mutants of the accepted solution run against the trusted tests; 0 turns mutation off."""
 
@@ -103,6 +111,8 @@ class CodeOptions:
             raise ConfigError("memory_mb >= 32, min_tests >= 1 and min_consensus >= 1 required")
         if not (0 < self.time_floor_s <= self.timeout_s and self.time_factor >= 1):
             raise ConfigError("need 0 < time_floor_s <= timeout_s and time_factor >= 1")
+        if not 0.5 <= self.min_share <= 1:
+            raise ConfigError(f"min_share must be in [0.5, 1], got {self.min_share}")
         if not (0 <= self.max_dropped_fraction <= 1 and 0 <= self.min_mutation_score <= 1):
             raise ConfigError("max_dropped_fraction and min_mutation_score must be in [0, 1]")
         counts = ("mutants", "examples", "enumerate_up_to", "shrink_runs", "max_new_tests")
