@@ -25,8 +25,13 @@ from verigen.generate.structured import Unusable
 from verigen.llm import ChatResponse
 from verigen.records import Domain, Outcome, Problem, Usage, Verdict
 from verigen.store import Journal
-from verigen.verify.math.policy import answer_program_result, apply_check, removed_by_step
+from verigen.verify.math.policy import (
+    POLICY_STEPS,
+    answer_program_result,
+    apply_check,
+)
 from verigen.verify.math.program import ProgramResult
+from verigen.verify.steps import removed_by_step
 
 MARKER = "# the writer's own program"
 PROGRAMS = {
@@ -159,7 +164,7 @@ def test_the_writer_program_confirms_refutes_or_leaves_infra_error(
     assert verdict.details["answer_first_votes"] == [result.reason]
     if outcome is not Outcome.ACCEPTED:
         assert verdict.reason == f"answer_program_{reason}"
-        counts = removed_by_step([[verdict]])
+        counts = removed_by_step([[verdict]], POLICY_STEPS, "vote")
         side = "undecided" if outcome is Outcome.INFRA_ERROR else "rejected"
         assert counts["answer_first"][side] == 1
 

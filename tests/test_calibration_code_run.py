@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import datasets
 import pytest
 
 from tests.backends import require
@@ -77,7 +78,11 @@ def test_a_code_run_measures_precision_on_hidden_tests_and_exports_no_calibratio
     accepted = _accepted_by_statement(run_dir)
     assert accepted == {SHOUT["statement"]: 4, FIRST["statement"]: 4}, "kept, both of them"
 
-    calibration = report["precision"]["calibration"]
+    policy = report["precision"]
+    kept = {row["problem"] for row in datasets.load_from_disk(str(run_dir / "dataset"))}
+    assert policy["policy"] == "strict" and policy["problems"] == {"judged": 4, "kept": len(kept)}
+    assert [s["step"] for s in policy["steps"]] == ["agreement", "crash_check", "dispute_check"]
+    calibration = policy["calibration"]
     assert calibration["problems"] == 2 and calibration["kept"] == 8
     assert (calibration["correct"], calibration["unchecked"]) == (4, 0)
     assert calibration["precision"] == pytest.approx(0.5) and calibration["problems_correct"] == 1
@@ -93,6 +98,7 @@ def test_a_code_run_measures_precision_on_hidden_tests_and_exports_no_calibratio
     exported = run_dir / "export" / "rl"
     card = (exported / "README.md").read_text()
     assert shown in card and "2 problems with hidden tests" in card
+    assert "## Precision policy: strict" in card and "| dispute_check |" in card
     assert not any(s in _all_text(exported) for s in statements)
     dataset = _all_text(run_dir / "dataset")
     assert report["dataset_rows"] > 0 and not any(s in dataset for s in statements)

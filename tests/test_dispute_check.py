@@ -329,6 +329,8 @@ def test_a_majority_the_statement_contradicts_is_rejected_and_one_it_confirms_ke
     assert checked and all(c["against_majority"] is False for c in checked)
     assert run.reasons.get("disagrees_with_statement") == 3
     assert run.reasons.get("disagrees_with_consensus") == 2, "each problem's odd one out"
+    steps = {s["step"]: (s["rejected"], s["undecided"]) for s in run.report["precision"]["steps"]}
+    assert steps == {"agreement": (0, 0), "crash_check": (0, 0), "dispute_check": (1, 0)}
 
 
 def test_a_judge_section_gives_the_judge_checks_its_models_not_the_program_check() -> None:

@@ -16,13 +16,15 @@ from tests.backends import require
 from tests.fakellm import FakeLLM, last_user
 from tests.test_generate import _rows, _run
 from verigen.records import Outcome, Verdict
+from verigen.verify.code import policy as code_policy
+from verigen.verify.math import policy as math_policy
 from verigen.verify.math.policy import (
     apply_check,
     rederivation_result,
-    removed_by_step,
     require_models,
     well_posed_result,
 )
+from verigen.verify.steps import removed_by_step
 
 PROBLEMS = {
     "kept": "Sam has 12 marbles and finds 5 more. How many marbles does Sam have?",
@@ -219,9 +221,26 @@ def test_each_removed_problem_is_charged_to_the_last_step_that_acted() -> None:
         [_verdict(Outcome.INFRA_ERROR, "rederivation_undecided")],
         [_verdict(Outcome.REJECTED, "program_disagrees")],
     ]
-    counts = removed_by_step(problems)
+    counts = removed_by_step(problems, math_policy.POLICY_STEPS, "vote")
     assert counts["problems"] == {"judged": 6, "kept": 1}
     assert counts["vote"] == {"rejected": 2, "undecided": 0}
     assert counts["well_posed"] == {"rejected": 1, "undecided": 0}
     assert counts["rederive"] == {"rejected": 0, "undecided": 1}
     assert counts["program_check"] == {"rejected": 1, "undecided": 0}
+
+
+def test_a_code_problem_no_policy_step_acted_on_is_charged_to_none() -> None:
+    """Code: a problem whose solutions all failed their tests was not removed by the policy
+    (math charges it to the vote, which every answer passes first)."""
+    problems = [
+        [_verdict(Outcome.REJECTED, "tests_failed")] * 2,
+        [_verdict(Outcome.REJECTED, "unresolved_disagreement")] * 3,
+        [_verdict(Outcome.REJECTED, "unresolved_disagreement"), _verdict(Outcome.REJECTED,
+         "raises_on_covered_input")],
+        [_verdict(Outcome.INFRA_ERROR, "dispute_check_undecided"), ACCEPTED],
+        [_verdict(Outcome.REJECTED, "disagrees_with_statement")],
+    ]  # fmt: skip
+    counts = removed_by_step(problems, code_policy.POLICY_STEPS, None)
+    assert counts["problems"] == {"judged": 5, "kept": 1}
+    assert counts["agreement"] == counts["crash_check"] == {"rejected": 1, "undecided": 0}
+    assert counts["dispute_check"] == {"rejected": 1, "undecided": 0}

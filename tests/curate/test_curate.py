@@ -168,18 +168,16 @@ def test_a_card_exported_later_shows_the_runs_precision_table(tmp_path: Path) ->
     assert "| well_posed | openai/a (undecided keeps nothing) | 1 | 1 |" in card
 
 
-def test_a_card_without_the_runs_table_names_the_math_policy_but_not_for_code(
-    tmp_path: Path,
-) -> None:
-    """A journal whose report never ran still has its config: a math run's card names its
-    precision policy; a code run's does not, since tests, not the math policy, decide it."""
+def test_a_card_without_the_runs_table_still_names_its_precision_policy(tmp_path: Path) -> None:
+    """A journal whose report never ran still has its config: the card names the precision
+    policy the run judged by, for math and for code."""
     from verigen.export.card import card_body
 
     summary = _curate(tmp_path).summary()
     assert summary["precision"] is None
-    for domain, named in (("math", True), ("code", False)):
-        summary["run_config"] = {"precision": "strict", "problems": {"domain": domain}}
-        assert ("## Precision policy: strict" in card_body(summary, "rl", 8)) is named, domain
+    for domain in ("math", "code"):
+        summary["run_config"] = {"precision": "balanced", "problems": {"domain": domain}}
+        assert "## Precision policy: balanced" in card_body(summary, "rl", 8), domain
 
 
 def test_without_a_precision_table_the_summary_says_none(tmp_path: Path) -> None:

@@ -155,31 +155,35 @@ def _precision(summary: dict[str, Any]) -> str:
         return precision_section(summary["precision"])
     run_config = summary.get("run_config") or {}
     policy = run_config.get("precision")
-    if policy is None or (run_config.get("problems") or {}).get("domain") == "code":
-        return ""  # the policy is math's: a code run's tests decide
+    if policy is None:
+        return ""
     return f"## Precision policy: {policy}\n\nPer-step counts are in the run's `report.md`.\n"
 
 
 def precision_section(precision: dict[str, Any]) -> str:
     """``pipeline.report.precision_report``'s shape as text; shared by the card and
-    ``report.md``. Math: the policy and, per step, the problems without a reference answer it
-    removed, then the measured precision; code (its tests decide, no policy to show): the
-    measured precision alone."""
-    if precision.get("domain") == "code":
+    ``report.md``: the policy and, per step, the problems judged by agreement it removed, then
+    the measured precision. A code run's report from before code had steps holds the measured
+    precision alone."""
+    code = precision.get("domain") == "code"
+    if "steps" not in precision:
         return "## Precision\n\n" + calibration_section(precision["calibration"], None)
     problems = precision["problems"]
+    without = "Problems without a reference " + ("solution" if code else "answer")
+    rest = " The rest had no solution passing its tests." if code else ""
     head = (
         f"## Precision policy: {precision['policy']}\n\n"
-        f"Problems without a reference answer, judged by agreement: {problems['judged']}; "
-        f"kept: {problems['kept']}. Each step below removed these problems "
-        "(rejected: the step refuted the answer; undecided: it could not tell, nothing kept).\n"
+        f"{without}, judged by agreement: {problems['judged']}; kept: {problems['kept']}. "
+        "Each step below removed these problems (rejected: the step refuted what stood; "
+        f"undecided: it could not tell, nothing kept).{rest}\n"
     )
     rows = [[s["step"], s["rule"], s["rejected"], s["undecided"]] for s in precision["steps"]]
     table = _table(["step", "rule", "rejected", "undecided"], rows)
     calibration = precision.get("calibration")
     if not calibration:
         return head + "\n" + table
-    return head + "\n" + table + "\n" + calibration_section(calibration, precision["policy"])
+    policy = None if code else precision["policy"]
+    return head + "\n" + table + "\n" + calibration_section(calibration, policy)
 
 
 def calibration_section(calibration: dict[str, Any], policy: str | None) -> str:

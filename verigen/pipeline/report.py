@@ -21,7 +21,9 @@ from verigen.pipeline.base import Services
 from verigen.pipeline.verifying import verify_settings
 from verigen.records import Domain
 from verigen.store import Journal
-from verigen.verify.math.policy import POLICY_STEPS, removed_by_step
+from verigen.verify.code import policy as code_policy
+from verigen.verify.math import policy as math_policy
+from verigen.verify.steps import removed_by_step
 
 _REQUEST_FAILURES = (":request_failed", ":malformed_reply", ":http_")
 
@@ -81,30 +83,30 @@ def finish_run(services: Services, end: RunEnd) -> dict[str, Any]:
 def precision_report(
     config: RunConfig, journal: Journal, verifier: str, version: str
 ) -> dict[str, Any] | None:
-    """What every report and card carries about precision. Math: the policy the run judged
-    answers without a reference by, per step how many such problems it removed, and the
-    precision its calibration problems measured (``None`` when it had none). Code (its tests
-    decide, no agreement policy): the measured precision alone, ``None`` without calibration
-    problems."""
+    """What every report and card carries about precision: the policy the run judged problems
+    without a reference by (math: no reference answer; code: every problem, none has a
+    reference solution), per step how many of them it removed, and the precision its
+    calibration problems measured (``None`` when it had none)."""
     domain = config.problems.domain
     calibration = _measured(config, journal, verifier, version)
-    if domain is Domain.CODE:
-        return None if calibration is None else {"domain": domain.value, "calibration": calibration}
     judged = (
         (problem, verdict)
         for problem, _, verdict in journal.judged(verifier, version)
         if problem.reference_answer is None
     )
     by_problem = ([v for _, v in group] for _, group in groupby(judged, lambda pv: pv[0].id))
-    counts = removed_by_step(by_problem)
-    rules = _rules(config)
+    if domain is Domain.CODE:
+        steps, fallback, rules = code_policy.POLICY_STEPS, None, _code_rules(config)
+    else:
+        steps, fallback, rules = math_policy.POLICY_STEPS, "vote", _math_rules(config)
+    counts = removed_by_step(by_problem, steps, fallback)
     return {
         "domain": domain.value,
         "policy": config.precision,
         "problems": counts["problems"],
         "steps": [
             {"step": name, "rule": rules[name], **counts[name]}
-            for name, _ in POLICY_STEPS
+            for name, _ in steps
             if name in rules
         ],
         "calibration": calibration,
@@ -126,12 +128,24 @@ def _measured(
     return measure(journal, verifier, version, judge)
 
 
-def _rules(config: RunConfig) -> dict[str, str]:
+def _role(value: RoleConfig | None, suffix: str = "") -> str:
+    return "off" if value is None else ", ".join(value.models) + suffix
+
+
+def _code_rules(config: RunConfig) -> dict[str, str]:
+    code = config.code
+    share = f"where samples differ (Hypothesis inputs), a value held by >= {code.min_share:g}"
+    undecided = " (undecided keeps nothing)"
+    return {
+        "agreement": share if code.differential else "off",
+        "crash_check": _role(code.crash_check, undecided),
+        "dispute_check": _role(code.dispute_check, undecided),
+    }
+
+
+def _math_rules(config: RunConfig) -> dict[str, str]:
     math = config.math
     closed = " (undecided keeps nothing)" if math.fail_closed else " (undecided does not block)"
-
-    def role(value: RoleConfig | None, suffix: str = "") -> str:
-        return "off" if value is None else ", ".join(value.models) + suffix
 
     # answer_first is an opt-in of synthesis, in no preset: its row appears only when it is on
     answer_first = {"answer_first": "the writer's program, sandboxed"} if math.answer_first else {}
@@ -139,9 +153,9 @@ def _rules(config: RunConfig) -> dict[str, str]:
         "vote": f"share >= {math.min_share:g}, votes >= {math.min_votes}",
         "min_models": f"votes from >= {math.min_models} models" if math.min_models > 1 else "off",
         **answer_first,
-        "well_posed": role(math.well_posed, closed),
-        "rederive": role(math.rederive, closed),
-        "program_check": role(math.program_check, f", {math.program_tries} tries"),
+        "well_posed": _role(math.well_posed, closed),
+        "rederive": _role(math.rederive, closed),
+        "program_check": _role(math.program_check, f", {math.program_tries} tries"),
     }
 
 

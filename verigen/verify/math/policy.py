@@ -5,7 +5,8 @@ votes from enough different models (``require_models``), the writer's own progra
 (answer-first synthesis, ``answer_program_result``), a well-posed statement
 (``well_posed_result``), a re-derivation that confirms it (``rederivation_result``), and the
 program check (``program.py``). ``apply_check`` turns a check's result into verdicts;
-``removed_by_step`` counts, per step, the problems it removed (the run's calibration table).
+``POLICY_STEPS`` names the reasons each step gives (``verify.steps`` counts them for the
+run's report).
 
 Judging policy, not checking: the checker says whether two answers are equal; this says which
 samples stand. It lives with the verifier (not in the pipeline) so that every executor — local
@@ -15,12 +16,13 @@ processes or a Ray actor on another node — judges a problem the same way.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from verigen.records import MathDetails, Outcome, Problem, Verdict
 from verigen.verify.math.program import ProgramResult
 from verigen.verify.math.verifier import MathVerifier
+from verigen.verify.steps import Steps
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def apply_check(
 ANSWER_FIRST_REASONS = frozenset(
     {"answer_program_disagrees", "answer_program_failed", "answer_program_undecided"}
 )
-POLICY_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
+POLICY_STEPS: Steps = (
     ("vote", frozenset({"no_majority", "too_few_votes", "vote_unsettled"})),
     ("min_models", frozenset({"too_few_models"})),
     ("answer_first", ANSWER_FIRST_REASONS),
@@ -170,27 +172,6 @@ POLICY_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 """The steps an answer without a reference passes, in order, with the reasons each gives the
 verdicts it takes away."""
-
-
-def removed_by_step(problems: Iterable[Sequence[Verdict]]) -> dict[str, dict[str, int]]:
-    """Per step, the problems (each given as its attempts' verdicts, judged by agreement) it
-    removed — ``rejected`` by a refutation, ``undecided`` when it could not tell — plus the
-    ``kept`` ones. A problem is charged to the last step that acted on it; one that never had
-    an agreed answer (every sample disagrees or has none) to the vote."""
-    counts = {name: {"rejected": 0, "undecided": 0} for name, _ in POLICY_STEPS}
-    total = kept = 0
-    for verdicts in problems:
-        total += 1
-        if any(v.accepted for v in verdicts):
-            kept += 1
-            continue
-        step, outcome = "vote", Outcome.REJECTED
-        for name, reasons in POLICY_STEPS:
-            hits = [v for v in verdicts if v.reason in reasons]
-            if hits:
-                step, outcome = name, hits[0].outcome
-        counts[step]["undecided" if outcome is Outcome.INFRA_ERROR else "rejected"] += 1
-    return {"problems": {"judged": total, "kept": kept}, **counts}
 
 
 def _reject(
