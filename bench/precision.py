@@ -724,15 +724,16 @@ def _jsonable(result: Result) -> dict[str, Any]:
 
 
 def table(results: Sequence[Result]) -> str:
+    width = max([22, *(len(r.models) + 2 for r in results)])
     head = (
-        f"{'policy':<14}{'models':<22}{'variant':<10}{'problems':>9}{'kept':>6}{'wrong':>6}"
+        f"{'policy':<14}{'models':<{width}}{'variant':<10}{'problems':>9}{'kept':>6}{'wrong':>6}"
         f" {'precision [95% CI]':>21}{'≥1 right':>10}{'ill kept':>9}{'calls':>7}"
         f"{'tokens in/out':>16}{'wall s':>8}"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         if r.status.startswith("error"):
-            lines.append(f"{r.policy:<14}{r.models:<22}{r.variant:<10}  {r.status}")
+            lines.append(f"{r.policy:<14}{r.models:<{width}}{r.variant:<10}  {r.status}")
             continue
         lo, hi = r.interval
         shown = "n/a" if r.precision is None else f"{r.precision:.1%} [{lo:.1%}, {hi:.1%}]"
@@ -741,11 +742,13 @@ def table(results: Sequence[Result]) -> str:
         if r.policy == "naive":  # the fullest run's samples, kept without a policy: no cost
             cost = f"{'-':>7}{'-':>16}{'-':>8}"
         lines.append(
-            f"{r.policy:<14}{r.models:<22}{r.variant:<10}{r.problems:>9}{r.kept:>6}{r.wrong:>6}"
+            f"{r.policy:<14}{r.models:<{width}}{r.variant:<10}{r.problems:>9}{r.kept:>6}{r.wrong:>6}"
             f" {shown:>21}{r.problems_correct:>10}{ill:>9}{cost}"
         )
         if r.unscored:
-            lines.append(f"{'':<46}({r.unscored} kept samples could not be judged: infra)")
+            lines.append(
+                f"{'':<{width + 24}}({r.unscored} kept samples could not be judged: infra)"
+            )
     return "\n".join(lines)
 
 
