@@ -267,6 +267,12 @@ def test_the_card_states_a_code_run_s_precision_and_its_hidden_tests_limit() -> 
     assert "**Precision 50.0%** (95% Wilson interval 21.5%–78.5%)" in text and "1 of 2" in text
     assert "only as thorough as the bank's" in text and "wide interval" in text
     assert "only as thorough" not in precision_section(_precision(measured)), "math has answers"
+    with_policy = {"domain": "code", "policy": "strict", "problems": {"judged": 3, "kept": 2},
+                   "steps": [], "calibration": measured | {"problems": 1}}  # fmt: skip
+    text = precision_section(with_policy)
+    assert "## Precision policy: strict" in text and "Problems without a reference solution" in text
+    assert "1 problem with hidden tests" in text and "by the same policy (strict)" in text
+    assert "only as thorough as the bank's" in text
 
 
 def test_wilson_interval_is_inside_zero_one_and_around_the_rate() -> None:

@@ -167,7 +167,7 @@ def precision_section(precision: dict[str, Any]) -> str:
     precision alone."""
     code = precision.get("domain") == "code"
     if "steps" not in precision:
-        return "## Precision\n\n" + calibration_section(precision["calibration"], None)
+        return "## Precision\n\n" + calibration_section(precision["calibration"], None, code)
     problems = precision["problems"]
     without = "Problems without a reference " + ("solution" if code else "answer")
     rest = " The rest had no solution passing its tests." if code else ""
@@ -182,27 +182,29 @@ def precision_section(precision: dict[str, Any]) -> str:
     calibration = precision.get("calibration")
     if not calibration:
         return head + "\n" + table
-    policy = None if code else precision["policy"]
-    return head + "\n" + table + "\n" + calibration_section(calibration, policy)
+    return head + "\n" + table + "\n" + calibration_section(calibration, precision["policy"], code)
 
 
-def calibration_section(calibration: dict[str, Any], policy: str | None) -> str:
+def calibration_section(calibration: dict[str, Any], policy: str | None, code: bool) -> str:
     """The precision the run measured on its calibration problems
     (``curate.calibration.measure``'s shape), with its interval and what limits it; ``policy``
-    is the math policy that judged them, ``None`` for code (hidden tests judged them)."""
+    judged them (``None``: a code report from before code had a policy); ``code``: hidden
+    tests, not known answers, grade them."""
     problems, kept = calibration["problems"], calibration["kept"]
     low, high = calibration["interval"]
     sources = ", ".join(calibration["source"])
-    if policy is None:
+    mixed = f"{problems} problem{'' if problems == 1 else 's'}"
+    if code:
+        same = f", by the same policy ({policy})" if policy else ""
         how = (
-            f"{problems} problems with hidden tests ({sources}) were mixed into this run "
-            "without their tests and judged like its own (tests from its test writer, run in "
-            "the sandbox); each kept solution then ran every hidden test, and is right when it "
+            f"{mixed} with hidden tests ({sources}) were mixed into this run without their "
+            f"tests and judged like its own (tests from its test writer, run in the sandbox"
+            f"{same}); each kept solution then ran every hidden test, and is right when it "
             "passes them all. None of them is in the data. "
         )
     else:
         how = (
-            f"{problems} problems with known answers ({sources}) were mixed into this run "
+            f"{mixed} with known answers ({sources}) were mixed into this run "
             f"without their answers and judged by the same policy ({policy}); none of them is "
             "in the data. "
         )
@@ -223,8 +225,7 @@ def calibration_section(calibration: dict[str, Any], policy: str | None) -> str:
     limits = (
         "\nFew problems give a wide interval, and the bank's problems are not this run's: "
         "the number measures the run's verification with these models on problems like the "
-        "bank's"
-        + ("; and hidden tests are only as thorough as the bank's.\n" if policy is None else ".\n")
+        "bank's" + ("; and hidden tests are only as thorough as the bank's.\n" if code else ".\n")
     )
     return "### Measured precision (calibration)\n\n" + how + measured + limits
 
