@@ -118,19 +118,38 @@ def test_a_covered_call_rejects_who_raises_on_it_and_an_unread_judge_decides_not
         _raised("f(-1, [])", "IndexError", [1]),
     ]
     verdicts = [_verdict(i, Outcome.ACCEPTED, asked) for i in range(3)]
-    judged = apply_crash_check(verdicts, asked, [True, None])
+    judged = apply_crash_check(verdicts, asked, [False, None])
     assert [(v.outcome, v.reason) for v in judged] == [
-        (Outcome.REJECTED, "raises_on_covered_input"),
+        (Outcome.ACCEPTED, "accepted"),
         (Outcome.INFRA_ERROR, "crash_check_undecided"),
         (Outcome.ACCEPTED, "accepted"),
     ]
     assert judged[2].details["crash_check"][0] == {
         "call": "f(1, [0])",
         "raises": ["ZeroDivisionError"],
-        "covered": True,
+        "covered": False,
     }
     kept = apply_crash_check(verdicts, asked, [False, False])
     assert all(v.accepted for v in kept)
+
+
+def test_a_covered_call_leaves_no_solution_kept_not_even_one_reported_not_raising() -> None:
+    """Solution 2 is not among the raisers, but that is the differential job's report, which
+    a program detecting that job can fake while it raises in real use; no test holds the
+    call's value (the majority raised), so nothing trusted says 2 is right there."""
+    asked = [
+        _raised("f(1, [0])", "ZeroDivisionError", [0]),
+        _raised("f(-1, [])", "IndexError", [1]),
+    ]
+    verdicts = [*(_verdict(i, Outcome.ACCEPTED, asked) for i in range(3)),
+                _verdict(3, Outcome.REJECTED, asked)]  # fmt: skip
+    judged = apply_crash_check(verdicts, asked, [True, None])
+    assert [(v.outcome, v.reason) for v in judged] == [
+        (Outcome.REJECTED, "raises_on_covered_input"),
+        (Outcome.REJECTED, "covered_input_untested"),
+        (Outcome.REJECTED, "covered_input_untested"),
+        (Outcome.REJECTED, "tests_failed"),
+    ]
 
 
 def _config(**extra: Any) -> RunConfig:

@@ -362,7 +362,8 @@ class CodeVerifyConfig(_Section):
     sentence that says so ("not allowed" / "not said" when it rules the call out or is
     silent). A solution raising on a covered input is rejected
     ``raises_on_covered_input`` (samples that all divide by a factor the statement allows
-    agree, and agreement alone kept them); a reply that cannot be read makes it
+    agree, and agreement alone kept them), every other one ``covered_input_untested``; a
+    reply that cannot be read makes it
     ``infra_error`` (``crash_check_undecided``). Only problems judged by agreement (no
     reference solution). ``true``: the solver's models at temperature 0. ``strict`` and
     ``balanced``: on."""

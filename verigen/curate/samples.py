@@ -49,6 +49,7 @@ class Sample:
 UNDECIDED_REJECTIONS = frozenset(
     {
         "unresolved_disagreement",  # code: a 1-vs-1 tie, nobody can say who is right
+        "covered_input_untested",  # code: its majority raised where it must not, no test there
         "no_majority",  # math vote: no answer won, this one may be the right one
         "too_few_votes",  # math vote: agreed with the majority, just too few of them
         "too_few_trusted_tests",  # code: the tests could not judge anyone

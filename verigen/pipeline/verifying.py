@@ -75,7 +75,7 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
         reading = f"+reading-{code_gen.CALL_VALUE_READING}"
         if config.code.crash_check is not None:
             name = code_gen.CALL_VALUE_TEMPLATE
-            asked[name] = prompts.load(name).version + reading
+            asked[name] = f"{prompts.load(name).version}{reading}+decision-{crash_check.VERSION}"
         if config.code.dispute_check is not None:
             name = code_gen.DISPUTE_TEMPLATE
             asked[name] = f"{prompts.load(name).version}{reading}+decision-{dispute_check.VERSION}"

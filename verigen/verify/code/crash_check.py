@@ -10,6 +10,11 @@ inputs, what the call returns according to the statement; a value counts only wi
 sentence that says so quoted (``generate.code.read_call_value``), and "not allowed" or "not
 said" leave the solutions as they were.
 
+A covered call rejects the accepted solutions that do not raise on it too
+(``covered_input_untested``): no test holds a value for it (the majority raised), and that one
+does not raise is only what the differential job reported, which a program can fake (it runs
+outside the harness). A majority shown wrong on a covered input leaves no agreement to trust.
+
 Pure functions over verdicts: which calls to ask about, and what the answers do. The pipeline
 asks (``pipeline.verifying``).
 """
@@ -25,6 +30,8 @@ MAX_CALLS = 3
 """Calls asked about per problem, at most: the first one of each kind of failure."""
 MAX_CALL_CHARS = 200
 """A longer call is not asked about: a judge cannot read a rule off a wall of arguments."""
+VERSION = "2"
+"""Bumped whenever the same readings can decide differently (part of the verdicts' key)."""
 
 
 def calls_to_ask(verdicts: Sequence[Verdict]) -> list[dict[str, Any]]:
@@ -52,13 +59,15 @@ def apply_crash_check(
     verdicts: Sequence[Verdict], asked: Sequence[dict[str, Any]], answers: Sequence[bool | None]
 ) -> list[Verdict]:
     """An accepted solution that raises on a covered call is rejected
-    ``raises_on_covered_input``; one that raises only where some judge could not be read is
+    ``raises_on_covered_input``, and once any call is covered every other accepted one
+    ``covered_input_untested``; one that raises only where some judge could not be read is
     ``infra_error`` (``crash_check_undecided``: nothing is concluded, nothing kept); the rest
     stand. Every verdict records what was asked and answered."""
     record = [
         {"call": a["call"], "raises": a.get("raises", []), "covered": answer}
         for a, answer in zip(asked, answers, strict=True)
     ]
+    covered = True in answers
     out = []
     for verdict in verdicts:
         i = verdict.details.get("solution_index")
@@ -66,6 +75,8 @@ def apply_crash_check(
         update: dict[str, Any] = {"details": {**verdict.details, "crash_check": record}}
         if verdict.accepted and True in hit:
             update |= {"outcome": Outcome.REJECTED, "reason": "raises_on_covered_input"}
+        elif verdict.accepted and covered:
+            update |= {"outcome": Outcome.REJECTED, "reason": "covered_input_untested"}
         elif verdict.accepted and None in hit:
             update |= {"outcome": Outcome.INFRA_ERROR, "reason": "crash_check_undecided"}
         out.append(verdict.model_copy(update=update))

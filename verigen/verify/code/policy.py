@@ -10,6 +10,9 @@ from verigen.verify.steps import Steps
 
 POLICY_STEPS: Steps = (
     ("agreement", frozenset({"unresolved_disagreement"})),
-    ("crash_check", frozenset({"raises_on_covered_input", "crash_check_undecided"})),
+    (
+        "crash_check",
+        frozenset({"raises_on_covered_input", "covered_input_untested", "crash_check_undecided"}),
+    ),
     ("dispute_check", frozenset({"disagrees_with_statement", "dispute_check_undecided"})),
 )
