@@ -403,12 +403,12 @@ def _standing_majority(
     found: Finding,
 ) -> bool:
     """Do the candidates that lost on no input hold a strict majority of the weight, and
-    ``share`` of it? A
-    majority per input is not enough: two wrong programs that both return the list unrotated
-    for ``k >= 2 * len(xs)`` outvote the right one there, while the right one and one of them
-    outvote the other elsewhere, and the wrong one that never lost was kept (the precision
-    bench, ``rotate_left``, 1.5B model). When they do not, every candidate is unresolved and
-    no test is made: its expected values would come from votes of programs shown wrong."""
+    ``share`` of it? A majority per input is not enough: two wrong programs that both return
+    the list unrotated for ``k >= 2 * len(xs)`` outvote the right one there, while the right
+    one and one of them outvote the other elsewhere, and the wrong one that never lost was kept
+    (the precision bench, ``rotate_left``, 1.5B model). When they do not, every candidate is
+    unresolved and no test is made: its expected values would come from votes of programs
+    shown wrong."""
     lost = {c for j in hits for c in judged[j].bad} | found.unresolved
     standing = sum(w for c, w in enumerate(weights) if c not in lost)
     if _decides(standing, sum(weights), share):
