@@ -71,14 +71,16 @@ def verifier_key(config: RunConfig) -> tuple[str, str]:
     if config.problems.domain is Domain.CODE:
         from verigen.verify.code import VERIFIER_VERSION as CODE_VERSION
 
-        asked: dict[str, str] = {}
+        judges = [
+            (config.code.crash_check, code_gen.CALL_VALUE_TEMPLATE, crash_check.VERSION),
+            (config.code.dispute_check, code_gen.DISPUTE_TEMPLATE, dispute_check.VERSION),
+        ]
         reading = f"+reading-{code_gen.CALL_VALUE_READING}"
-        if config.code.crash_check is not None:
-            name = code_gen.CALL_VALUE_TEMPLATE
-            asked[name] = f"{prompts.load(name).version}{reading}+decision-{crash_check.VERSION}"
-        if config.code.dispute_check is not None:
-            name = code_gen.DISPUTE_TEMPLATE
-            asked[name] = f"{prompts.load(name).version}{reading}+decision-{dispute_check.VERSION}"
+        asked = {
+            name: f"{prompts.load(name).version}{reading}+decision-{decision}"
+            for role, name, decision in judges
+            if role is not None
+        }
         return "code", judged_version(CODE_VERSION, config.code, {"workers", "backend"}, asked)
     from verigen.verify.math import VERIFIER_VERSION as MATH_VERSION
 

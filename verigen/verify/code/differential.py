@@ -485,6 +485,11 @@ def _exact(out: Outcome) -> str | None:
     return text if len(text) <= MAX_SHOWN else None
 
 
+def _returned(out: Outcome) -> bool:
+    """A value came back (inline or as a digest), not a raise or a timeout."""
+    return "v" in out or "h" in out
+
+
 def _decides(weight: int, total: int, share: float) -> bool:
     """A strict majority holding at least ``share`` (as a ratio: ``0.7 * 10`` is not 7)."""
     return 2 * weight > total and weight / total >= share
@@ -507,11 +512,11 @@ def _judge(
             else:
                 groups[i] = (groups[i][0], groups[i][1] + weight)
         top = max(groups, key=lambda g: g[1])
-        value = "v" in top[0] or "h" in top[0]
-        expected = top[0] if _decides(top[1], sum(weights), share if value else 0.5) else None
+        needs = share if _returned(top[0]) else 0.5
+        expected = top[0] if _decides(top[1], sum(weights), needs) else None
         if expected is None:
             return _Judged(None, tuple(range(len(outs))) if len(groups) > 1 else (), True)
-    if expected is None or not ("v" in expected or "h" in expected):
+    if expected is None or not _returned(expected):
         return _Judged(None, (), False)  # the anchor raised or hung: outside the contract
     return _Judged(
         expected, tuple(c for c, o in enumerate(outs) if not _same(o, expected, tol)), False
