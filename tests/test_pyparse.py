@@ -72,3 +72,31 @@ def test_parse_helpers_match_the_standard_library() -> None:
         parse_module("def f(:")
     with pytest.raises(ValueError):
         literal_eval("__import__('os')")
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_hypothesis_runs_beside_parsing_threads_never_raise_system_error() -> None:
+    """Hypothesis builds ASTs of its own on the verifier threads (its test function's source,
+    the constants of newly imported modules, its failure reports); they share the lock."""
+    from hypothesis import strategies as st
+
+    from verigen.verify.code.differential import _draw, _shrink
+
+    strategy = st.tuples(st.integers(), st.lists(st.integers(), max_size=5))
+    errors: list[BaseException] = []
+
+    def hypothesis_runs() -> None:
+        try:
+            for seed in range(6):
+                assert len(_draw(strategy, 20, seed)) > 1
+                # the callback parses too: it runs with the lock let go, else it would deadlock
+                found = _shrink(strategy, 20, seed, lambda a: literal_eval(repr(a[0])) > 10)
+                assert found is not None and found[0] == 11
+        except BaseException as exc:  # reported below, with the parsers'
+            errors.append(exc)
+
+    runner = threading.Thread(target=hypothesis_runs)
+    runner.start()
+    errors += _hammer(parse_module, threads=3, rounds=300)
+    runner.join()
+    assert errors == []

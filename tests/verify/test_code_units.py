@@ -3,10 +3,13 @@ strategies, options and the public surface."""
 
 from __future__ import annotations
 
+import importlib
 import pickle
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import verigen.verify.code as code
 from verigen.errors import ConfigError, InputError
@@ -15,7 +18,7 @@ from verigen.sandbox import TestOutcome
 from verigen.sandbox.harness.runner import plan
 from verigen.verify.code import CodeOptions, CodeVerifier, mutants, parse_tests, wrong_variant
 from verigen.verify.code.crosscheck import consensus, pass_matrix
-from verigen.verify.code.differential import _as_case
+from verigen.verify.code.differential import _as_case, _draw
 from verigen.verify.code.execute import Run
 from verigen.verify.code.small_scope import small_domain
 from verigen.verify.code.strategies import Unsupported, arguments
@@ -361,3 +364,23 @@ def test_a_differential_test_ships_as_a_json_case_only_when_json_says_it_exactly
     args: tuple[object, ...], expected: object, case: dict[str, object] | None
 ) -> None:
     assert _as_case(args, expected) == ({"case": case} if case else {})
+
+
+def test_the_seed_alone_decides_the_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hypothesis may draw constants from the source of loaded local modules: a verdict would
+    then hang on what the process happened to import (pytest, the CLI, a Ray worker)."""
+    from hypothesis.internal.conjecture import providers
+
+    strategy = st.tuples(st.integers(), st.text(max_size=6))
+    before = _draw(strategy, 200, 7)
+    (tmp_path / "constants_here.py").write_text(
+        f"NUMBERS = {[10**6 + 7 * i for i in range(300)]}\n"
+        f"WORDS = {[f'zq{i}x' for i in range(300)]}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    collect = providers._get_local_constants
+    importlib.import_module("constants_here")
+    after = _draw(strategy, 200, 7)
+    assert after == before
+    assert not any(a >= 10**6 and a % 7 == 10**6 % 7 for a, _ in after if a < 10**6 + 2100)
+    assert providers._get_local_constants is collect  # a user's own Hypothesis runs keep theirs

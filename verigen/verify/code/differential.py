@@ -16,7 +16,7 @@ candidate cannot misreport its outputs as it could here.
 
 Reproducible: seed, example count and strategy are recorded; ``database=None, deadline=None``,
 so nothing depends on a previous run or on timing. Hypothesis runs hold a lock (its engine is
-not documented as thread-safe).
+not documented as thread-safe) and the host's parse lock (``pyparse``: Hypothesis builds ASTs).
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from verigen.errors import SandboxError
-from verigen.pyparse import literal_eval
+from verigen.pyparse import holding, letting_go, literal_eval
 from verigen.sandbox import Job, Limits, Pool, Status
 from verigen.sandbox.harness import codec
 from verigen.sandbox.verdict import new_nonce
@@ -148,7 +148,8 @@ class Differential:
         enumerated: Sequence[tuple[Any, ...]] = (),
     ) -> Finding:
         """``enumerated``: inputs run before the drawn ones (a small domain, in full)."""
-        found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
+        with holding():  # a strategy's repr can parse (Hypothesis shows a lambda as its source)
+            found = Finding(seed=self.options.seed, strategy=repr(strategy)[:300])
         r = _Round(candidates, weights, anchor, entry_point, call_timeout, found)
         drawn = _draw(strategy, self.options.examples, self.options.seed)
         inputs = list({_key(a): a for a in [*enumerated, *drawn]}.values())
@@ -362,10 +363,10 @@ def _draw(
     def collect(args: tuple[Any, ...]) -> None:
         drawn.setdefault(_key(args), args)
 
-    from hypothesis import given
-    from hypothesis import seed as hypothesis_seed
+    with _hypothesis():
+        from hypothesis import given
+        from hypothesis import seed as hypothesis_seed
 
-    with _HYPOTHESIS:
         hypothesis_seed(seed)(_settings(examples, shrink=False)(given(strategy)(collect)))()
     return list(drawn.values())
 
@@ -381,18 +382,53 @@ def _shrink(
     last: list[tuple[Any, ...]] = []
 
     def check(args: tuple[Any, ...]) -> None:
-        if disagree(args):
+        with letting_go():  # a sandbox job: other threads may parse meanwhile
+            bad = disagree(args)
+        if bad:
             last.append(args)
             raise AssertionError("candidates disagree")
 
-    from hypothesis import given
-    from hypothesis import seed as hypothesis_seed
-
-    test = given(strategy)(check)
     # the run raises the disagreement we asked Hypothesis to find and shrink
-    with _HYPOTHESIS, contextlib.suppress(Exception):
-        hypothesis_seed(seed)(_settings(examples, shrink=True)(test))()
+    with _hypothesis(), contextlib.suppress(Exception):
+        from hypothesis import given
+        from hypothesis import seed as hypothesis_seed
+
+        hypothesis_seed(seed)(_settings(examples, shrink=True)(given(strategy)(check)))()
     return last[-1] if last else None
+
+
+@contextlib.contextmanager
+def _hypothesis() -> Iterator[None]:
+    """One Hypothesis run at a time, holding the parse lock (taken second: nothing that holds
+    the parse lock waits for a Hypothesis run), its inputs a function of the seed alone."""
+    with _HYPOTHESIS, holding(), _without_local_constants():
+        yield
+
+
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hypothesis (6.131 on) sometimes draws a constant found in the source of the loaded
+    "local" modules (neither stdlib nor site-packages), within a time budget: the same seed
+    drew other inputs under pytest, in the CLI, on a Ray worker, after any import. Private API,
+    so ``test_the_seed_alone_decides_the_inputs`` checks it still holds; where it is absent
+    (older releases) there is nothing to turn off. The permitted-constants cache is shared by
+    every run in the process, hence cleared on the way in and out."""
+    from hypothesis.internal.conjecture import providers
+
+    collect = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if collect is None or cache is None:
+        yield
+        return
+    from hypothesis.internal.constants_ast import Constants  # there when the above are
+
+    providers._get_local_constants = Constants
+    cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = collect
+        cache.cache.clear()
 
 
 def _standing_majority(

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from verigen.errors import InputError, VerigenError
+from verigen.pyparse import holding
 from verigen.records import Outcome, Verdict
 from verigen.verify.code.calibrate import job_limit, mutant_call_limit, per_test_limit
 from verigen.verify.code.crosscheck import pass_matrix
@@ -49,7 +50,7 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.9"
+VERIFIER_VERSION = "code-1.10"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -233,17 +234,19 @@ def _differential(
     alone = options.probe_lone_program and not task.reference
     if not options.differential or not distinct or len(set(candidates)) < 2 - alone:
         return plan
-    from verigen.verify.code import small_scope, strategies
-
     hints = task.signature or task.reference or distinct[0]
     seeds = input_strings(plan)
     enumerated: list[tuple[object, ...]] = []
+    # Hypothesis parses as it loads and builds strategies: under the parse lock (``pyparse``)
+    with holding():
+        from verigen.verify.code import small_scope, strategies
     try:
         strategy = task.strategy
         if strategy is None:
-            strategy = strategies.arguments(hints, task.entry_point, seeds)
-            budget = options.enumerate_up_to
-            enumerated = small_scope.small_domain(hints, task.entry_point, budget, seeds)
+            with holding():
+                strategy = strategies.arguments(hints, task.entry_point, seeds)
+                budget = options.enumerate_up_to
+                enumerated = small_scope.small_domain(hints, task.entry_point, budget, seeds)
     except strategies.Unsupported as exc:
         state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
         return plan
