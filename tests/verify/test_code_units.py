@@ -368,9 +368,11 @@ def test_a_differential_test_ships_as_a_json_case_only_when_json_says_it_exactly
 
 def test_the_seed_alone_decides_the_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hypothesis may draw constants from the source of loaded local modules: a verdict would
-    then hang on what the process happened to import (pytest, the CLI, a Ray worker)."""
+    then hang on what the process happened to import (pytest, the CLI, a Ray worker), and it
+    cached them under the working directory's ``.hypothesis/``, a user's folder."""
     from hypothesis.internal.conjecture import providers
 
+    monkeypatch.chdir(tmp_path)
     strategy = st.tuples(st.integers(), st.text(max_size=6))
     before = _draw(strategy, 200, 7)
     (tmp_path / "constants_here.py").write_text(
@@ -384,3 +386,4 @@ def test_the_seed_alone_decides_the_inputs(tmp_path: Path, monkeypatch: pytest.M
     assert after == before
     assert not any(a >= 10**6 and a % 7 == 10**6 % 7 for a, _ in after if a < 10**6 + 2100)
     assert providers._get_local_constants is collect  # a user's own Hypothesis runs keep theirs
+    assert not (tmp_path / ".hypothesis").exists()
