@@ -588,6 +588,7 @@ def test_a_fault_in_the_verifier_is_an_infra_error_never_a_verdict(cv: CodeVerif
         (Outcome.REJECTED, "no_code"),
     ]
     assert "KeyError" in verdicts[0].details["error"]
+    assert verdicts[0].details["at"][-1].endswith(" broken")  # where to look, for a bug report
     [after] = cv.verify([GOOD], WEAK, "clamp_sum", SIGNATURE)
     assert after.accepted, after.reason
 

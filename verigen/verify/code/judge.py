@@ -24,8 +24,9 @@ The order is the argument:
 A sandbox failure at any step, after the executor's retries — a killed or vanished sandbox, a
 harness that did not report before the job's wall limit — makes the affected verdicts
 ``infra_error``: nothing is concluded about a solution the sandbox could not run. So does a bug
-in the verifier itself (``verifier_error``, the exception in the details): one problem that trips
-it must neither end a long run nor turn into a wrong answer.
+in the verifier itself (``verifier_error``; the exception and its innermost three frames, ``at``,
+in the details): one problem that trips it must neither end a long run nor turn into a wrong
+answer.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from traceback import extract_tb
 from typing import TYPE_CHECKING, Any
 
 from verigen.errors import InputError, VerigenError
@@ -131,7 +134,12 @@ def judge(
         raise
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-        state.settle(state.open(), Outcome.INFRA_ERROR, "verifier_error", error=error)
+        where = [
+            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in extract_tb(exc.__traceback__)
+        ]
+        state.settle(
+            state.open(), Outcome.INFRA_ERROR, "verifier_error", error=error, at=where[-3:]
+        )
         return state.build({})
 
 
