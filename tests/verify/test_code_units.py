@@ -387,3 +387,18 @@ def test_the_seed_alone_decides_the_inputs(tmp_path: Path, monkeypatch: pytest.M
     assert not any(a >= 10**6 and a % 7 == 10**6 % 7 for a, _ in after if a < 10**6 + 2100)
     assert providers._get_local_constants is collect  # a user's own Hypothesis runs keep theirs
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_loaded_hypothesis_profile_changes_no_draw() -> None:
+    """verigen runs inside test suites and training jobs that load their own profiles."""
+    strategy = st.tuples(st.integers(), st.text(max_size=6))
+    before = _draw(strategy, 50, 7)
+    settings.register_profile(
+        "verigen-test-user", backend="hypothesis-urandom", max_examples=5, report_multiple_bugs=True
+    )
+    previous = settings.get_current_profile_name()
+    settings.load_profile("verigen-test-user")
+    try:
+        assert _draw(strategy, 50, 7) == before
+    finally:
+        settings.load_profile(previous)

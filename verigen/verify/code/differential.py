@@ -339,10 +339,15 @@ def _driver_files() -> dict[str, str]:
 
 
 def _settings(examples: int, shrink: bool) -> settings:
+    """Every setting named: one left out would come from the profile the process loaded (a
+    user's ``backend`` or ``report_multiple_bugs`` would change what a seed draws)."""
     from hypothesis import HealthCheck, Phase, Verbosity, settings
 
     phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
     return settings(
+        backend="hypothesis",
+        report_multiple_bugs=False,
+        stateful_step_count=1,
         database=None,
         deadline=None,
         max_examples=max(examples, 1),
