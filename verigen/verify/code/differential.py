@@ -421,19 +421,19 @@ def _without_local_constants() -> Iterator[None]:
     from hypothesis.internal.conjecture import providers
 
     collect = getattr(providers, "_get_local_constants", None)
-    cache = getattr(providers, "CONSTANTS_CACHE", None)
-    if collect is None or cache is None:
+    permitted = getattr(providers, "CONSTANTS_CACHE", None)
+    if collect is None or permitted is None:
         yield
         return
     from hypothesis.internal.constants_ast import Constants  # there when the above are
 
     providers._get_local_constants = Constants
-    cache.cache.clear()
+    permitted.cache.clear()
     try:
         yield
     finally:
         providers._get_local_constants = collect
-        cache.cache.clear()
+        permitted.cache.clear()
 
 
 def _standing_majority(
