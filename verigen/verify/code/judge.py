@@ -134,12 +134,9 @@ def judge(
         raise
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-        where = [
-            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in extract_tb(exc.__traceback__)
-        ]
-        state.settle(
-            state.open(), Outcome.INFRA_ERROR, "verifier_error", error=error, at=where[-3:]
-        )
+        innermost = extract_tb(exc.__traceback__)[-3:]
+        where = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in innermost]
+        state.settle(state.open(), Outcome.INFRA_ERROR, "verifier_error", error=error, at=where)
         return state.build({})
 
 
@@ -248,16 +245,16 @@ def _differential(
     # Hypothesis parses as it loads and builds strategies: under the parse lock (``pyparse``)
     with holding():
         from verigen.verify.code import small_scope, strategies
-    try:
-        strategy = task.strategy
-        if strategy is None:
-            with holding():
+
+        try:
+            strategy = task.strategy
+            if strategy is None:
                 strategy = strategies.arguments(hints, task.entry_point, seeds)
                 budget = options.enumerate_up_to
                 enumerated = small_scope.small_domain(hints, task.entry_point, budget, seeds)
-    except strategies.Unsupported as exc:
-        state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
-        return plan
+        except strategies.Unsupported as exc:
+            state.common["differential"] = {"skipped": str(exc), "seed": options.seed}
+            return plan
     weights = [sum(str(task.solutions[i]) == s for i in survivors) for s in distinct]
     anchor = len(distinct) if task.reference else None
     found = diff.run(
