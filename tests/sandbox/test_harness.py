@@ -6,12 +6,15 @@ from __future__ import annotations
 import ast
 import json
 import math
+import os
+from pathlib import Path
 
 import pytest
 
 from verigen.sandbox import Result, Status, TestSuite
 from verigen.sandbox.harness.codec import NotPlainData, decode, digest, encode
-from verigen.sandbox.harness.runner import CHECKS, count_asserts, plan
+from verigen.sandbox.harness.runner import CHECKS, SolutionError, _rebuild, count_asserts, plan
+from verigen.sandbox.harness.server import wipe
 from verigen.sandbox.seccomp import program
 from verigen.sandbox.verdict import decide
 
@@ -170,3 +173,40 @@ def test_asserts_of_test_code_count_themselves_once_passed() -> None:
     with pytest.raises(AssertionError, match="stop"):
         exec(count_asserts(tree.body), ns)
     assert len(seen) == 8
+
+
+@pytest.mark.parametrize("kind", ["StopIteration", "StopAsyncIteration", "GeneratorExit"])
+def test_iteration_enders_from_the_solution_reach_tests_as_errors(kind: str) -> None:
+    """A solution's StopIteration rebuilt as itself would end a ``map`` over the candidate's
+    calls quietly: ``all(map(...))`` of nothing passes (attack 152)."""
+    exc = _rebuild({"type": kind, "message": "", "traceback": ""})
+    assert isinstance(exc, SolutionError) and kind in str(exc)
+    assert not isinstance(exc, StopIteration | StopAsyncIteration)
+
+
+def test_other_builtin_exceptions_are_rebuilt_as_themselves() -> None:
+    assert type(_rebuild({"type": "ValueError", "message": "m"})) is ValueError
+    assert type(_rebuild({"type": "LookupError", "message": "m"})) is LookupError
+
+
+def test_wipe_empties_a_tree_deeper_than_the_stack_and_path_max(tmp_path: Path) -> None:
+    """The server's clean-up after a job: a 3000-level tree (a recursive wipe overflowed at
+    1500, attack 113; its paths pass PATH_MAX), a link out of it left alone, odd modes."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("x")
+    top = tmp_path / "scratch"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY)
+    for i in range(3000):
+        os.mkdir("d", dir_fd=fd)
+        os.close(os.open(f"f{i % 3}", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+        child = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    os.symlink(outside, "out", dir_fd=fd)
+    os.close(fd)
+    (top / "d").chmod(0o500)
+    assert wipe(str(top)) and os.listdir(top) == []
+    assert os.listdir(outside) == ["keep"]
+    assert not wipe(str(tmp_path / "absent"))

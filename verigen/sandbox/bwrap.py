@@ -96,6 +96,20 @@ def _root_binds(root: Path) -> list[str]:
     return args
 
 
+PROC_COVERS = [
+    *("--ro-bind-try", "/proc/sys", "/proc/sys"),
+    *("--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"),
+    *("--ro-bind-try", "/proc/irq", "/proc/irq"),
+    *("--ro-bind-try", "/proc/bus", "/proc/bus"),
+]
+"""Read-only over the new ``/proc``: bwrap covers these itself only where the sandbox's root could
+write the directory, and ``/proc/sys`` is not such a directory, yet the files in it that its
+namespaces own (``kernel.pid_max``, ``kernel.msgmax``, ``fs.mqueue.*``, ``net.*``) are writable,
+and a value written there stays for every later job of the warm sandbox (attack 102). The source
+is the launcher's ``/proc``: a sysctl file shows (and would set) the value of the namespaces of
+the process that opens it, so the job still reads its own."""
+
+
 def profile_args(root: Path, scratch: Mapping[str, Path]) -> list[str]:
     """The bwrap flags, up to (not including) the command; ``scratch`` maps each writable path in
     the sandbox to the capped tmpfs the launcher mounted for it."""
@@ -128,6 +142,7 @@ def profile_args(root: Path, scratch: Mapping[str, Path]) -> list[str]:
         *_root_binds(root),
         "--proc",
         "/proc",
+        *PROC_COVERS,
         "--dev",
         "/dev",
         *(arg for inside, source in scratch.items() for arg in ("--bind", str(source), inside)),

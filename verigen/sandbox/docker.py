@@ -3,6 +3,7 @@
 Container settings (each one closes a door the attack suite knocks on): ``network_mode=none``; a
 random non-root uid per container (so ``RLIMIT_NPROC``, counted per uid host-wide, is
 per-container); read-only root; tmpfs ``/tmp`` and ``/dev/shm`` capped in size *and* inodes;
+an empty read-only tmpfs over ``/dev/mqueue``;
 memory with swap equal to it (no swap); a pids cap; one CPU; all capabilities dropped;
 ``no-new-privileges``; Docker's default seccomp profile plus ours; ``log_config=none`` (the
 default json-file driver would write the program's output to the host disk); ``auto_remove``.
@@ -42,6 +43,10 @@ ENGINE_ERRORS = (DockerException, RequestException)
 LABEL = "verigen.sandbox"
 OWNER_LABEL = "verigen.sandbox.owner"
 STDOUT, STDERR = 1, 2
+MQUEUE = "/dev/mqueue"
+EMPTY_READ_ONLY = "ro,nosuid,nodev,noexec,size=4k,nr_inodes=16,mode=555"
+"""Mounted over Docker's own ``/dev/mqueue`` (a writable mqueue filesystem, mode 1777): ``open()``
+with ``O_CREAT`` there makes a message queue that outlives the job (attack 106)."""
 
 
 def client(timeout: int = 30) -> docker.APIClient:
@@ -81,6 +86,7 @@ class DockerBackend:
         # /dev/shm as a tmpfs of our own (Docker then mounts no shm of its own): ``shm_size``
         # caps bytes only, not inodes.
         tmpfs = {path: f"rw,nosuid,nodev,{opts}" for path, opts in shape.writable_mounts().items()}
+        tmpfs[MQUEUE] = EMPTY_READ_ONLY
         return api.create_host_config(
             network_mode="none",
             read_only=True,

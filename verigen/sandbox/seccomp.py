@@ -6,8 +6,10 @@ userfaultfd, keyrings, module and kexec loading, mounts and new namespaces (``un
 ``clone`` with namespace flags; ``clone3`` answers ENOSYS so libc falls back to ``clone``),
 ``ptrace`` and cross-process memory access, ``TIOCSTI`` terminal injection, clock and host
 changes, and SysV / POSIX message-queue IPC (which would otherwise outlive a job inside a warm
-sandbox). Some calls are allowed on the caller only (pid 0): ``prlimit64``, ``setpriority``,
-``sched_setaffinity``, ``sched_setscheduler``, ``sched_setparam`` and ``sched_setattr`` reach any
+sandbox; every ``mq_*`` call, not only ``mq_open``, since ``open()`` on a mounted mqueue filesystem
+makes a queue too). Some calls are allowed on the caller only (pid 0): ``prlimit64``,
+``setpriority``, ``ioprio_set``, ``sched_setaffinity``, ``sched_setscheduler``,
+``sched_setparam`` and ``sched_setattr`` reach any
 process of the same uid, which in a warm sandbox includes the fork server and its zygote, so a job
 could otherwise lower their limits, priority or CPU share for every later job (a library that
 pins its own threads by thread id gets EPERM). Everything else is
@@ -82,6 +84,11 @@ DENIED_X86_64: dict[str, int] = {
     "lookup_dcookie": 212,
     "clock_settime": 227,
     "mq_open": 240,
+    "mq_unlink": 241,
+    "mq_timedsend": 242,
+    "mq_timedreceive": 243,
+    "mq_notify": 244,
+    "mq_getsetattr": 245,
     "kexec_load": 246,
     "add_key": 248,
     "request_key": 249,
@@ -114,7 +121,7 @@ DENIED_X86_64: dict[str, int] = {
     "mount_setattr": 442,
     "quotactl_fd": 443,
 }
-NR_CLONE, NR_CLONE3, NR_IOCTL, NR_SETPRIORITY = 56, 435, 16, 141
+NR_CLONE, NR_CLONE3, NR_IOCTL, NR_SETPRIORITY, NR_IOPRIO_SET = 56, 435, 16, 141, 251
 SELF_ONLY_X86_64: dict[str, int] = {
     "prlimit64": 302,
     "sched_setaffinity": 203,
@@ -124,6 +131,7 @@ SELF_ONLY_X86_64: dict[str, int] = {
 }
 """Allowed only with 0 (the caller) as first argument."""
 PRIO_PGRP = 1
+IOPRIO_WHO_PGRP = 2
 CLONE_NAMESPACE_FLAGS = (
     0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 )
@@ -189,6 +197,16 @@ def program() -> bytes:
         _insn(_JEQ_K, NR_SETPRIORITY, 0, 6),
         _insn(_LD_W_ABS, _arg_low(0)),
         _insn(_JGT_K, PRIO_PGRP, 3, 0),
+        _insn(_LD_W_ABS, _arg_low(1)),
+        _insn(_JEQ_K, 0, 0, 1),
+        _insn(_RET_K, RET_ALLOW),
+        _insn(_RET_K, eperm),
+    ]
+    # ioprio_set: the same for I/O priority (which: 1 process, 2 process group, 3 user).
+    out += [
+        _insn(_JEQ_K, NR_IOPRIO_SET, 0, 6),
+        _insn(_LD_W_ABS, _arg_low(0)),
+        _insn(_JGT_K, IOPRIO_WHO_PGRP, 3, 0),
         _insn(_LD_W_ABS, _arg_low(1)),
         _insn(_JEQ_K, 0, 0, 1),
         _insn(_RET_K, RET_ALLOW),

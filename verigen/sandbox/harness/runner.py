@@ -273,12 +273,25 @@ def process_cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+NEVER_REBUILT = (StopIteration, StopAsyncIteration)
+"""Exceptions that iteration machinery takes for "no more items" rather than an error: raised in
+test code from a call inside ``map``, ``filter``, ``zip`` or ``iter(f, sentinel)``, they would
+end the iteration quietly (``all(map(...))`` of nothing holds). They reach the tests as a
+SolutionError, as Python itself turns a generator's StopIteration into a RuntimeError."""
+
+
 def _rebuild(raised: dict[str, str]) -> Exception:
     """The solution's exception as this side's builtin of the same name (for tests that expect
-    one), else SolutionError; a solution can only make a test see *an* exception this way."""
+    one), else SolutionError; a solution can only make a test see *an* exception this way, and
+    never one that iteration swallows (``NEVER_REBUILT``)."""
     kind = getattr(builtins, raised.get("type", ""), None)
     message = f"{raised.get('message', '')}\n{raised.get('traceback', '')}".strip()
-    if isinstance(kind, type) and issubclass(kind, Exception) and kind.__module__ == "builtins":
+    if (
+        isinstance(kind, type)
+        and issubclass(kind, Exception)
+        and not issubclass(kind, NEVER_REBUILT)
+        and kind.__module__ == "builtins"
+    ):
         return kind(message)
     return SolutionError(f"{raised.get('type')}: {message}")
 

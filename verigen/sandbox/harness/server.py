@@ -13,10 +13,13 @@ open files, CPU, no core dumps), ``oom_score_adj=1000`` (the OOM killer takes th
 clean environment, stdin from a pipe that is closed after the job's input, and output capped per
 stream. The seccomp filter and ``no_new_privs`` are installed on this process at start and so
 inherited by everything it forks; it also marks itself non-dumpable, which keeps a job (same uid)
-from reading ``/proc/1/{environ,mem,fd}``. After the job: kill all, reap all, wipe every writable
-place (``/tmp``, ``/dev/shm``). A job whose main process is stopped (SIGSTOP from a process of the
-job) is ended at once with reason ``stopped``: it could never finish, and only the job can have
-stopped it. The host decides the final status from the facts reported here.
+from reading ``/proc/1/{environ,mem,fd}``. After the job: kill all, reap all, take what is left in
+the output pipes (never waiting for end of file: a write end can outlive every process in a unix
+socket's queue), wipe every writable place (``/tmp``, ``/dev/shm``); what cannot be wiped, or unix
+sockets beyond the server's own (objects that outlived every process), make the sandbox unclean:
+the host replaces it, and the job's own result stands. A job whose main process is stopped (SIGSTOP
+from a process of the job) is ended at once with reason ``stopped``: it could never finish, and
+only the job can have stopped it. The host decides the final status from the facts reported here.
 
 Two kinds of job main process. A command is forked from here and exec'd. A harness job (``argv[0]``
 is ``HARNESS``) is the test runner, forked by the *zygote* without an exec: a second interpreter,
@@ -45,7 +48,6 @@ import resource
 import select
 import signal
 import socket
-import stat
 import struct
 import sys
 import time
@@ -123,24 +125,47 @@ def oom_kills() -> int | None:
     return None
 
 
-def wipe(path: str) -> None:
-    """Empty a directory the job could write to, whatever modes the job left on its entries."""
+def wipe(path: str) -> bool:
+    """Empty a directory the job could write to, whatever modes the job left on its entries and
+    however deep its tree: no recursion (a 1500-level tree overflowed the stack) and no paths (a
+    deep one exceeds PATH_MAX), only names relative to an open directory, one open at a time
+    (climbing back by ``..``: no process of the job is left to move anything). Whether the
+    directory is empty now; on any failure it is not, and the sandbox is replaced."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
-        entries = os.listdir(path)
+        fd = os.open(path, flags)
     except OSError:
-        return
-    for name in entries:
-        full = os.path.join(path, name)
-        try:
-            st = os.lstat(full)
-            if stat.S_ISDIR(st.st_mode):
-                os.chmod(full, 0o700)
-                wipe(full)
-                os.rmdir(full)
-            else:
-                os.unlink(full)
-        except OSError:
-            pass
+        return False
+    # per directory entered: its name in its parent, its subdirectories still to empty
+    stack: list[tuple[str, list[str]]] = [("", [])]
+    try:
+        subdirs = stack[-1][1]
+        while True:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirs.append(entry.name)
+                    else:
+                        os.unlink(entry.name, dir_fd=fd)
+            while not stack[-1][1] and len(stack) > 1:  # emptied: climb out and remove it
+                name, _ = stack.pop()
+                parent = os.open("..", flags, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                os.rmdir(name, dir_fd=fd)
+            if not stack[-1][1]:
+                return True
+            name = stack[-1][1].pop()
+            os.chmod(name, 0o700, dir_fd=fd)  # a directory (not a link): nobody else runs
+            child = os.open(name, flags, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            subdirs = []
+            stack.append((name, subdirs))
+    except Exception:
+        return False
+    finally:
+        os.close(fd)
 
 
 def kill_all() -> list[Reaped]:
@@ -319,6 +344,9 @@ class Zygote:
 
 
 ZYGOTE: Zygote | None = None
+UNIX_SOCKETS = 0
+"""Unix sockets in the sandbox's network namespace between jobs: the server's and the zygote's
+(counted once the zygote is up)."""
 
 
 def zygote_main(sock: socket.socket, sources: dict[str, str]) -> None:
@@ -429,7 +457,12 @@ class Collector:
         self.fd, self.cap, self.buf, self.over = fd, cap, bytearray(), False
 
     def pump(self) -> bool:
-        data = os.read(self.fd, CHUNK)
+        """Read what there is; False at end of file, or (once ``drain`` set the pipe
+        non-blocking) when nothing is left to read now."""
+        try:
+            data = os.read(self.fd, CHUNK)
+        except BlockingIOError:
+            return False
         if not data:
             return False
         room = self.cap - len(self.buf)
@@ -437,11 +470,21 @@ class Collector:
         self.over = self.over or len(data) > room
         return True
 
+    def drain(self) -> None:
+        """Everything the pipe holds, without waiting for end of file: called once every process
+        of the job is gone, when nothing can write any more, but a write end may still be held in
+        a unix socket's queue (fds sent, never received) until the kernel's unix GC frees it."""
+        os.set_blocking(self.fd, False)
+        while self.pump():
+            pass
+
 
 def supervise(
     job: Any, pid: int, stdin_fd: int, pending: bytes, outs: list["Collector"], wake_r: int
 ) -> tuple[str | None, int | None, float, int]:
-    """Feed the rest of stdin (``pending``), collect output, reap, enforce the deadline.
+    """Feed the rest of stdin (``pending``), collect output, reap, enforce the deadline; once the
+    main process is reaped, kill all (nothing it started may outlive it) and take what is left in
+    the output pipes.
 
     Returns (reason the job was stopped or None, main wait status, CPU seconds, peak RSS KiB).
     """
@@ -454,17 +497,19 @@ def supervise(
     main_status: int | None = None
     cpu, maxrss = 0.0, 0
     open_outs = list(outs)
-    while main_status is None or open_outs:
+    killed = False
+    while not killed:
         reaped: list[Reaped] = []
-        if main_status is not None and reason is None:
+        if main_status is not None:
             reaped += kill_all()  # the main process is done: nothing it started may outlive it
+            killed = True
         left = deadline - time.monotonic()
         if left <= 0 and reason is None:
             reason = "timeout"
             reaped += kill_all()
         rlist = [c.fd for c in open_outs] + [wake_r]
         wlist = [stdin_w] if stdin_w is not None else []
-        wait = max(left, 0.0) if reason is None else 1.0
+        wait = 0.0 if killed else max(left, 0.0) if reason is None else 1.0
         readable, writable, _ = select.select(rlist, wlist, [], wait)
         if writable and stdin_w is not None:
             pending = feed(stdin_w, pending)
@@ -491,14 +536,42 @@ def supervise(
             maxrss = max(maxrss, usage.ru_maxrss)
             if rpid == pid:
                 main_status = status
+    # Every process of the job is gone: nothing writes to the pipes any more, whoever still
+    # holds a write end (a pipe stashed in an unreceived unix socket cycle reaches end of file
+    # only when the kernel's unix GC runs, maybe never).
+    for c in open_outs:
+        c.drain()
+        if c.over and reason is None:
+            reason = "output_limit"
     if stdin_w is not None:
         os.close(stdin_w)
     return reason, main_status, cpu, maxrss
 
 
+def unix_sockets() -> int:
+    """How many unix sockets the sandbox's network namespace holds (``/proc/net/unix``); -1 when
+    it cannot be read."""
+    try:
+        with open("/proc/net/unix") as f:
+            return len(f.readlines()) - 1
+    except OSError:
+        return -1
+
+
+def tidy() -> bool:
+    """After the job, all its processes gone: wipe every writable place; whether nothing of the
+    job is left. Objects that outlive every process (fds sent over a unix socket and never
+    received, in a cycle no process owns: memfds, pipes, ptys, sockets, a bound abstract name)
+    show as unix sockets beyond the server's own (``UNIX_SOCKETS``): such a sandbox is replaced
+    rather than cleaned."""
+    wiped = [wipe(d) for d in WIPE_DIRS]
+    return all(wiped) and unix_sockets() == UNIX_SOCKETS and ZYGOTE is not None and ZYGOTE.alive()
+
+
 def run_job(job: Any, wake_r: int) -> dict[str, Any]:
     t0 = time.monotonic()
-    wipe(SCRATCH_ROOT)
+    if not wipe(SCRATCH_ROOT):
+        raise RuntimeError(f"cannot empty {SCRATCH_ROOT} before the job")
     os.mkdir(JOB_DIR, 0o700)
     write_files(job["files"])
     oom0 = oom_kills()
@@ -528,8 +601,10 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
         maxrss = max(maxrss, usage.ru_maxrss)
     for c in outs:
         os.close(c.fd)
-    for d in WIPE_DIRS:
-        wipe(d)
+    try:  # the job's verdict stands whatever it left behind: a mess only costs the sandbox
+        clean = tidy()
+    except Exception:
+        clean = False
     oom1 = oom_kills()
     code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None
@@ -545,18 +620,21 @@ def run_job(job: Any, wake_r: int) -> dict[str, Any]:
         "cpu_s": cpu,
         "maxrss_kb": maxrss,
         "oom_kills": None if oom0 is None or oom1 is None else oom1 - oom0,
-        "clean": not os.listdir(SCRATCH_ROOT) and ZYGOTE is not None and ZYGOTE.alive(),
+        "clean": clean,
     }
 
 
 def main() -> None:
-    global ZYGOTE
+    global ZYGOTE, UNIX_SOCKETS
     init = read_frame()
     if init is None or os.getpid() != 1:
         return  # kill(-1) below would hit every process of this uid outside a sandbox
     harden(init["seccomp"])
     try:
         ZYGOTE = Zygote.start(init["harness"])
+        UNIX_SOCKETS = unix_sockets()
+        if UNIX_SOCKETS < 0:
+            raise RuntimeError("cannot read /proc/net/unix")
     except Exception as exc:
         write_frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
         return

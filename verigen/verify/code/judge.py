@@ -53,7 +53,7 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.10"
+VERIFIER_VERSION = "code-1.11"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
