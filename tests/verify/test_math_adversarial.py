@@ -25,12 +25,15 @@ CLASSES = [
     "decimals",
     "empty_set",
     "fragments",
+    "huge_numbers",
     "intervals",
     "macros",
     "notations",
+    "percent",
     "roots_pm",
     "signed_constants",
     "text_tricks",
+    "unicode",
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from verigen.verify.math import MathOptions, extract_answer
+from verigen.verify.math.guard import macro_definition
 from verigen.verify.math.normalize import normalize
 
 
@@ -92,3 +93,97 @@ def test_decimal_comma_only_in_plain_text() -> None:
     assert normalize("2,74", plain=True).latex == "2.74"
     assert normalize("2,74").latex == "2,74"
     assert normalize("[1,2)", plain=True).latex == "[1,2)"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("The answer is 3n+1", "The answer is 3n+1"),
+        ("The answer is 4π", "The answer is 4π"),
+        ("The answer is 2 pi", "The answer is 2 pi"),
+        ("The answer is 6!", "The answer is 6!"),
+        ("The answer is 5 thousand", "The answer is 5 thousand"),
+        ("The answer is negative 5", "The answer is negative 5"),
+        ("The answer is 12cm.", "12"),
+        ("It is the 3rd term, so the answer is 7", "7"),
+        ("The cost is 1{,}000 dollars.", "1{,}000"),
+        (r"So we need 1\,000 bricks.", r"1\,000"),
+    ],
+)
+def test_a_plain_number_that_is_an_operand_stands_for_its_line(text: str, answer: str) -> None:
+    """``3n+1`` is not 3: the number glued to a letter, π, ! or a math word is no answer."""
+    found = extract_answer(text)
+    assert found is not None and found.answer == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        (r"$-\boxed{5}$", r"-\boxed{5}"),
+        (r"\boxed{5}^2", r"\boxed{5}^2"),
+        (r"so $\frac{1}{\boxed{5}}$.", r"\frac{1}{\boxed{5}}"),
+        (r"\boxed{5} \times 10^{3}", r"\boxed{5} \times 10^{3}"),
+        (r"$x = \boxed{5}$", "5"),
+        (r"\boxed{30}^\circ", "30"),
+        ("- \\boxed{5}\n", "5"),
+        (r"**Final Answer:** \boxed{5}", "5"),
+        (r"\boxed{5} - that is all", "5"),
+    ],
+)
+def test_a_box_that_is_an_operand_stands_for_its_expression(text: str, answer: str) -> None:
+    found = extract_answer(text)
+    assert found is not None and (found.answer, found.rule) == (answer, "boxed")
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("The answer is 5. Actually it is 6.", "6"),
+        ("I think the answer is 5, but actually it's 6.", "6"),
+        ("Answer: 5. Hmm, no, that is wrong; the correct value is 6.", "6"),
+        ("Answer: 5\n\nNote the answer would be 6 if n were odd.", "5"),
+        ("The answer is 5, not 6.", "5"),
+        ("The answer is 5. Wait, is it 2 or 3?", None),
+        ("The answer is 5. Actually, that was a guess.", None),
+    ],
+)
+def test_a_retracted_anchored_answer_is_never_taken(text: str, answer: str | None) -> None:
+    """After a retraction only one restated answer may replace it; otherwise nothing does
+    (not even the last expression, which would be a guess)."""
+    found = extract_answer(text)
+    assert (found.answer if found else None) == answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\RenewExpandableDocumentCommand{\frac}{mm}{#1}",
+        r"\RenewCommandCopy{\frac}{\binom}",
+        r"\patchcmd{\frac}{#2}{#1}{}{}",
+        r"\xpretocmd{\frac}{-}{}{}",
+        r"\gappto\frac{x}",
+        r"\newrobustcmd{\a}{b}",
+        r"\csletcs{frac}{binom}",
+        r"\LetLtxMacro\a\b",
+        r"\mathcode`2=1",
+        r"\lccode`a=`b",
+        r"\everydisplay{-}",
+        r"\AtBeginDocument{x}",
+        r"\iffalse \boxed{5} \fi",
+        r"\mathchardef\a=1",
+        r"\DeclareUnicodeCharacter{00B2}{3}",
+    ],
+)
+def test_macro_guard_refuses_each_family(text: str) -> None:
+    assert macro_definition(text + r" \boxed{2}") is not None
+
+
+@pytest.mark.parametrize(
+    "text", [r"$p \iff q$", r"\bullet\ \left(1\right)", r"\includegraphics{x} \newline 5"]
+)
+def test_macro_guard_lets_ordinary_commands_through(text: str) -> None:
+    assert macro_definition(text) is None
+
+
+def test_a_number_merely_mentioned_after_a_retraction_replaces_nothing() -> None:
+    assert extract_answer("The answer is 5. Wait, let me verify with n=2.") is None

@@ -25,6 +25,7 @@ from verigen.verify.math.extract import extract_answer
 from verigen.verify.math.guard import Refused, guard_text
 from verigen.verify.math.judge import judge_answers, quick_judgement
 from verigen.verify.math.normalize import normalize
+from verigen.verify.math.numbers import simple_number
 from verigen.verify.math.worker import WorkerPool
 
 HERE = Path(__file__).parent
@@ -246,3 +247,46 @@ def test_quick_judgements_need_no_sympy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "plain", "None", "False"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        r"\boxed{1" + " " * 29_000 + "2}",
+        "1" + "." * 29_000 + "x",
+        "1" + "." * 10_000 + " " * 10_000 + "2",
+        " " * 29_000 + "}",
+        "5" + " or" * 9_000 + " x",
+        r"{1\over" * 5_000 + "2",
+    ],
+)
+def test_normalization_finishes_on_long_runs(hostile: str) -> None:
+    """Checks normalise before the length guard, and a vote does so in the caller's process:
+    each pattern must be linear (these took minutes when one opened with ``\\s*`` or ended in
+    ``(...)+$``). No timing assertion: a regression hangs the test."""
+    for plain in (False, True):
+        latex = normalize(hostile, plain).latex
+        assert simple_number(latex) is None and simple_number(hostile) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "ascii"),
+    [
+        ("２", "2"),
+        ("１２", "12"),
+        ("١٢", "12"),
+        ("x²", "x^{2}"),
+        ("x₁", "x_{1}"),
+        ("½", r"\frac{1}{2}"),
+    ],
+)
+def test_other_digits_read_as_ascii_on_both_paths(written: str, ascii: str) -> None:
+    """The fast path and the parser read the same string: any script's digits, scripts and
+    vulgar fractions become ASCII LaTeX first, and the fast path reads ASCII digits only."""
+    assert normalize(written).latex == ascii
+    assert simple_number(written) is None
+
+
+def test_a_mixed_vulgar_fraction_is_left_unread() -> None:
+    """``1½`` is one and a half, never ``11⁄2`` (NFKC's reading) nor a product."""
+    assert normalize("1½").latex == "1½"

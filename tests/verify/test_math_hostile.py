@@ -31,7 +31,20 @@ HOSTILE = [
     "\x00\x01\x02 garbage \ufffd",
     r"1000000!",
     r"\sum_{k=1}^{10^{9}} k^{k}",
+    r"\prod_{k=1}^{5000} k^{k}",
+    r"\sum_{k=1}^{9999} k^{k}",
+    r"\binom{20000}{10000}",
+    r"\boxed{1" + " " * 29000 + "2}",
+    r"\boxed{1" + "." * 29000 + "x}",
 ]
+
+HOSTILE_PAIRS = [
+    ("(x+y+z)^{200}", "(x+y+z)^{199}"),
+    ("(x+1)^{1000}", "(x+2)^{1000}"),
+    ("(x+y+z)^{200} = 1", "(x+y+z)^{199} = 1"),
+    (r"x+\binom{20000}{10000}", "x+1"),
+]
+"""Gold and pred that are each harmless to parse, but costly to compare symbolically."""
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +58,12 @@ def test_hostile_pred_gets_a_verdict(text: str, verifier: MathVerifier) -> None:
     verdict = verifier.check("7", text)
     assert verdict.outcome is Outcome.REJECTED, verdict
     assert verifier.check("1/2", "0.5").accepted  # the pool still works afterwards
+
+
+@pytest.mark.parametrize(("gold", "pred"), HOSTILE_PAIRS, ids=range(len(HOSTILE_PAIRS)))
+def test_hostile_pair_gets_a_verdict(gold: str, pred: str, verifier: MathVerifier) -> None:
+    verdict = verifier.check(gold, pred)
+    assert verdict.outcome is Outcome.REJECTED, verdict
 
 
 @pytest.mark.parametrize("text", HOSTILE[:3], ids=range(3))

@@ -161,3 +161,49 @@ def test_pairs(x: int, y: int, q: int, verifier: MathVerifier) -> None:
         f"({x}, {y_text}, 0)",
     ]
     _judge(Case(gold, equal, wrong), verifier)
+
+
+@PROPERTY
+@given(a=st.integers(1, 30), b=st.sampled_from([2, 3, 5, 6, 7, 10]), k=st.integers(20, 80))
+def test_exact_constants_never_equal_a_tiny_perturbation(
+    a: int, b: int, k: int, verifier: MathVerifier
+) -> None:
+    gold = rf"{a}\sqrt{{{b}}}\pi"
+    equal = [rf"\sqrt{{{a * a * b}}}\pi", rf"\pi \cdot {a}\sqrt{{{b}}}"]
+    wrong = [
+        rf"{a}\sqrt{{{b}}}\pi + 10^{{-{k}}}",
+        rf"(1+10^{{-{k}}}){a}\sqrt{{{b}}}\pi",
+        rf"\sqrt{{{a * a * b}+10^{{-{k}}}}}\pi",
+    ]
+    _judge(Case(gold, equal, wrong), verifier)
+
+
+@PROPERTY
+@given(a=nonzero, c=nonzero, k=st.integers(20, 80))
+def test_expressions_never_equal_a_tiny_perturbation(
+    a: int, c: int, k: int, verifier: MathVerifier
+) -> None:
+    gold = f"{a}x^2 {'+' if c > 0 else '-'} {abs(c)}"
+    equal = [f"{c} + x^2 \\cdot {a}", f"{a}(x^2 + 1) + {c - a}"]
+    wrong = [
+        f"{gold} + 10^{{-{k}}}x",
+        f"(1 + 10^{{-{k}}})({gold})",
+        f"{a}x|x| + {c}",
+        f"{a}x^2 + {c + 1}",
+    ]
+    _judge(Case(gold, equal, wrong), verifier)
+
+
+@PROPERTY
+@given(a=nonzero, b=st.integers(1, 9))
+def test_complex_roots_with_plus_minus(a: int, b: int, verifier: MathVerifier) -> None:
+    imag = "i" if b == 1 else f"{b}i"
+    gold = rf"x = {a} \pm {imag}"
+    equal = [f"{a}+{imag}, {a}-{imag}", rf"x = {a} \mp {imag}"]
+    wrong = [
+        rf"x = {a + 1} \pm {imag}",
+        rf"x = {-a} \pm {imag}",
+        rf"x = {a} \pm {b + 1}i",
+        f"{a}+{imag}",
+    ]
+    _judge(Case(gold, equal, wrong), verifier)

@@ -88,3 +88,28 @@ def test_a_sample_that_defines_a_macro_has_no_answer(verifier: MathVerifier) -> 
     vote = verifier.vote(preds, min_share=0.5)
     assert vote.answers[1] is None and vote.verdict(1).reason == "no_answer"
     assert vote.answer is None  # 4 and 5 tie: the macro sample did not break the tie
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        r"\boxed{1" + " " * 29_000 + "2}",
+        r"\boxed{1" + "." * 29_000 + "x}",
+        "$1" + " " * 29_000 + "2$",
+    ],
+)
+def test_an_over_long_answer_is_refused_unread(verifier: MathVerifier, hostile: str) -> None:
+    """The vote normalises answers in the caller's process, with no time limit: an answer
+    over ``max_answer_chars`` is refused before any string work (these took minutes when
+    normalisation was quadratic in a run of spaces or dots)."""
+    vote = verifier.vote([r"\boxed{2}", r"\boxed{2}", hostile], min_share=0.5)
+    assert vote.answer == "2" and vote.accepted_indices == (0, 1)
+    assert vote.verdict(2).outcome is Outcome.REJECTED
+    assert vote.verdict(2).reason == "answer_too_long"
+
+
+def test_an_ambiguous_answer_is_refused_not_grouped(verifier: MathVerifier) -> None:
+    """``2 3`` and ``4 5`` both normalise to a refusal: they are no class of their own."""
+    vote = verifier.vote([r"\boxed{2 3}", r"\boxed{4 5}", r"\boxed{5}"], min_share=0.3)
+    assert vote.classes == ((2,),) and vote.answer == "5"
+    assert [vote.verdict(i).reason for i in range(2)] == ["unparsable", "unparsable"]

@@ -10,13 +10,20 @@ tuple or an interval. Returns the rule that decided, for the verdict's details.
 
 from __future__ import annotations
 
+import math
 import random
 from itertools import permutations
 
 import sympy
 from sympy.core.relational import Relational
+from sympy.logic.boolalg import BooleanAtom
 
-from verigen.verify.math.decimals import close, exact_decimals, probe_tolerance
+from verigen.verify.math.decimals import (
+    close,
+    exact_decimals,
+    exact_difference,
+    probe_tolerance,
+)
 from verigen.verify.math.options import MathOptions
 from verigen.verify.math.parse import is_evaluable
 
@@ -34,6 +41,8 @@ def equivalent(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Resul
     gold, pred = _derivation(_doit(gold)), _derivation(_doit(pred))
     if _undefined(gold) or _undefined(pred):
         return False, "undefined"
+    if isinstance(gold, BooleanAtom) or isinstance(pred, BooleanAtom):
+        return False, "decided_relation"  # what was written is gone: never equal as structure
     if not opts.strict_variables:
         pred = _rename_like(pred, gold)
     if gold == pred:
@@ -52,7 +61,9 @@ def equivalent(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Resul
     if p_assign is not None and not _is_relation(gold):
         return equivalent(gold, p_assign[1], opts)
     if _is_relation(gold) and _is_relation(pred):
-        return _relations(gold, pred, opts), "relation"
+        if _relations(gold, pred, opts):
+            return True, "relation"
+        return _same_solutions(gold, pred, opts), "solution_set"
     if _is_relation(gold) and isinstance(pred, sympy.Set) and _settable(gold):
         return _tag(equivalent(_as_set(gold), pred, opts), "relation_as_set")
     relation_for_set = opts.pred_relation_as_set and isinstance(gold, sympy.Set)
@@ -60,6 +71,12 @@ def equivalent(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Resul
         return _tag(equivalent(gold, _as_set(pred), opts), "relation_as_set")
     if _is_relation(gold) or _is_relation(pred):
         return False, "relation_vs_value"
+    g_union = _disjunction(gold) if _is_region(pred) else None
+    if g_union is not None:
+        return _tag(equivalent(g_union, pred, opts), "disjunction")
+    p_union = _disjunction(pred) if _is_region(gold) and opts.pred_relation_as_set else None
+    if p_union is not None:
+        return _tag(equivalent(gold, p_union, opts), "disjunction")
     return _containers(gold, pred, opts)
 
 
@@ -179,6 +196,56 @@ def _as_set(rel: sympy.Basic) -> sympy.Basic:
         return rel
 
 
+def _is_region(expr: sympy.Basic) -> bool:
+    """An interval, a union of them, a complement: a set that is not a list of elements."""
+    return isinstance(expr, sympy.Set) and not isinstance(expr, sympy.FiniteSet)
+
+
+def _disjunction(expr: sympy.Basic) -> sympy.Set | None:
+    """``x < 1 \\text{ or } x > 2``, read as a list of relations, as the union of their
+    solution sets; None unless it is a list of inequalities in one unknown, cheap to solve."""
+    if not isinstance(expr, sympy.FiniteSet) or len(expr.args) < 2:
+        return None
+    parts = _elements(expr)
+    if not all(_cheap_to_solve(p) for p in parts) or len(expr.free_symbols) != 1:
+        return None
+    sets = [_as_set(p) for p in parts]
+    return sympy.Union(*sets) if all(isinstance(s, sympy.Set) for s in sets) else None
+
+
+def _same_solutions(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bool:
+    """Inequalities in the same one unknown with the same non-empty real solution set
+    (``-3 < x < 3`` and ``|x| < 3``). Only for inequalities: equations with no real root
+    (``x^2 = -1``, ``x^4 = -2``) would all be equal as sets."""
+    if not (_cheap_to_solve(gold) and _cheap_to_solve(pred)):
+        return False
+    if gold.free_symbols != pred.free_symbols or len(gold.free_symbols) != 1:
+        return False
+    g_set, p_set = _as_set(gold), _as_set(pred)
+    if not (isinstance(g_set, sympy.Set) and isinstance(p_set, sympy.Set)):
+        return False
+    return g_set.is_empty is False and equivalent(g_set, p_set, opts)[0]
+
+
+_CHEAP_RELATION_TERMS = 20
+_MAX_SOLVE_DEGREE = 6
+
+
+def _cheap_to_solve(rel: sympy.Basic) -> bool:
+    """An inequality (or a conjunction with one) in one unknown whose solution sympy finds
+    quickly: polynomial or rational in the unknown and its absolute value, few terms."""
+    if not _is_relation(rel) or len(rel.free_symbols) != 1:
+        return False
+    parts = list(rel.args) if isinstance(rel, sympy.And) else [rel]
+    if all(isinstance(p, sympy.Eq) for p in parts):
+        return False
+    if any(not isinstance(f, sympy.Abs) for f in rel.atoms(sympy.Function)):
+        return False
+    if any(not p.exp.is_Integer or abs(p.exp) > _MAX_SOLVE_DEGREE for p in rel.atoms(sympy.Pow)):
+        return False
+    return sum(_expansion_size(side) for p in parts for side in p.args) <= _CHEAP_RELATION_TERMS
+
+
 _STRICT: dict[type, bool] = {
     sympy.StrictLessThan: True,
     sympy.LessThan: False,
@@ -256,6 +323,8 @@ def _one_relation(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> bo
 def _constant_ratio(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr | None:
     if b == 0 or not is_evaluable(a) or not is_evaluable(b):
         return None
+    if _expansion_size(a) + _expansion_size(b) > _MAX_EXPANDED_TERMS:
+        return None  # cancel expands both
     ratio = sympy.cancel(sympy.together(a / b))
     return ratio if not ratio.free_symbols and ratio.is_finite else None
 
@@ -343,15 +412,56 @@ def _scalars(gold: sympy.Basic, pred: sympy.Basic, opts: MathOptions) -> Result:
     if not (gold.free_symbols | pred.free_symbols):
         return close(gold, pred, opts), "numeric"
     g_exact, p_exact = exact_decimals(gold), exact_decimals(pred)
-    if sympy.expand(g_exact - p_exact) == 0:
-        return True, "expand"
-    probed = _probe(g_exact, p_exact, opts, probe_tolerance(gold, pred, opts))
+    tol = probe_tolerance(gold, pred, opts)
+    small = _expansion_size(g_exact) + _expansion_size(p_exact) <= _MAX_EXPANDED_TERMS
+    if small:
+        diff = sympy.expand(g_exact - p_exact)
+        if diff == 0:
+            return True, "expand"
+        decided = _constant_difference(diff) if tol is None else None
+        if decided is not None:
+            return decided, "constant_difference"
+    probed = _probe(g_exact, p_exact, opts, tol)
     if probed is not None:
         return probed, "probe"
+    if not small:
+        return False, "too_large_to_simplify"
     try:
         return bool(sympy.simplify(g_exact - p_exact) == 0), "simplify"
     except Exception:  # simplify raises on exotic trees; undecided means not shown equal
         return False, "simplify_failed"
+
+
+def _constant_difference(diff: sympy.Expr) -> bool | None:
+    """An expanded difference with no variable left: equal when it is exactly zero
+    (``\\ln 4 - 2\\ln 2``), different for any other number (``x`` and ``x + 10^{-40}``);
+    None while a variable is left or the number cannot be evaluated."""
+    if diff.free_symbols:
+        return None
+    differs = exact_difference(diff, sympy.Integer(0))
+    return None if differs is None else not differs
+
+
+_MAX_EXPANDED_TERMS = 200
+"""``expand`` costs about a millisecond a term of its result (``(x+1)^{1000}`` takes 3 s):
+past this many terms, expressions are compared by probing alone."""
+
+
+def _expansion_size(expr: sympy.Basic) -> int:
+    """An upper bound on the terms ``expand`` makes of ``expr`` and of any part of it
+    (``(a+b+c)^n`` has C(n+2, 2) terms), capped just above ``_MAX_EXPANDED_TERMS``."""
+    cap = _MAX_EXPANDED_TERMS + 1
+    inner = [_expansion_size(a) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        size = sum(inner)
+    elif isinstance(expr, sympy.Mul):
+        size = math.prod(inner)
+    elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and abs(expr.exp) >= 1:
+        power = min(math.floor(abs(expr.exp)), cap)
+        size = 1 if inner[0] == 1 else math.comb(min(inner[0], cap) + power - 1, power)
+    else:
+        size = 1 if not inner else max(inner)
+    return min(max([size, *inner]), cap)
 
 
 def radians_to_degrees(expr: sympy.Basic) -> sympy.Basic | None:
@@ -367,25 +477,84 @@ def radians_to_degrees(expr: sympy.Basic) -> sympy.Basic | None:
     return None
 
 
-def _probe(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions, tol: float) -> bool | None:
-    """Evaluate both at seeded random points (at 40 digits, so that ``tol`` can be as small
-    as a 20-digit decimal's rounding): any clear mismatch decides "different"."""
+def _probe(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions, tol: float | None) -> bool | None:
+    """Evaluate both at seeded random points of either sign (``x`` and ``|x|`` differ only
+    below zero): any mismatch decides "different". The points are exact rationals, so with no
+    decimal written (``tol`` None) the values must be exactly equal (``x`` is not
+    ``x + 10^{-30}``); else within ``tol``, at 40 digits. A point below zero counts only where
+    both sides are real there: ``\\ln x^3`` and ``3\\ln x`` differ only outside the domain."""
     symbols = sorted(gold.free_symbols | pred.free_symbols, key=str)
-    rng = random.Random(f"{gold}|{pred}")
+    rng = random.Random(_seed(gold, pred))
     agreed = 0
-    for _ in range(opts.numeric_probes * 2):
-        point = {s: sympy.Float(rng.uniform(0.3, 2.7), 40) for s in symbols}
+    for attempt in range(opts.numeric_probes * 3):
+        point = _point(symbols, rng, below_zero=attempt % 2 == 1)
         try:
             g_at, p_at = gold.xreplace(point), pred.xreplace(point)
-            g, p = complex(g_at.evalf(40)), complex(p_at.evalf(40))
-            d = abs(complex((g_at - p_at).evalf(40)))
+            if attempt % 2 and not (_real_domain(g_at) and _real_domain(p_at)):
+                continue
+            same = _agree_at(g_at, p_at, tol)
         except (TypeError, ValueError, OverflowError, ZeroDivisionError):
             continue
-        if g != g or p != p or abs(g) == float("inf") or abs(p) == float("inf") or d != d:
+        if same is None:
             continue
-        if d > max(tol * max(abs(g), abs(p)), 1e-25):
+        if not same:
             return False
         agreed += 1
         if agreed >= opts.numeric_probes:
             return True
     return None
+
+
+def _point(
+    symbols: list[sympy.Symbol], rng: random.Random, below_zero: bool
+) -> dict[sympy.Symbol, sympy.Rational]:
+    """Random exact rationals, 0.3 <= |r| <= 2.7: all positive, or (``below_zero``) of
+    random signs with at least one negative."""
+    signs = [rng.choice((-1, 1)) if below_zero else 1 for _ in symbols]
+    if below_zero and symbols and -1 not in signs:
+        signs[rng.randrange(len(signs))] = -1
+    return {
+        s: sympy.Rational(sign * rng.randint(300, 2700), 1000)
+        for s, sign in zip(symbols, signs, strict=True)
+    }
+
+
+def _seed(gold: sympy.Expr, pred: sympy.Expr) -> str:
+    """The same points for the same pair in every process (``hash`` of a name is salted)."""
+    try:
+        return f"{gold}|{pred}"
+    except ValueError:  # an integer past Python's 4300-digit str limit
+        return f"{sympy.count_ops(gold)}|{sympy.count_ops(pred)}"
+
+
+_MAX_DOMAIN_CHECKS = 40
+
+
+def _real_domain(value: sympy.Expr) -> bool:
+    """Every root, power and function in ``value`` is real: the point is inside the real
+    domain (``\\sqrt{x}\\sqrt{y}`` and ``\\sqrt{xy}`` differ only where ``x, y < 0``)."""
+    parts = [
+        node
+        for node in sympy.preorder_traversal(value)
+        if isinstance(node, sympy.Function)
+        or (isinstance(node, sympy.Pow) and not node.exp.is_Integer)
+    ]
+    return len(parts) <= _MAX_DOMAIN_CHECKS and all(_real(p) for p in [value, *parts])
+
+
+def _real(value: sympy.Expr) -> bool:
+    """A real number: no imaginary part, or one evaluated as an error bound without digits."""
+    imag = value.evalf(15).as_real_imag()[1]
+    return bool(imag == 0) or (isinstance(imag, sympy.Float) and imag._prec <= 8)
+
+
+def _agree_at(gold: sympy.Expr, pred: sympy.Expr, tol: float | None) -> bool | None:
+    """Whether two values at one probe point agree; None where either is undefined there."""
+    if tol is None:
+        differ = exact_difference(gold, pred)
+        return None if differ is None else not differ
+    g, p = complex(gold.evalf(40)), complex(pred.evalf(40))
+    d = abs(complex((gold - pred).evalf(40)))
+    if g != g or p != p or abs(g) == float("inf") or abs(p) == float("inf") or d != d:
+        return None
+    return d <= max(tol * max(abs(g), abs(p)), 1e-25)

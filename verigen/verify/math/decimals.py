@@ -11,12 +11,14 @@ rounding.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from decimal import Decimal
 from fractions import Fraction
 
+import mpmath
 import sympy
 from mpmath.libmp import prec_to_dps, to_str
 
@@ -29,7 +31,6 @@ from verigen.verify.math.numbers import (
 )
 from verigen.verify.math.options import MathOptions
 
-_EXACT_REL = sympy.Float("1e-30", 50)
 WRITTEN_PLACES: ContextVar[Mapping[Fraction, int] | None] = ContextVar(
     "written_places", default=None
 )
@@ -75,15 +76,62 @@ def close(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions) -> bool:
 
 
 def _exactly_equal(gold: sympy.Expr, pred: sympy.Expr) -> bool:
-    """Exact values at 50 digits with relative error 1e-30: ``1/2^99 != 1/2^98``."""
+    return exact_difference(gold, pred) is False
+
+
+_MAX_DIGITS = 2_000
+"""Most digits an exact comparison evaluates at; pairs that would need more are not equal."""
+
+
+def exact_difference(gold: sympy.Expr, pred: sympy.Expr) -> bool | None:
+    """Whether two exact numbers differ: True, False, or None when they cannot be evaluated.
+
+    No tolerance: ``\\sqrt{10^{100}+1}`` and ``10^{50}`` differ by 5e-51. sympy's ``evalf``
+    of the difference returns correct digits when it is not zero, and a bare error bound
+    (a zero-mantissa Float) when it finds none; it is evaluated at a precision that grows
+    with the digits of the numbers written and the size of the values, so that a tiny
+    relative difference of large numbers still shows."""
     if gold.is_Rational and pred.is_Rational:
-        return bool(gold == pred)
-    try:
-        g, p = complex(gold.evalf(50)), complex(pred.evalf(50))
-        d = complex((gold - pred).evalf(50))
-    except (TypeError, ValueError, OverflowError):
+        return bool(gold != pred)
+    diff = gold - pred
+    if diff == 0:
         return False
-    return abs(d) <= float(_EXACT_REL) * max(abs(g), abs(p))
+    try:
+        scale = max(_log10_abs(gold.evalf(30)), _log10_abs(pred.evalf(30)))
+        digits = 50 + 2 * math.ceil(_written_digits(diff) + abs(scale))
+        if digits > _MAX_DIGITS:
+            return None
+        return not _vanishes(diff.evalf(digits), scale - digits)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
+def _written_digits(expr: sympy.Basic) -> float:
+    """Decimal digits of all the integers written in ``expr`` (numerators and denominators)."""
+    rationals = expr.atoms(sympy.Rational)
+    return sum(0.302 * (abs(int(r.p)).bit_length() + int(r.q).bit_length()) for r in rationals)
+
+
+def _log10_abs(value: sympy.Basic) -> float:
+    """log10 of the larger part of an evaluated number; raises ValueError when it is not one."""
+    parts = [abs(part) for part in value.as_real_imag()]
+    if not all(isinstance(part, sympy.Number) and part.is_finite for part in parts):
+        raise ValueError("not a finite number")
+    largest = max(parts)
+    return -_MAX_DIGITS if largest == 0 else float(mpmath.log10(largest))
+
+
+def _vanishes(value: sympy.Basic, log10_bound: float) -> bool:
+    """An evaluated difference is zero: each part exactly zero, or an error bound with no
+    digits (precision of a bit or so) below ``10**log10_bound``."""
+    for part in value.as_real_imag():
+        if part == 0:
+            continue
+        if not isinstance(part, sympy.Float) or part._prec > 8:
+            return False
+        if float(mpmath.log10(abs(part))) > log10_bound:
+            return False
+    return True
 
 
 def _re_im(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
@@ -157,6 +205,8 @@ def _float_tolerance(*exprs: sympy.Basic) -> float | None:
     return 0.5 * 10.0 ** (1 - min(inexact))
 
 
-def probe_tolerance(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions) -> float:
-    tol = _float_tolerance(gold, pred) or 1e-20
-    return max(tol, opts.rel_tol)
+def probe_tolerance(gold: sympy.Expr, pred: sympy.Expr, opts: MathOptions) -> float | None:
+    """The relative tolerance for probing expressions; None (exact) when no decimal in them
+    is a rounding and no ``rel_tol`` is set."""
+    tol = max(_float_tolerance(gold, pred) or 0.0, opts.rel_tol)
+    return tol or None

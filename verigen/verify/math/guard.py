@@ -10,14 +10,26 @@ from __future__ import annotations
 import re
 
 _MACROS = re.compile(
-    r"\\(?:[egx]?def|let|futurelet|(?:re)?newcommand[x*]?|providecommand|"
-    r"(?:re)?newenvironment|(?:New|Renew|Provide|Declare)DocumentCommand|"
-    r"Declare(?:MathOperator|RobustCommand|PairedDelimiter|TextFontCommand|MathSymbol)|"
-    r"(?:math)?chardef|countdef|newif|csdef|catcode|csname|expandafter|input|include|"
-    r"write|read|loop|repeat)(?![A-Za-z])"
+    r"\\(?:"
+    r"[A-Za-z]*def"  # \def \edef \gdef \csdef \chardef \mathchardef \countdef...
+    r"|[A-Za-z]*(?:[cC]ommand|cmd|[eE]nvironment)[A-Za-z]*"  # LaTeX, xparse, etoolbox
+    r"|(?:cs|future|global)?let(?:cs)?|[A-Za-z]*Let[A-Za-z]*"  # \let \csletcs \LetLtxMacro
+    r"|Declare[A-Za-z]*|[a-z]*(?:patch|preto|appto)[a-z]*"  # \patchcmd \pretocmd \gappto
+    r"|[a-z]*code|every[a-z]+|after(?:group|assignment)"  # \catcode \mathcode \everymath
+    r"|AtBegin[A-Za-z]*|AtEnd[A-Za-z]*|AddToHook[A-Za-z]*"  # hooks: code run elsewhere
+    r"|if(?!f(?![A-Za-z]))[a-z]*|newif"  # \iffalse hides text (\iff is a relation)
+    r"|csname|expandafter|noexpand|scantokens|uppercase|lowercase|makeatletter|ExplSyntaxOn"
+    r"|input|include|write|read|immediate|openin|openout|directlua|luaexec|loop|repeat"
+    r")(?![A-Za-z])"
 )
-"""Commands that define or redefine macros (or read files): after one, the text no longer
-means what it says (``\\renewcommand{\\frac}[2]{#1}`` makes ``\\frac{4}{5}`` render as 4)."""
+"""Commands that change what later text means, by family rather than by name: definers
+(anything ending in ``def``; any ``command``/``cmd``/``environment``/``Declare...``/``let``
+command, which covers LaTeX, xparse and etoolbox), patchers and hooks (``\\patchcmd``,
+``\\appto``, ``\\AtBeginDocument``, ``\\everymath``), catcode-like tables (``\\catcode``,
+``\\mathcode``, ``\\lccode``...), conditionals that hide text (``\\iffalse``), expansion
+tricks, and file or shell access. After one, the text no longer means what it renders to
+(``\\renewcommand{\\frac}[2]{#1}`` makes ``\\frac{4}{5}`` render as 4); listing names one by
+one always misses the next package's variant."""
 
 
 class Refused(Exception):
@@ -29,9 +41,10 @@ class Refused(Exception):
 
 
 def macro_definition(text: str) -> str | None:
-    """The first macro-defining command anywhere in ``text``, or None."""
+    """The first macro-defining command anywhere in ``text`` (its name cut to 60 characters:
+    a family rule matches names of any length), or None."""
     found = _MACROS.search(text)
-    return found[0] if found else None
+    return found[0][:60] if found else None
 
 
 def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:

@@ -89,6 +89,9 @@ def judge_answers(
     ``reference=True`` takes the slow path only: no plain-number fast paths, and the parser
     exactly as the library ships it. Verdicts must not depend on it (tests check that).
     """
+    too_long = _too_long(gold, pred, opts)
+    if too_long is not None:
+        return too_long
     g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
     details = _details(gold, pred, g_n, p_n)
     try:
@@ -103,12 +106,26 @@ def quick_judgement(gold: Extraction, pred: Extraction, opts: MathOptions) -> Ju
     answers, plain numbers and their tuples, sets and intervals, guard refusals); None when
     the parser is needed. Regexes and ``Fraction`` on bounded input, no sympy: safe to run in
     the caller's process, which ``MathVerifier.vote`` does to skip a worker round trip."""
+    too_long = _too_long(gold, pred, opts)
+    if too_long is not None:
+        return too_long
     g_n, p_n = normalize(gold.answer, gold.plain), normalize(pred.answer, pred.plain)
     decided = _quick(g_n, p_n, opts, reference=False)
     if decided is None:
         return None
     details = _details(gold, pred, g_n, p_n)
     return _judgement(decided[0], decided[1], details)
+
+
+def _too_long(gold: Extraction, pred: Extraction, opts: MathOptions) -> Judgement | None:
+    """Refuse an answer over ``max_answer_chars`` before anything reads it: normalizing can
+    grow a text (``½`` becomes a ``\\frac``), so the guard after it comes too late to bound
+    the work."""
+    if max(len(gold.answer), len(pred.answer)) <= opts.max_answer_chars:
+        return None
+    details = {"gold_rule": gold.rule, "pred_rule": pred.rule}
+    details |= {"gold": gold.answer[:500], "pred": pred.answer[:500]}
+    return _judgement(False, "answer_too_long", details)
 
 
 def _details(
@@ -289,5 +306,8 @@ def _show(expr: Any) -> str:
     terms of a sum, which evaluates them, exponentially in the depth of a nested fraction."""
     import sympy
 
-    text = str(sympy.sstr(expr, order="none"))
+    try:
+        text = str(sympy.sstr(expr, order="none"))
+    except ValueError:  # an integer past Python's 4300-digit str limit (\binom{20000}{10000})
+        return f"<{type(expr).__name__} too long to show>"
     return text if len(text) <= 500 else text[:500] + "…"

@@ -17,12 +17,15 @@ from fractions import Fraction
 from verigen.verify.math.options import MathOptions
 
 _NUMBER = re.compile(
-    r"^\s*(?P<sign>-)?\s*(?:"
+    r"(?P<sign>-)?\s*(?:"
     r"\\frac(?:\{(?P<fn>\d{1,30})\}|(?P<fn1>\d))(?:\{(?P<fd>\d{1,30})\}|(?P<fd1>\d))"
-    r"|(?P<sn>\d{1,30})\s*/\s*(?P<sd>\d{1,30})|(?P<dec>\d{0,30}\.\d{1,30})|(?P<int>\d{1,30}))\s*$"
+    r"|(?P<sn>\d{1,30})\s*/\s*(?P<sd>\d{1,30})|(?P<dec>\d{0,30}\.\d{1,30})|(?P<int>\d{1,30}))",
+    re.ASCII,
 )
 """An integer, a decimal, ``a/b``, or ``\\frac`` with braced or one-digit parts (``\\frac13``),
-optionally negative."""
+optionally negative; matched whole on the stripped answer (``\\s*`` on both sides of an
+optional sign backtracks quadratically on a run of spaces). ASCII digits only: the parser
+reads no other (``normalize`` rewrites full-width and other scripts' digits first)."""
 
 
 Reading = tuple[Fraction, int]
@@ -32,7 +35,7 @@ a fraction; ``0.1430`` has 4 places, trailing zero included: the writer claims t
 
 def simple_number(latex: str) -> Reading | None:
     """``(value, places)`` for a plain integer, decimal or fraction; else None."""
-    m = _NUMBER.match(latex)
+    m = _NUMBER.fullmatch(latex.strip())
     if m is None:
         return None
     sign = -1 if m["sign"] else 1

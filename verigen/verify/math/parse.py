@@ -22,13 +22,15 @@ from latex2sympy2_extended.latex2sympy2 import (
     _Latex2Sympy,
     normalize_latex,
 )
+from sympy.core.relational import Relational
+from sympy.logic.boolalg import BooleanAtom
 
 from verigen.verify.math.guard import Refused, guard_text
 
 __all__ = ["Refused", "convert", "guard_text", "is_evaluable", "parse_latex"]
 
 _NORMALIZATION = NormalizationConfig(
-    basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="none"
+    basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="none"
 )
 _MAX_NODES = 4_000
 _MAX_LOG10 = 10_000.0
@@ -109,7 +111,10 @@ def parse_latex(latex: str, reference: bool = False) -> sympy.Basic:
         raise Refused("unparsable") from exc
     if not isinstance(expr, (sympy.Basic, sympy.MatrixBase)):
         raise Refused("unparsable")
-    return _imaginary_unit(expr)
+    expr = _imaginary_unit(expr)
+    if isinstance(expr, BooleanAtom):  # a relation sympy decided: no longer the answer written
+        raise Refused("unparsable")
+    return expr
 
 
 def _imaginary_unit(expr: sympy.Basic) -> sympy.Basic:
@@ -117,7 +122,19 @@ def _imaginary_unit(expr: sympy.Basic) -> sympy.Basic:
     i_symbols = [s for s in getattr(expr, "free_symbols", ()) if str(s) == "i"]
     if not i_symbols:
         return expr
-    return expr.subs({s: sympy.I for s in i_symbols}, simultaneous=True)
+    return _replace(expr, {s: sympy.I for s in i_symbols})
+
+
+def _replace(expr: sympy.Basic, mapping: dict[sympy.Basic, sympy.Basic]) -> sympy.Basic:
+    """``expr.xreplace(mapping)``, but relations are rebuilt unevaluated: rebuilding
+    ``Eq(x, {-1 + 2i, -1 - 2i})`` evaluates it to ``False`` (an expression is never a set),
+    and two such answers would then be equal whatever their roots."""
+    if isinstance(expr, sympy.MatrixBase) or not expr.has(Relational):
+        return expr.xreplace(mapping)
+    args = [_replace(a, mapping) for a in expr.args]
+    if isinstance(expr, Relational):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
 
 
 def is_evaluable(expr: sympy.Basic) -> bool:
@@ -144,28 +161,83 @@ def _many_terms(expr: sympy.Sum | sympy.Product) -> bool:
     return False
 
 
-def _log10_bound(expr: sympy.Basic, depth: int = 0) -> float:
-    """An upper bound of log10|expr| read from the tree, without evaluating any power."""
+def _log10_bound(
+    expr: sympy.Basic, depth: int = 0, bounds: dict[sympy.Basic, float] | None = None
+) -> float:
+    """An upper bound of log10|expr| read from the tree, without evaluating any power.
+
+    ``bounds`` gives the bound of each sum or product index in scope (``k^k`` under
+    ``\\prod_{k=1}^{5000}`` is up to 5000^5000); a free symbol counts as at most 1."""
     if depth > 40:
         return math.inf
+    bounds = bounds or {}
     if isinstance(expr, sympy.Number):
-        value = abs(float(expr)) if expr.is_finite else math.inf
-        return math.log10(value) if value > 1e-300 else -300.0
-    args = [_log10_bound(a, depth + 1) for a in getattr(expr, "args", ())]
+        return _number_log10(expr)
+    if isinstance(expr, sympy.Symbol):
+        return bounds.get(expr, 0.0)
+    if isinstance(expr, (sympy.Sum, sympy.Product)):
+        if _many_terms(expr):
+            return math.inf
+        ranged = _ranged_bound(expr, depth, bounds)
+        if ranged is not None:
+            return ranged
+    args = [_log10_bound(a, depth + 1, bounds) for a in getattr(expr, "args", ())]
     if isinstance(expr, sympy.exp):
         return math.inf if args[0] > 6 else 10 ** args[0]
     if isinstance(expr, sympy.Pow):
-        exp_bound = args[1]
-        if exp_bound > 6:
-            return math.inf
-        return 10**exp_bound * max(abs(args[0]), 1.0)
+        return _power_bound(expr, args[0], args[1])
     if isinstance(expr, sympy.Mul):
         return sum(max(a, -300.0) for a in args)
-    if isinstance(expr, (sympy.Sum, sympy.Product)) and _many_terms(expr):
-        return math.inf
     if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.gamma, sympy.binomial)):
         top = max(args)
         return math.inf if top > 6 else 10**top * max(top, 1.0)
     if not args:
         return 0.0
     return max(args) + math.log10(len(args))
+
+
+def _number_log10(number: sympy.Number) -> float:
+    """log10|number|, exactly for integers and fractions of any size (no float overflow)."""
+    if number.is_Rational:
+        if number == 0:
+            return -300.0
+        return max(math.log10(abs(int(number.p))) - math.log10(int(number.q)), -300.0)
+    try:
+        value = abs(float(number)) if number.is_finite else math.inf
+    except (OverflowError, TypeError):
+        return math.inf
+    return math.log10(value) if value > 1e-300 else -300.0
+
+
+def _power_bound(power: sympy.Pow, base: float, exponent: float) -> float:
+    """log10|b^e| <= |e| * |log10 b|, with the exact logarithm of a numeric base (a tower
+    ``2^{2^{2^2}}`` is 65536, not a bound compounded at each level); a base that is not a
+    number may be below one, so its bound counts as at least 1."""
+    if exponent > 6:
+        return math.inf
+    if isinstance(power.base, sympy.Number) and power.base != 0:
+        scale = abs(_number_log10(power.base))
+    else:
+        scale = max(abs(base), 1.0)
+    if isinstance(power.exp, sympy.Number):
+        return abs(float(power.exp)) * scale
+    return 10**exponent * scale
+
+
+def _ranged_bound(
+    expr: sympy.Sum | sympy.Product, depth: int, bounds: dict[sympy.Basic, float]
+) -> float | None:
+    """A finite sum or product over numeric ranges: its terms bounded with each index at
+    the largest end of its range, times the number of terms. None for other limits."""
+    inner = dict(bounds)
+    count = 1.0
+    for var, low, high in expr.limits:
+        span = high - low
+        if not (span.is_number and span.is_finite):
+            return None
+        inner[var] = max(_log10_bound(end, depth + 1, bounds) for end in (low, high))
+        count *= abs(float(span)) + 1
+    term = _log10_bound(expr.function, depth + 1, inner)
+    if isinstance(expr, sympy.Sum):
+        return term + math.log10(count)
+    return count * max(term, 0.0)

@@ -27,7 +27,7 @@ from verigen.verify.math.options import MathOptions
 
 _MAX_CHARS = 1_000
 _MAX_ITEMS = 64
-_COMMA_NUMBER = re.compile(r"\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")
+_COMMA_NUMBER = re.compile(r"\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*", re.ASCII)
 """The parser reads ``1,000`` (a whole answer) as one thousand, not as a set."""
 _ASSIGN = re.compile(r"\s*(?P<label>[A-DF-HJ-Za-df-hj-z])\s*=(?P<value>[^=<>]*)")
 """A one-letter label; not ``e``/``E`` (Euler's number) nor ``i``/``I`` (the imaginary unit)."""

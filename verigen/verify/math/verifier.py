@@ -31,7 +31,7 @@ from verigen.verify.math.options import MathOptions
 from verigen.verify.math.vote import Comparison, Unknown, Vote, cluster, decide
 from verigen.verify.math.worker import WorkerPool
 
-VERIFIER_VERSION = "math-2.0"
+VERIFIER_VERSION = "math-2.1"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
@@ -83,8 +83,11 @@ class MathVerifier:
             raise ValueError(f"min_share must be in (0, 1], got {min_share}")
         started = time.perf_counter()
         answers = [None if macro_definition(p) else extract_answer(p, self.options) for p in preds]
-        keys = [normalize(a.answer, a.plain).latex if a else "" for a in answers]
-        found = cluster(answers, keys, self._same)
+        read = [self._key(a) if a is not None else ("", "") for a in answers]
+        keys = [key for key, _ in read]
+        refused = {i: why for i, (_, why) in enumerate(read) if why}
+        kept = [None if i in refused else a for i, a in enumerate(answers)]
+        found = cluster(kept, keys, self._same)
         classes = found.classes
         winner, share, settled = decide(classes, len(preds), min_share, len(found.floating))
         rep = classes[winner][0] if winner is not None else None
@@ -100,7 +103,19 @@ class MathVerifier:
             unsettled=not settled,
             floating=tuple(found.floating),
             unknown_pairs=tuple(found.unknown),
+            refused=tuple(sorted(refused.items())),
         )
+
+    def _key(self, answer: Extraction) -> tuple[str, str]:
+        """The answer's class key (its normalised form) and why it is refused ("" if not).
+
+        This runs in the caller's process, with no time limit, so an answer over
+        ``max_answer_chars`` is refused unread, as a check refuses it; an answer that
+        normalises to nothing is ambiguous as written (``2 3``) and refused too."""
+        if len(answer.answer) > self.options.max_answer_chars:
+            return "", "answer_too_long"
+        key = normalize(answer.answer, answer.plain).latex
+        return key, "" if key else "unparsable"
 
     async def avote(self, preds: Sequence[str], min_share: float = 0.5) -> Vote:
         """``vote`` for asyncio callers, run on a thread so the loop stays free."""

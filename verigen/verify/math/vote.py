@@ -70,10 +70,14 @@ class Vote:
     infra_error."""
     unknown_pairs: tuple[tuple[int, int, str], ...] = ()
     """(sample, representative sample, reason) of every comparison that did not finish."""
+    refused: tuple[tuple[int, str], ...] = ()
+    """(sample, reason) of every answer refused unread (``answer_too_long``) or as ambiguous
+    (``unparsable``): in no class, like a sample with no answer, and rejected with that
+    reason."""
 
     def verdict(self, index: int) -> Verdict:
         """Accepted if in the winning class; infra_error if the vote or this sample's place
-        is unknown; else rejected, saying why (no answer, minority, no majority)."""
+        is unknown; else rejected, saying why (refused, no answer, minority, no majority)."""
         details: dict[str, Any] = {
             "vote_answer": self.answer,
             "vote_share": round(self.share, 4),
@@ -100,6 +104,9 @@ class Vote:
             return Outcome.ACCEPTED, "majority"
         if index in self.floating:
             return Outcome.INFRA_ERROR, "vote_comparison_unknown"
+        refused = dict(self.refused)
+        if index in refused:
+            return Outcome.REJECTED, refused[index]
         if self.answers[index] is None:
             return Outcome.REJECTED, "no_answer"
         if self.answer is not None:
