@@ -29,6 +29,7 @@ CLASSES = [
     "intervals",
     "macros",
     "notations",
+    "numerals",
     "percent",
     "roots_pm",
     "signed_constants",

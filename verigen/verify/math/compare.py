@@ -351,7 +351,15 @@ def listed_as_sequence(
     seq = _sequence(gold)
     if seq is None or not isinstance(pred, sympy.FiniteSet) or "\\{" in pred_latex:
         return None
-    return _ordered(seq, _elements(pred), opts), "list_as_tuple"
+    if "\\pm" in pred_latex or "\\mp" in pred_latex:
+        return None  # ``\pm 2`` is a set of two roots, in no written order: never ``(-2, 2)``
+    listed = _elements(pred)
+    labels = [a[0] for a in map(_assignment, listed) if a is not None]
+    if labels and [str(x) for x in labels] != sorted(str(x) for x in labels):
+        # ``y = 2, x = 3`` names its values; written out of the tuple's order (x, y) it is
+        # no tuple in written order, and guessing the order could accept (2, 3)
+        return False, "assignments_out_of_order"
+    return _ordered(seq, listed, opts), "list_as_tuple"
 
 
 def _set_vs_sequence(a: sympy.Basic, b: sympy.Basic) -> bool:

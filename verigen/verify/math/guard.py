@@ -32,6 +32,12 @@ tricks, and file or shell access. After one, the text no longer means what it re
 one always misses the next package's variant."""
 
 
+_MARKED_NUMBER = re.compile(r"(?<![A-Za-z\\^_{])\d[\d.]*\s*(?:_|'|\^\s*\{?\s*\\prime)")
+"""``19_2``, ``5'``, ``1^\\prime``: a number with a subscript (a base its digits do not
+fit, or an index) or a prime (feet, minutes), which the parser would read as the bare number.
+A valid base-n numeral and degrees-minutes-seconds are rewritten before this guard runs."""
+
+
 class Refused(Exception):
     """The answer was not parsed on purpose; ``reason`` becomes the verdict's reason."""
 
@@ -53,6 +59,8 @@ def guard_text(latex: str, max_chars: int, max_nesting: int) -> None:
         raise Refused("answer_too_long")
     if _MACROS.search(latex):
         raise Refused("macro_definition")
+    if _MARKED_NUMBER.search(latex):
+        raise Refused("unparsable")
     depth = deepest = 0
     for ch in latex:
         if ch in "([{":

@@ -113,6 +113,30 @@ _QUOTED = re.compile(r"\s*'([^']*)'\s*")
 _PRIMES = re.compile(r"(?<=[A-Za-z)}])'+(?![A-Za-z])|(?<=(?<![A-Za-z\\])[A-Za-z])'+")
 """``f'(x)``, ``x''``, ``a'b``: primes (the parser drops a bare ``'``, reading ``x'`` as
 ``x``); an apostrophe inside a word (``don't``) is text."""
+_NUM = r"(\d{1,6}(?:\.\d{1,12})?)"
+_DMS = re.compile(
+    r"(?<![\d.])"
+    + _NUM
+    + r"\s*"
+    + _DEGREE_SIGN
+    + r"\s*"
+    + _NUM
+    + r"\s*(?:'(?!')|\^\s*\{?\s*\\prime\s*\}?|\\prime(?![A-Za-z]))"
+    + r"(?:\s*"
+    + _NUM
+    + r"\s*(?:''|\"|\^\s*\{?\s*\\prime\s*\\prime\s*\}?))?"
+)
+"""``30^\\circ 30' 36''``: degrees, minutes and seconds, read as the one angle they are."""
+_BASE_N = re.compile(
+    r"(?<![\w.^_\\])([0-9A-Z]+)\s*_\s*(?:\{\s*\(?\s*(\d{1,2})\s*\)?\s*\}|(\d))(?![\w.])"
+)
+"""``1010_2``, ``12_{(3)}``, ``1A_{16}``: a numeral in base b, read as its value."""
+_MIXED = re.compile(
+    r"(?<![\w.}^_)\]!\\])(\d{1,30})\s*(?:(?:\\[,;: ]|~)\s*)*"
+    r"\\frac\s*\{\s*(\d{1,30})\s*\}\s*\{\s*(\d{1,30})\s*\}"
+)
+"""``2\\frac{1}{2}``: a whole number then a proper fraction of digits is a mixed number (5/2);
+anything else written next to a number (``2(1/2)``, ``2\\frac{3}{2}``) is a product."""
 _CHOICE = re.compile(r"(?i)(?:option|choice)\s*\(?\s*([A-E])\s*\)?")
 _BARE_NAMES = re.compile(r"(?<![\\A-Za-z])(pi|sqrt|sin|cos|tan|ln|log|infty)(?![A-Za-z])")
 _SPACING = re.compile(r"\\[!;:>]|\\ (?!\d)")
@@ -271,6 +295,7 @@ def _notations(s: str) -> str:
     """Notations the parser misreads or rejects, rewritten before numbers are read."""
     quoted = _QUOTED.fullmatch(s)
     s = _SPACE_CMD.sub(" ", quoted[1] if quoted else s)
+    s = _BASE_N.sub(_base_n, _DMS.sub(_dms, s))
     s = _NOT_EQUAL.sub(r"\\neq ", s).replace("\\langle", "(").replace("\\rangle", ")")
     s = _UPRIGHT_CONSTANT.sub(r" \1", s)
     s = _PRIMES.sub(lambda m: "^{" + "\\prime" * len(m[0]) + "}", s)
@@ -279,7 +304,29 @@ def _notations(s: str) -> str:
     s = _ONE_TOKEN_ARGS.sub(lambda m: f"\\{m[1]}{_braced(m[2])}{_braced(m[3])}", s)
     whole = _OVER.fullmatch(s.strip()) or _BARE_OVER.fullmatch(s)
     s = _fraction_of(whole) if whole else _OVER.sub(lambda m: "{" + _fraction_of(m) + "}", s)
+    s = _MIXED.sub(_mixed, s)
     return _TRIG_DEGREES.sub(_trig_degrees, s)
+
+
+def _mixed(m: re.Match[str]) -> str:
+    whole, num, den = int(m[1]), int(m[2]), int(m[3])
+    if not 0 < num < den:
+        return m[0]
+    return f"\\frac{{{whole * den + num}}}{{{den}}}"
+
+
+def _dms(m: re.Match[str]) -> str:
+    value = Fraction(m[1]) + Fraction(m[2]) / 60 + Fraction(m[3] or 0) / 3600
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}^\\circ "
+
+
+def _base_n(m: re.Match[str]) -> str:
+    """A numeral whose digits all fit its base (2 to 36) as its decimal value; anything else
+    is left for the guard to refuse (a subscripted number is never read as itself)."""
+    base = int(m[2] or m[3])
+    if not 2 <= base <= 36 or any(int(d, 36) >= base for d in m[1]):
+        return m[0]
+    return str(int(m[1], base))
 
 
 def _braced(token: str) -> str:

@@ -51,7 +51,31 @@ _INTEGER = re.compile(r"\d{1,300}")
 _DECIMAL = re.compile(r"\d{0,300}\.\d{0,300}")
 
 
-class _Converter(_Latex2Sympy):  # type: ignore[misc]
+class _Products(_Latex2Sympy):  # type: ignore[misc]
+    """latex2sympy without its mixed-number rule, which adds an integer to any positive
+    rational factor after it (``2(1) = 3``, ``2\\left(\\frac{1}{2}\\right) = 5/2``; its
+    ``interpret_as_mixed_fractions`` switch is never read). ``normalize`` rewrites a written
+    mixed number (``2\\frac{1}{2}``); every other juxtaposition is a product."""
+
+    def convert_postfix_list(self, arr: list[object], i: int = 0) -> object:
+        if i >= len(arr):
+            raise ValueError("Index out of bounds")
+        res = self.convert_postfix(arr[i])
+        if isinstance(res, (sympy.Expr, sympy.Matrix)):
+            if i == len(arr) - 1:
+                return res
+            rh = self.convert_postfix_list(arr, i + 1)
+            if getattr(res, "is_Matrix", False) or getattr(rh, "is_Matrix", False):
+                return self.mat_mul_flat(res, rh)
+            return self.mul_flat(res, rh)
+        if isinstance(res, list) and len(res) == 1:  # a derivative's d/dx
+            if i == len(arr) - 1:
+                raise ValueError("Expected expression for derivative")
+            return sympy.Derivative(self.convert_postfix_list(arr, i + 1), res[0])
+        return res
+
+
+class _Converter(_Products):
     """latex2sympy, reading plain number tokens without ``sympy.Number(str)``.
 
     ``sympy.Number("12")`` goes through ``sympify``, i.e. sympy's expression parser, for every
@@ -92,7 +116,7 @@ def convert(latex: str, reference: bool = False) -> object:
     """
     text = normalize_latex(latex, _NORMALIZATION)
     if reference:
-        return _Latex2Sympy().parse(text)
+        return _Products().parse(text)
     try:
         return _SllConverter().parse(text)
     except _NeedsFullContext:
