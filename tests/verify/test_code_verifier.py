@@ -10,24 +10,14 @@ import pytest
 from hypothesis import strategies as st
 
 from tests.backends import require
+from tests.verify.clamp_sum import GOOD, LOOP, SIGNATURE, WEAK
 from verigen.records import Outcome
 from verigen.verify.code import CodeOptions, CodeVerifier
 
 pytestmark = pytest.mark.slow
 
-SIGNATURE = "def clamp_sum(xs: list[int], cap: int) -> int:"
-GOOD = SIGNATURE + "\n    return min(sum(xs), cap)\n"
-# Right on small sums, wrong as soon as the sum reaches 50: the weak tests below never get there.
+# Right on small sums, wrong as soon as the sum reaches 50: the weak tests never get there.
 BAD = SIGNATURE + "\n    s = sum(xs)\n    return s if s < 50 else cap\n"
-LOOP = (
-    "def clamp_sum(xs, cap):\n    t = 0\n    for x in xs:\n        t += x\n"
-    "    return t if t <= cap else cap\n"
-)
-WEAK = [
-    {"args": [[1, 2], 10], "expected": 3},
-    {"args": [[4], 9], "expected": 4},
-    {"args": [[], 3], "expected": 0},
-]
 WRONG_TEST = {"args": [[1], 0], "expected": 99}
 
 

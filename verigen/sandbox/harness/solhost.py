@@ -1,11 +1,12 @@
 """The solution's side of the harness: load the solution, then answer calls with plain data only.
 
 Runs inside the sandbox in a process forked from a clean zygote (it never held a test or an
-expected value) with its own session; its stdout goes to the job's stderr, so ``print`` in a
-solution is harmless. Everything here is in the solution's reach — it can patch this module, exit
-early, print markers or answer garbage — and none of that matters: the only thing it can influence
-is the *values* the test process receives, and those arrive as plain data the test process
-rebuilds itself and compares with its own, unpatched operators.
+expected value) with its own session; its stdout goes to ``/dev/null`` (as in the differential
+job), so ``print`` in a solution is harmless: a right program printing 20 kB a call ran a few
+hundred calls past the job's output limit. Everything here is in the solution's reach — it can
+patch this module, exit early, print markers or answer garbage — and none of that matters: the
+only thing it can influence is the *values* the test process receives, and those arrive as plain
+data the test process rebuilds itself and compares with its own, unpatched operators.
 """
 
 import builtins
@@ -73,7 +74,9 @@ def child_main(sock: socket.socket, path: str) -> None:
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(2, 1)
+        sink = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(sink, 1)
+        os.close(sink)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115 - fd 0 lives as long as the process
         serve(sock, path)
     finally:

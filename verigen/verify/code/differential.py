@@ -54,6 +54,10 @@ MAX_SHOWN = 200
 """The longest call, or value's ``repr``, recorded for a judge to read (``Finding.disputed``)."""
 MAX_TEST_BYTES = 1 << 16
 """The longest expected value asked again to become a test."""
+MAX_AGREED = 600
+"""The most agreed inputs re-run through the harness (``Finding.agreed``)."""
+AGREED_BYTES = 256 << 10
+"""The most source text those re-runs take (each input's and value's ``repr``)."""
 FRAME_BYTES = 16 << 20
 """A differential job's stdout limit: every input's outcome, each at most ``INLINE_BYTES``."""
 Outcome = dict[str, Any]
@@ -74,6 +78,14 @@ class Finding:
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     new_tests: list[tuple[str, tuple[Any, ...], Any]] = field(default_factory=list)
     """``(id, args, expected)``, shrunk input first."""
+    agreed: list[tuple[tuple[Any, ...], Any]] = field(default_factory=list)
+    """``(args, expected)`` of inputs whose expected value is decided and sent whole (up to
+    ``MAX_AGREED``), whoever lost there: the caller re-runs them through the harness. This job
+    is only what the candidates *report*; a program that detects it (its driver's name, a
+    missing ``__file__``, its caller's frame) could answer right here and wrong in the harness,
+    or raise here everywhere, so that the tests made from its "losses" are the smallest
+    inputs, where it is right; either way it passed on answers it never gave where they
+    count."""
     unresolved: set[int] = field(default_factory=set)
     """Candidates involved in a disagreement without a majority."""
     split_majority: bool = False
@@ -105,6 +117,7 @@ class Finding:
             "raising_inputs": self.raising,
             "raised": self.raised,
             "disputed": self.disputed,
+            "agreed_inputs": len(self.agreed),
             "new_tests": [
                 {"id": i, "args": repr(a)[:300], "expected": repr(e)[:300]} | _as_case(a, e)
                 for i, a, e in self.new_tests
@@ -161,6 +174,7 @@ class Differential:
         cache = {_key(a): outs for a, outs in zip(inputs, per_input, strict=True)}
         judged = [self._judge(r, outs) for outs in per_input]
         hits = [j for j, v in enumerate(judged) if v.bad and v.expected is not None]
+        found.agreed = _agreed(inputs, judged)
         if anchor is None:
             _record_raises(found, entry_point, inputs, outputs, weights)
             _record_disputes(found, entry_point, inputs, outputs, judged)
@@ -434,6 +448,30 @@ def _without_local_constants() -> Iterator[None]:
     finally:
         providers._get_local_constants = collect
         permitted.cache.clear()
+
+
+def _agreed(
+    inputs: Sequence[tuple[Any, ...]], judged: Sequence[_Judged]
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """Inputs whose anchor (the reference, or a deciding majority) returned a value sent whole,
+    with that value, while they fit in ``MAX_AGREED`` and ``AGREED_BYTES`` (small inputs come
+    first)."""
+    out: list[tuple[tuple[Any, ...], Any]] = []
+    size = 0
+    for args, verdict in zip(inputs, judged, strict=True):
+        if verdict.expected is None or "v" not in verdict.expected:
+            continue
+        try:
+            value = codec.decode(verdict.expected["v"])
+        except (ValueError, TypeError):
+            continue
+        if not (_literal(args) and _literal(value)):
+            continue
+        size += len(repr(args)) + len(repr(value))
+        if size > AGREED_BYTES or len(out) >= MAX_AGREED:
+            break
+        out.append((args, value))
+    return out
 
 
 def _standing_majority(

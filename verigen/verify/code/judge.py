@@ -45,7 +45,7 @@ from verigen.verify.code.calibrate import job_limit, mutant_call_limit, per_test
 from verigen.verify.code.crosscheck import pass_matrix
 from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor, Run
-from verigen.verify.code.mutate import mutants
+from verigen.verify.code.mutate import control, mutants
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, given_ids, input_strings, parse_tests
 from verigen.verify.code.trust import Trust, by_consensus, by_reference
@@ -53,8 +53,12 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.11"
-"""Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
+VERIFIER_VERSION = "code-1.12"
+"""Bump whenever a change can flip a verdict: stored verdicts of older versions get redone.
+``code-1.12``: every input of the differential job with a decided value runs through the
+harness too, and the mutants run between two unmutated controls (accepts of ``code-1.11``
+by programs that detect the differential or the mutants' job).
+"""
 
 
 @dataclass(frozen=True)
@@ -284,29 +288,60 @@ def _differential(
         Outcome.REJECTED,
         "unresolved_disagreement",
     )
-    if not found.new_tests:
+    # Largest first (the small inputs came first in the differential job): a program whose
+    # answers depend on how many calls it has had answers differently here.
+    agreed = [(f"diff:agreed:{k}", a, e) for k, (a, e) in enumerate(reversed(found.agreed))]
+    if not found.new_tests and not agreed:
         return plan
     shown = {
         t[0]: {"args": repr(t[1])[:300], "expected": repr(t[2])[:300], "from": "hypothesis"}
         for t in found.new_tests
     }
-    grown = plan.with_exact(found.new_tests, options.float_rel_tol, shown)
+    grown = plan.with_exact(found.new_tests, options.float_rel_tol, shown) if shown else plan
     new_ids = [t[0] for t in found.new_tests]
-    state.common["tests_added"] = new_ids
+    if new_ids:
+        state.common["tests_added"] = new_ids
+    # Every decided input runs too, through the harness: the differential job holds only what
+    # the candidates reported, and one that detects it could report answers it never gives.
+    checking = grown.with_exact(agreed, options.float_rel_tol, {})
+    agreed_ids = [t[0] for t in agreed]
+    agreed_set = set(agreed_ids)
+    wall_s = max(options.timeout_s, min(options.timeout_s * 3, 60.0)) if agreed else None
     checked = state.open()
-    reruns = ex.run([str(task.solutions[i]) for i in checked], grown.keep(new_ids), call_timeout)
+    reruns = ex.run(
+        [str(task.solutions[i]) for i in checked],
+        checking.keep(new_ids + agreed_ids),
+        call_timeout,
+        wall_s,
+    )
     for i, run in zip(checked, reruns, strict=True):
-        per.setdefault(i, {})["differential_tests"] = {
-            k: v.outcome for k, v in run.outcomes.items()
+        mine = per.setdefault(i, {})
+        mine["differential_tests"] = {
+            k: v.outcome for k, v in run.outcomes.items() if k not in agreed_set
         }
+        misreported = [
+            k for k in agreed_ids if k in run.outcomes and run.outcomes[k].outcome != "passed"
+        ]
+        if misreported:
+            mine["differential_misreported"] = {
+                "tests": len(misreported),
+                "first": {"id": misreported[0], **_shown(agreed, misreported[0])},
+            }
         if run.infra_error:
             state.settle([i], Outcome.INFRA_ERROR, "sandbox_error", error=run.infra_error)
         elif run.timed_out:
             state.settle([i], Outcome.REJECTED, "timeout")
         elif not run.passes_all():
             state.settle([i], Outcome.REJECTED, "disagrees_with_consensus")
+    if not new_ids:
+        return plan
     state.common["tests_trusted"] = grown.ids
     return grown
+
+
+def _shown(cases: list[tuple[str, tuple[Any, ...], Any]], test_id: str) -> dict[str, str]:
+    _, args, expected = next(c for c in cases if c[0] == test_id)
+    return {"args": repr(args)[:300], "expected": repr(expected)[:300]}
 
 
 def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -> None:
@@ -319,15 +354,29 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
     if not found:
         state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
         return
-    runs = ex.first_failures(
-        [m.source for m in found],
+    # The target unchanged but written as its mutants are, first and last in their job: a
+    # program that tells its own text apart (a comment only the original holds), or its place
+    # in the job (a file the first process left), fails there as the mutants die.
+    unchanged = control(target) or target
+    [first, *runs, last] = ex.first_failures(
+        [unchanged, *(m.source for m in found), unchanged],
         plan,
         mutant_call_limit(anchor, options),
         job_limit(anchor, options),
     )
-    broken = next((r.infra_error for r in runs if r.infra_error), "")
+    broken = next((r.infra_error for r in [first, *runs, last] if r.infra_error), "")
     if broken:
         state.settle(accepted, Outcome.INFRA_ERROR, "sandbox_error", error=broken)
+        return
+    ran = first if not first.passes_all() else last
+    if not ran.passes_all():
+        failed = next((t.outcome for t in ran.outcomes.values() if t.outcome != "passed"), "")
+        state.common["mutation"] = {"score": None, "control": failed or "failed"}
+        if ran.timed_out:  # a loaded machine can do that too: nothing is known
+            error = "the unmutated control timed out in the mutants' job"
+            state.settle(accepted, Outcome.INFRA_ERROR, "sandbox_error", error=error)
+        else:
+            state.settle(accepted, Outcome.REJECTED, "weak_tests")
         return
     killed = [not r.passes_all() for r in runs]
     score = sum(killed) / len(found)

@@ -164,6 +164,16 @@ def mutants(source: str, entry_point: str, limit: int) -> list[Mutant]:
     return out
 
 
+def control(source: str) -> str | None:
+    """The source as every mutant is written (``ast.unparse``: comments and layout gone) but
+    unchanged, run beside them: a program that looks at its own text (a comment only the
+    original holds) fails to load as every mutant, and would be scored as a strong suite."""
+    try:
+        return ast.unparse(parse_module(source))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
 def wrong_variant(source: str, entry_point: str) -> str | None:
     """The ``constant_return`` mutant: almost always wrong, for checks that need wrong code."""
     found = [m for m in mutants(source, entry_point, 1_000) if m.kind == "constant_return"]
