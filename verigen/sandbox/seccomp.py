@@ -192,25 +192,17 @@ def program() -> bytes:
             _insn(_RET_K, RET_ALLOW),
             _insn(_RET_K, eperm),
         ]
-    # setpriority: only on the caller's own process or process group (who == 0), never a uid.
-    out += [
-        _insn(_JEQ_K, NR_SETPRIORITY, 0, 6),
-        _insn(_LD_W_ABS, _arg_low(0)),
-        _insn(_JGT_K, PRIO_PGRP, 3, 0),
-        _insn(_LD_W_ABS, _arg_low(1)),
-        _insn(_JEQ_K, 0, 0, 1),
-        _insn(_RET_K, RET_ALLOW),
-        _insn(_RET_K, eperm),
-    ]
-    # ioprio_set: the same for I/O priority (which: 1 process, 2 process group, 3 user).
-    out += [
-        _insn(_JEQ_K, NR_IOPRIO_SET, 0, 6),
-        _insn(_LD_W_ABS, _arg_low(0)),
-        _insn(_JGT_K, IOPRIO_WHO_PGRP, 3, 0),
-        _insn(_LD_W_ABS, _arg_low(1)),
-        _insn(_JEQ_K, 0, 0, 1),
-        _insn(_RET_K, RET_ALLOW),
-        _insn(_RET_K, eperm),
-    ]
+    # setpriority and ioprio_set: only on the caller's own process or process group (who == 0),
+    # never a uid (``which`` above its process-group value).
+    for nr, highest_which in ((NR_SETPRIORITY, PRIO_PGRP), (NR_IOPRIO_SET, IOPRIO_WHO_PGRP)):
+        out += [
+            _insn(_JEQ_K, nr, 0, 6),
+            _insn(_LD_W_ABS, _arg_low(0)),
+            _insn(_JGT_K, highest_which, 3, 0),
+            _insn(_LD_W_ABS, _arg_low(1)),
+            _insn(_JEQ_K, 0, 0, 1),
+            _insn(_RET_K, RET_ALLOW),
+            _insn(_RET_K, eperm),
+        ]
     out.append(_insn(_RET_K, RET_ALLOW))
     return b"".join(out)
