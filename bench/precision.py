@@ -65,6 +65,8 @@ WEAK_TESTS = 3
 """Hidden tests the ``code-weak`` variant gives the pipeline (the first ones: ordinary cases)."""
 ILL_EVERY = 7
 """Every seventh math problem is ill-posed."""
+MAX_ROUNDS = 8
+"""Rounds of the math bank a ``--limit`` may draw (one round: 284 problems)."""
 
 
 # ---------------------------------------------------------------- the truth: math
@@ -83,12 +85,27 @@ class MathItem:
     """Ill-posed only: ``missing``, ``underdetermined`` or ``undefined``."""
 
 
-def math_bank(seed: int = 0, per_family: int = 24, ill_each: int = 2) -> list[MathItem]:
+def math_bank(
+    seed: int = 0, per_family: int = 24, ill_each: int = 2, rounds: int = 1
+) -> list[MathItem]:
     """Well-posed problems round-robin over the families, every ``ILL_EVERY``-th one ill-posed;
     deterministic from ``seed``. Ids are neutral (``m007``): nothing in them says which is which.
+
+    Each further round draws new instances (from ``seed + round``) that repeat no earlier
+    statement and appends them, numbered on: a bank grown past one round keeps every id and
+    statement before it, so the reply packs measured on it still answer those problems.
     """
     spec = yaml.safe_load((HERE / "math.yaml").read_text(encoding="utf-8"))
     seen: set[str] = set()
+    ordered: list[tuple[str, str, str | None, str, str]] = []
+    for round_ in range(rounds):
+        ordered += _round(spec, seed + round_, per_family, ill_each, seen)
+    return [MathItem(f"m{n:03d}", *item) for n, item in enumerate(ordered)]
+
+
+def _round(
+    spec: dict[str, Any], seed: int, per_family: int, ill_each: int, seen: set[str]
+) -> list[tuple[str, str, str | None, str, str]]:
     families = {
         family: _instances(family, templates, per_family, seed, seen, with_answer=True)
         for family, templates in spec["families"].items()
@@ -104,7 +121,7 @@ def math_bank(seed: int = 0, per_family: int = 24, ill_each: int = 2) -> list[Ma
             ordered.append(ill.pop(0))
         else:
             ordered.append(well.pop(0))
-    return [MathItem(f"m{n:03d}", *item) for n, item in enumerate(ordered)]
+    return ordered
 
 
 def _instances(
@@ -501,9 +518,20 @@ def models_label(models: Sequence[str]) -> str:
 
 def bank_of(variant: str, args: argparse.Namespace) -> Sequence[MathItem | CodeItem]:
     if variant == "math":
-        bank = [x for x in math_bank(args.seed) if not args.family or x.family in args.family]
-        return bank[: None if args.all else args.limit]
+        return _math_problems(args)
     return code_bank()[: None if args.all else args.code_limit or args.limit]
+
+
+def _math_problems(args: argparse.Namespace) -> list[MathItem]:
+    """The first ``--limit`` problems, drawing further rounds of the bank while one is short."""
+    for rounds in range(1, MAX_ROUNDS + 1):
+        bank = [
+            x for x in math_bank(args.seed, rounds=rounds)
+            if not args.family or x.family in args.family
+        ]  # fmt: skip
+        if args.all or len(bank) >= args.limit:
+            break
+    return bank[: None if args.all else args.limit]
 
 
 def run_dir_of(args: argparse.Namespace, policy: str, label: str, variant: str) -> Path:
@@ -767,7 +795,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", action="append",
                         help="catalog name, or NAME+NAME for several solvers together")  # fmt: skip
     parser.add_argument("--policy", action="append", help="policy name, YAML path or inline")
-    parser.add_argument("--limit", type=int, default=20, help="math problems (the first ones)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        help="math problems (the first ones; past 284, more rounds are drawn)",
+    )
     parser.add_argument("--code-limit", type=int, default=10, help="code problems per variant")
     parser.add_argument("--all", action="store_true", help="every problem of the bank")
     parser.add_argument("--family", action="append",

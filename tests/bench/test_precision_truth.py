@@ -126,6 +126,18 @@ def test_the_math_bank_is_large_mixed_and_deterministic() -> None:
     assert list(_bank(1)) != bank
 
 
+def test_a_bank_grown_by_a_round_keeps_its_first_round_and_repeats_no_statement() -> None:
+    """Reply packs answer problems by statement and id: growing the bank must not move them."""
+    first = list(_bank(0))
+    grown = math_bank(seed=0, rounds=2)
+    assert grown[: len(first)] == first
+    added = grown[len(first) :]
+    assert len({i.statement for i in grown}) == len(grown)
+    assert [i.id for i in added] == [f"m{n:03d}" for n in range(len(first), len(grown))]
+    assert Counter(i.family for i in added) == Counter(i.family for i in first)
+    assert [i.answer is None for i in added[:28]].count(True) == 28 // ILL_EVERY
+
+
 def test_imports_carry_statements_only() -> None:
     math_rows = import_rows("math", _bank()[:10])
     assert all(set(r) == {"id", "statement"} for r in math_rows)
