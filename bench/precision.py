@@ -517,9 +517,15 @@ def models_label(models: Sequence[str]) -> str:
 
 
 def bank_of(variant: str, args: argparse.Namespace) -> Sequence[MathItem | CodeItem]:
+    """The problems this invocation measures: the first ones, then every ``--shard`` K/N-th.
+
+    A shard asks exactly what the whole bench asks of its problems (a problem's requests do not
+    depend on its neighbours), so shards run side by side, each with its own ``--out``, and
+    their ``--save-replies`` merge into one pack that the whole bench then re-scores."""
+    index, count = args.shard
     if variant == "math":
-        return _math_problems(args)
-    return code_bank()[: None if args.all else args.code_limit or args.limit]
+        return _math_problems(args)[index::count]
+    return code_bank()[: None if args.all else args.code_limit or args.limit][index::count]
 
 
 def _math_problems(args: argparse.Namespace) -> list[MathItem]:
@@ -789,6 +795,13 @@ def wrong_examples(results: Sequence[Result], per_run: int = 3) -> str:
     return "\n".join(["wrong kept samples (first few per run):", *lines]) if lines else ""
 
 
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 0 <= K < N")
+    return int(index), int(count)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", choices=VARIANTS)
@@ -810,6 +823,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         'naming "{judge}" (policies/judge.yaml)')  # fmt: skip
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE for every run")
     parser.add_argument("--seed", type=int, default=0, help="draws the math instances")
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=(0, 1),
+        metavar="K/N",
+        help="only every N-th problem, from the K-th (0-based): side-by-side runs",
+    )
     parser.add_argument("--out", default="runs/precision", help="run directories (resumable)")
     parser.add_argument("--api-base", help="an OpenAI-compatible endpoint instead of a local model")
     parser.add_argument("--backend", default="auto", help="sandbox for judging code")

@@ -29,6 +29,7 @@ from bench.precision import (
     code_bank,
     code_checker,
     import_rows,
+    main,
     math_bank,
     math_checker,
     of_bank,
@@ -259,12 +260,27 @@ def test_the_code_scorer_counts_a_solution_passing_the_weak_suite_but_not_the_tr
 def test_family_picks_its_problems_before_the_limit() -> None:
     """``--family ill-posed --limit 22``: the first 22 ill-posed statements (one per template),
     not the ill-posed ones among the bank's first 22 problems."""
-    args = argparse.Namespace(seed=0, family=["ill-posed"], limit=22, all=False)
+    args = argparse.Namespace(seed=0, family=["ill-posed"], limit=22, all=False, shard=(0, 1))
     picked = bank_of("math", args)
     assert len(picked) == 22 and {i.family for i in picked} == {"ill-posed"}
     assert len({i.statement.split(".")[0].rstrip("0123456789 ") for i in picked}) > 15
     args.family = None
     assert [i.id for i in bank_of("math", args)] == [i.id for i in _bank()[:22]]
+
+
+def test_shards_split_the_measured_problems_between_them() -> None:
+    """``--shard K/N`` runs side by side must together ask exactly what one run asks."""
+    args = argparse.Namespace(seed=0, family=None, limit=300, all=False, shard=(0, 1))
+    whole = [i.id for i in bank_of("math", args)]
+    assert len(whole) == 300 and whole[-1] == "m299", "a limit past one round draws the next"
+    parts = []
+    for k in range(3):
+        args.shard = (k, 3)
+        parts.append([i.id for i in bank_of("math", args)])
+    assert sorted(i for part in parts for i in part) == sorted(whole)
+    assert all(len(p) == 100 for p in parts)
+    with pytest.raises(SystemExit):
+        main(["--shard", "3/3"])
 
 
 def _journal(path: Path, attempts: int, keys: list[str]) -> None:

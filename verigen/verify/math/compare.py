@@ -148,12 +148,22 @@ def _is_name(expr: sympy.Basic) -> bool:
     if isinstance(expr, sympy.Abs):
         return _is_name(expr.args[0])
     if isinstance(expr, sympy.Pow):
-        return _is_name(expr.base) and expr.exp in (1, -1)
+        return _is_name(expr.base) and (expr.exp in (1, -1) or _primes(expr.exp))
     if isinstance(expr, sympy.Mul):
         return all(_is_name(a) for a in expr.args)
     if isinstance(expr, sympy.Tuple):
         return all(_is_name(a) for a in expr.args) and len(expr.args) > 0
     return False
+
+
+def _primes(exp: sympy.Basic) -> bool:
+    """``f'(x)``, ``y''``: the parser reads primes as a power of the symbol ``prime``."""
+    marks = exp.args if isinstance(exp, sympy.Mul) else (exp,)
+    return all(
+        isinstance(m, sympy.Symbol) and m.name == "prime"
+        or isinstance(m, sympy.Pow) and m.exp.is_Integer and _primes(m.base)
+        for m in marks
+    )
 
 
 def _assignment(expr: sympy.Basic) -> tuple[sympy.Basic, sympy.Basic] | None:

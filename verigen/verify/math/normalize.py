@@ -46,7 +46,9 @@ _TRIG_DEGREES = re.compile(
 """``\\sin 30^\\circ``: the degrees are the trig function's argument, not the answer's unit."""
 _EMPTY = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}")
 _TEXT_CMD = re.compile(r"\\(?:text(?:bf|it|rm|normal)?|mathrm|mathbf|mbox|textup)\s*\{([^{}]*)\}")
-_TEXT_NUMBER = re.compile(r"\\(?:text(?:bf|it|rm|normal|up)?|mbox)\s*\{(\s*[-+]?\s*\.?\d[^{}]*)\}")
+_TEXT_NUMBER = re.compile(
+    r"\\(?:text(?:bf|it|rm|normal|up)?|mbox|mathrm)\s*\{(\s*[-+]?\s*\.?\d[^{}]*)\}"
+)
 """``\\text{5}``, ``\\textbf{5}``, ``\\text{5 cm}``: a number in text is still the number."""
 _UPRIGHT_CONSTANT = re.compile(r"\\(?:mathrm|text|textrm|operatorname|rm)\s*\{\s*([ie])\s*\}")
 """``2\\mathrm{i}``, ``3\\mathrm{e}``: the imaginary unit and Euler's number set upright."""
@@ -107,6 +109,15 @@ _REPEATING = re.compile(
 )
 """``0.1\\overline{6}``: a repeating decimal, read as the exact fraction it is."""
 _SPACE_CMD = re.compile(r"\\[hv]space\*?\s*\{[^{}]*\}|\\[hv]skip\s*-?\d*(?:\.\d+)?[a-z]{2}")
+_STYLE = re.compile(
+    r"\\(?:(?P<font>mathbf|boldsymbol|bm|pmb|mathit|mathsf|mathtt|mathnormal)\s*\{"
+    r"|textcolor\s*\{[^{}]*\}\s*\{|color\s*\{[^{}]*\}(?P<group>\s*\{)?)|\\[{}]|[{}]"
+)
+"""Fonts and colours: how a symbol looks, not what it is (``\\mathbf{5}`` is 5; the parser
+reads it as a symbol named ``5``). ``\\mathrm`` is not among them: its words are units and
+text (``5\\mathrm{cm}``), its letters constants (``\\mathrm{e}``)."""
+_OPEN, _CLOSE = "\x00", "\x01"
+_ATOM_GROUP = re.compile(_OPEN + r"([\w.]*)" + _CLOSE)
 _NOT_EQUAL = re.compile(r"\\not\s*=")
 _QUOTED = re.compile(r"\s*'([^']*)'\s*")
 """``'B'``: a quoted answer, whose closing quote is no prime."""
@@ -294,7 +305,7 @@ def _char_reading(ch: str) -> tuple[str, str]:
 def _notations(s: str) -> str:
     """Notations the parser misreads or rejects, rewritten before numbers are read."""
     quoted = _QUOTED.fullmatch(s)
-    s = _SPACE_CMD.sub(" ", quoted[1] if quoted else s)
+    s = _unstyled(_SPACE_CMD.sub(" ", quoted[1] if quoted else s))
     s = _BASE_N.sub(_base_n, _DMS.sub(_dms, s))
     s = _NOT_EQUAL.sub(r"\\neq ", s).replace("\\langle", "(").replace("\\rangle", ")")
     s = _UPRIGHT_CONSTANT.sub(r" \1", s)
@@ -306,6 +317,40 @@ def _notations(s: str) -> str:
     s = _fraction_of(whole) if whole else _OVER.sub(lambda m: "{" + _fraction_of(m) + "}", s)
     s = _MIXED.sub(_mixed, s)
     return _TRIG_DEGREES.sub(_trig_degrees, s)
+
+
+def _unstyled(s: str) -> str:
+    """``s`` without its font and colour commands, in one pass (nesting costs no rescan): a
+    styled group becomes its content, in parentheses unless it is one token (``\\bm{x}(t)`` is
+    still ``x(t)``, ``\\mathbf{x+1}^2`` still a square) or the whole answer."""
+    if "\\" not in s:
+        return s
+    s = s.replace(_OPEN, "").replace(_CLOSE, "")
+    out: list[str] = []
+    styled: list[bool] = []
+    last = 0
+    for m in _STYLE.finditer(s):
+        out.append(s[last : m.start()])
+        last = m.end()
+        if m[0].startswith("\\color") and not m["group"]:
+            continue
+        if m[0] == "{":
+            styled.append(False)
+        elif m[0] == "}":
+            out.append(_CLOSE if styled and styled.pop() else "}")
+            continue
+        elif m[0][0] == "\\" and len(m[0]) > 2:
+            styled.append(True)
+            out.append(_OPEN)
+            continue
+        out.append(m[0])
+    out.append(s[last:])
+    text = "".join(out)
+    whole = text.strip()
+    if whole.startswith(_OPEN) and whole.endswith(_CLOSE) and whole.count(_OPEN) == 1:
+        return whole[1:-1]
+    text = _ATOM_GROUP.sub(r"\1", text)
+    return text.replace(_OPEN, "(").replace(_CLOSE, ")")
 
 
 def _mixed(m: re.Match[str]) -> str:
