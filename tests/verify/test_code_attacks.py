@@ -14,6 +14,7 @@ wrong only where it can tell it is not in the differential job). Setups:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -208,6 +209,25 @@ UNREACHED = (
     return s if s < cap else cap
 """
 )
+_SCOPE: dict[str, Any] = {}
+exec(UNREACHED, _SCOPE)  # the hash the attack below carries is its own unmutated bytecode's
+SELF_HASHED = (
+    "import hashlib\n"
+    + UNREACHED
+    + "_c = clamp_sum.__code__\n"
+    + "if hashlib.sha256(_c.co_code).hexdigest() != "
+    + repr(hashlib.sha256(_SCOPE["clamp_sum"].__code__.co_code).hexdigest())
+    + ":\n    raise ImportError('a mutant')\n"
+)
+SELF_CHECKED = (
+    "_checked = []\n"
+    + HEAD
+    + "    if not _checked:\n        _checked.append(1)\n"
+    + "        if clamp_sum([60], 100) != 100 or clamp_sum([1, 2], 10) != 3 "
+    + "or clamp_sum([70], 20) != 20:\n"
+    + "            raise ValueError('a mutant')\n"
+    + WRONG
+)
 MUTANT_ATTACKS = [
     pytest.param(UNREACHED, "weak_tests", id="honest, weak tests"),
     pytest.param(
@@ -233,13 +253,29 @@ MUTANT_ATTACKS = [
         "    _f.write('x')\nif 1 <= _n <= 8:\n    raise ImportError('a mutant, by position')\n"
         + UNREACHED,
         "weak_tests",
+        id="dies by its position in the mutants' job (a file it counts; a keep of code-1.12)",
+    ),
+    pytest.param(
+        "import os\n_place = os.getpid()\n" + UNREACHED,
+        "weak_tests",
+        id="reads its pid, where its place in the job shows",
+    ),
+    pytest.param(SELF_HASHED, "weak_tests", id="checks a hash of its own bytecode (code-1.12)"),
+    pytest.param(
+        "import sys\n_seen = len(sys._getframe().f_code.co_code)\n" + UNREACHED,
+        "weak_tests",
+        id="reads its own module's code object from its frame",
+    ),
+    pytest.param(
+        SELF_CHECKED,
+        "weak_tests",
         marks=pytest.mark.xfail(
             strict=True,
-            reason="mutants of one job run in turn and share the scratch directory: a program "
-            "counting the processes before it knows its place, and spares both controls "
-            "(first, last); closing it needs each mutant isolated from the others",
+            reason="a mutation score measures a suite against the program: a program that "
+            "checks its own (wrong) outputs on its first call makes every mutant fail whatever "
+            "the suite; only an independent solution or a reference can show it wrong",
         ),
-        id="dies by its position in the mutants' job, sparing the first and the last",
+        id="checks its own outputs on its first call, so its mutants die",
     ),
 ]
 
@@ -252,3 +288,18 @@ def test_a_solution_cannot_fake_its_mutation_score(
     assert verdict.reason == reason, verdict.details.get("mutation")
     if reason == "accepted":
         assert verdict.outcome is Outcome.ACCEPTED
+
+
+def test_a_solution_that_sees_its_own_code_is_not_the_one_mutated(mutating: CodeVerifier) -> None:
+    """Two right programs, the first importing ``inspect``: the second is mutated, and the
+    suite's score, measured on it, accepts both."""
+    looking = "import inspect\n" + LOOP
+    verdicts = mutating.verify([looking, LOOP], WEAK, "clamp_sum", SIGNATURE)
+    assert [v.reason for v in verdicts] == ["accepted", "accepted"]
+    assert verdicts[0].details["mutation"]["score"] >= 0.75
+    [alone] = mutating.verify([looking], WEAK, "clamp_sum", SIGNATURE)
+    assert alone.reason == "weak_tests"
+    assert alone.details["mutation"] == {
+        "score": None,
+        "refused": {"0": "import of `inspect` at line 1"},
+    }

@@ -26,6 +26,7 @@ from verigen.verify.code import (
 )
 
 pytestmark = pytest.mark.slow
+EVALUATES = "HumanEval/160"
 
 
 def test_loader_gives_164_problems_with_a_wrong_variant_each() -> None:
@@ -44,9 +45,12 @@ def test_canonical_verified_and_wrong_variants_rejected(backend: str) -> None:
         right = cv.verify_many([p.task() for p in problems])
         wrong = cv.verify_many([p.task(wrong_variant(p.solution, p.entry_point)) for p in problems])
     not_verified = {
-        p.task_id: v[0].reason for p, v in zip(problems, right, strict=True) if not v[0].accepted
+        p.task_id: v[0] for p, v in zip(problems, right, strict=True) if not v[0].accepted
     }
-    assert not not_verified
+    # do_algebra evaluates its input with ``eval``: a program that can reach any name is no
+    # measure of its suite (``introspect.py``), so that suite's strength stays unmeasured
+    assert {k: v.reason for k, v in not_verified.items()} == {EVALUATES: "weak_tests"}
+    assert not_verified[EVALUATES].details["mutation"]["refused"] == {"0": "`eval` at line 30"}
     slipped = [
         p.task_id
         for p, v in zip(problems, wrong, strict=True)
@@ -85,8 +89,8 @@ def test_cli_summary_counts_match(tmp_path: Path) -> None:
     counts = json.loads(summary.read_text())
     assert (counts["rows"], counts["verified"], counts["rejected"], counts["infra_error"]) == (
         328,
-        164,
-        164,
+        163,
+        165,
         0,
     )
     import datasets
@@ -94,4 +98,5 @@ def test_cli_summary_counts_match(tmp_path: Path) -> None:
     out = datasets.load_from_disk(str(tmp_path / "out"))
     assert out.column_names[:4] == ["id", "solution", "tests", "entry_point"]
     verified = dict(zip(out["id"], out["verified"], strict=True))
-    assert all(verified[p.task_id] and not verified[f"{p.task_id}/wrong"] for p in load_humaneval())
+    assert all(not verified[f"{p.task_id}/wrong"] for p in load_humaneval())
+    assert [p.task_id for p in load_humaneval() if not verified[p.task_id]] == [EVALUATES]

@@ -45,6 +45,7 @@ from verigen.verify.code.calibrate import job_limit, mutant_call_limit, per_test
 from verigen.verify.code.crosscheck import pass_matrix
 from verigen.verify.code.differential import Differential
 from verigen.verify.code.execute import Executor, Run
+from verigen.verify.code.introspect import observes_itself
 from verigen.verify.code.mutate import control, mutants
 from verigen.verify.code.options import CodeOptions
 from verigen.verify.code.tests import TestPlan, given_ids, input_strings, parse_tests
@@ -53,11 +54,10 @@ from verigen.verify.code.trust import Trust, by_consensus, by_reference
 if TYPE_CHECKING:  # Hypothesis loads only when a problem has candidates to compare
     from hypothesis.strategies import SearchStrategy
 
-VERIFIER_VERSION = "code-1.12"
+VERIFIER_VERSION = "code-1.13"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone.
-``code-1.12``: every input of the differential job with a decided value runs through the
-harness too, and the mutants run between two unmutated controls (accepts of ``code-1.11``
-by programs that detect the differential or the mutants' job).
+``code-1.13``: only a solution that cannot see its own code or its place in the job is mutated
+(``introspect``; accepts of ``code-1.12`` by programs that check their own integrity).
 """
 
 
@@ -208,9 +208,12 @@ def _run(state: _State, plan: TestPlan, ex: Executor, diff: Differential) -> lis
         _confirm_written_tests(state)
     trusted = _differential(state, trusted, diff, ex, call_timeout, per)
     accepted = state.open()
-    if accepted and anchor is None:  # the accepted solution's runtimes calibrate its mutants
-        anchor = runs[todo.index(accepted[0])]
-    _mutation(state, trusted, ex, anchor)
+    if not options.mutants or not accepted:
+        return state.build(per)
+    if task.reference and anchor is not None:
+        _mutation(state, trusted, ex, task.reference, anchor)
+    elif (target := _mutable(state, accepted)) is not None:  # its runtimes calibrate its mutants
+        _mutation(state, trusted, ex, str(task.solutions[target]), runs[todo.index(target)])
     return state.build(per)
 
 
@@ -344,12 +347,9 @@ def _shown(cases: list[tuple[str, tuple[Any, ...], Any]], test_id: str) -> dict[
     return {"args": repr(args)[:300], "expected": repr(expected)[:300]}
 
 
-def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -> None:
+def _mutation(state: _State, plan: TestPlan, ex: Executor, target: str, anchor: Run) -> None:
     task, options = state.task, state.options
     accepted = state.open()
-    if not options.mutants or not accepted or anchor is None:
-        return
-    target = task.reference or str(task.solutions[accepted[0]])
     found = mutants(target, task.entry_point, options.mutants)
     if not found:
         state.common["mutation"] = {"score": None, "note": "no mutation point in the solution"}
@@ -391,6 +391,21 @@ def _mutation(state: _State, plan: TestPlan, ex: Executor, anchor: Run | None) -
     }
     if score < options.min_mutation_score:
         state.settle(accepted, Outcome.REJECTED, "weak_tests")
+
+
+def _mutable(state: _State, accepted: list[int]) -> int | None:
+    """The first accepted solution whose mutants' deaths can be evidence: one that cannot see
+    its own code or its place in the job (``introspect``). When none can, the suite's strength
+    is unmeasured, and the accepted solutions are ``weak_tests``."""
+    refused: dict[str, str] = {}
+    for index in accepted:
+        seen = observes_itself(str(state.task.solutions[index]))
+        if seen is None:
+            return index
+        refused[str(index)] = seen
+    state.common["mutation"] = {"score": None, "refused": refused}
+    state.settle(accepted, Outcome.REJECTED, "weak_tests")
+    return None
 
 
 def _trust_details(
