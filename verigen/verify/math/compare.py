@@ -160,8 +160,8 @@ def _primes(exp: sympy.Basic) -> bool:
     """``f'(x)``, ``y''``: the parser reads primes as a power of the symbol ``prime``."""
     marks = exp.args if isinstance(exp, sympy.Mul) else (exp,)
     return all(
-        isinstance(m, sympy.Symbol) and m.name == "prime"
-        or isinstance(m, sympy.Pow) and m.exp.is_Integer and _primes(m.base)
+        (isinstance(m, sympy.Symbol) and m.name == "prime")
+        or (isinstance(m, sympy.Pow) and m.exp.is_Integer and _primes(m.base))
         for m in marks
     )
 
