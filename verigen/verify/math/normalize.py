@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verigen.verify.math.words import worded_number
+
 _DOUBLE_SLASH = re.compile(r"(?<!\\)\\\\(?=[A-Za-z]{2})")
 _DELIMS = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\displaystyle|\\[tdc]?(?:big|Big)[lr]?\b|\*\*")
 _SEP = r"(?:\s?\{\s?,\s?\}\s?|,\\!\s?|\\[,;:]|\\ |~|,|\s)"
@@ -241,6 +243,10 @@ def normalize(answer: str, plain: bool = False) -> Normalized:
     text = _text_form(s)
     if text in _NO_SOLUTION:
         return Normalized("\\emptyset")
+    worded = worded_number(_TEXT_CMD.sub(lambda m: m[1], s))
+    if worded is not None:
+        unit = " ".join(units + currency)
+        return Normalized(_fraction_latex(worded), pct is not None, "", degrees, unit)
     s = _SCALE.sub(_scaled, _CONNECT.sub(",", s))
     s = _UNIT_TAIL.sub(lambda m: _unit(m, units), s)
     s = _BARE_UNIT.sub(lambda m: _unit(m, units), s)
@@ -351,6 +357,13 @@ def _unstyled(s: str) -> str:
         return whole[1:-1]
     text = _ATOM_GROUP.sub(r"\1", text)
     return text.replace(_OPEN, "(").replace(_CLOSE, ")")
+
+
+def _fraction_latex(value: Fraction) -> str:
+    sign = "-" if value < 0 else ""
+    if value.denominator == 1:
+        return f"{sign}{abs(value.numerator)}"
+    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
 
 def _mixed(m: re.Match[str]) -> str:
