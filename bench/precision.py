@@ -30,6 +30,11 @@ policies naming ``"{judge}"`` (``policies/judge.yaml``: the code checks judged b
     .venv/bin/python bench/precision.py --model qwen2.5-coder-1.5b --policy default \\
         --policy unanimous --variant math --json
     .venv/bin/python bench/precision.py --model qwen2.5-coder-0.5b+qwen2.5-coder-1.5b  # both
+
+A ``--limit`` past the bank's 284 math problems draws further rounds of new instances, the first
+round unchanged. ``--shard K/N`` measures every N-th problem from the K-th: shards run side by
+side (each with its own ``--out``), their ``--save-replies`` merge into one pack, and the whole
+bench then re-scores from it without a model call.
 """
 
 from __future__ import annotations
