@@ -86,7 +86,8 @@ def test_verify_on_two_ray_nodes_gives_exactly_the_local_verdicts(
     _on_cluster("--", *_verify_on_ray(humaneval.source, out))
     got = _verdicts(out)
     assert got == humaneval.verdicts
-    assert sum(v[0] for v in got.values()) == 164 and len(got) == 328
+    # every canonical solution but HumanEval/160's, which evals its input (not mutated)
+    assert sum(v[0] for v in got.values()) == 163 and len(got) == 328
     written = datasets.load_from_disk(str(out))
     assert written.features == humaneval.features, "the local executor's columns and types"
     assert written["id"] == humaneval.ids, "rows in input order"

@@ -140,8 +140,10 @@ def test_engine_stopped_mid_run_is_never_a_wrong_answer(
 ) -> None:
     assert docker_problem() is None
     # A correct solution that takes its time: the run lasts well past the outage however fast
-    # the machine (at least 164 * 3 rows * 0.1 s / 2 workers: 25 s).
-    rows = [p.row() | {"solution": PACED + p.row()["solution"]} for p in load_humaneval()] * 3
+    # the machine (at least 163 * 3 rows * 0.1 s / 2 workers: 24 s).
+    # HumanEval/160 evals its input: never mutated, its suite unmeasured (``weak_tests``)
+    computing = [p for p in load_humaneval() if p.task_id != "HumanEval/160"]
+    rows = [p.row() | {"solution": PACED + p.row()["solution"]} for p in computing] * 3
     source = write_jsonl(tmp_path / "humaneval.jsonl", rows)
     summary = tmp_path / "summary.json"
     run = subprocess.Popen(
