@@ -112,7 +112,7 @@ _REPEATING = re.compile(
 """``0.1\\overline{6}``: a repeating decimal, read as the exact fraction it is."""
 _SPACE_CMD = re.compile(r"\\[hv]space\*?\s*\{[^{}]*\}|\\[hv]skip\s*-?\d*(?:\.\d+)?[a-z]{2}")
 _STYLE = re.compile(
-    r"\\(?:(?P<font>mathbf|boldsymbol|bm|pmb|mathit|mathsf|mathtt|mathnormal)\s*\{"
+    r"\\(?:(?:mathbf|boldsymbol|bm|pmb|mathit|mathsf|mathtt|mathnormal)\s*\{"
     r"|textcolor\s*\{[^{}]*\}\s*\{|color\s*\{[^{}]*\}(?P<group>\s*\{)?)|\\[{}]|[{}]"
 )
 """Fonts and colours: how a symbol looks, not what it is (``\\mathbf{5}`` is 5; the parser
