@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from verigen.verify.math.options import MathOptions
+from verigen.verify.math.words import worded_number
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ _RESTATED = re.compile(
 """Right before the answer that replaces a retracted one: it is stated ("it is 6"), not
 mentioned ("let me check n = 2")."""
 _CHOICE = re.compile(r"\s*(?:\*\*)?(?:option\s+)?\(?(?P<letter>[A-J])\)?(?:\*\*)?(?=[\s.,;:]|$)")
+_WORDED = re.compile(
+    r"\s*(?:\*\*)?(?P<words>[A-Za-z][A-Za-z ,-]{0,120}?)(?:\*\*)?\s*[.!]?\s*?(?=\n|$)",
+    re.MULTILINE,
+)
+"""Right after an anchor: a phrase that ends its line (``The answer is twenty-one.``); it is
+the answer only when all of it is a number in words (``words.worded_number``)."""
 _LITERAL_NEWLINE = re.compile(r"\\n(?![a-z])")
 _OPENER = re.compile(r"\$\$|\\\[|\\\(")
 _MATH_CMD = (
@@ -113,7 +120,7 @@ unit symbol glued to it (``3rd``, ``12cm``, ``1,000.99m²``) or any word after a
 (``12 meters``) is not."""
 _OPERAND_BEFORE = re.compile(
     r"(?:[\w)}\]]\s*[-+*/^×÷]|" + _MATH_CMD + r"|[\^_{±∓√∛∜]|\b(?:negative|minus|plus|times"
-    r"|over|sqrt|root of))\s*$"
+    r"|over|sqrt|root of|divided by|multiplied by))\s*$"
 )
 """Right before a plain number: the same (``x + 3``, ``\\sqrt 3``, ``√3``, ``negative 5``)."""
 _BARE = re.compile(r"^[^\n]{0,200}$")
@@ -270,11 +277,15 @@ def _tier_anchor(text: str, items: list[_Item]) -> Extraction | None:
 
 
 def _after_anchor(text: str, pos: int, items: list[_Item], reach: int) -> _Found | None:
-    """A choice letter right after the anchor, else the first math item within ``reach``;
-    None when the words between negate it or make it hypothetical ("would be 6 if...")."""
+    """A choice letter or a number in words ending the line right after the anchor, else the
+    first math item within ``reach``; None when the words between negate it or make it
+    hypothetical ("would be 6 if...")."""
     choice = _CHOICE.match(text, pos)
     if choice is not None:
         return choice["letter"], True, choice.end()
+    worded = _WORDED.match(text, pos)
+    if worded is not None and worded_number(worded["words"]) is not None:
+        return worded["words"], True, worded.end()
     for index, (start, _end, _body, plain) in enumerate(items):
         if start >= pos and start - pos <= reach:
             gap = text[pos:start]

@@ -29,8 +29,17 @@ _SPACED_DIGITS = re.compile(r"(?<![_^])\d(?:\s|\\[ ,;:!>]|~)+\d")
 number to different readers, so the answer is refused."""
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2}|\d{4,})(?![\d,])|(?<![\d,])0,(\d+)(?![\d,])")
 _SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[eE]\s?([+-]?\d+)(?![\w.])")
-_PCT = re.compile(r"(?:\\%|%|\\text\{\s*(?:percent|\\%)\s*\}|\bpercent(?:age)?\b|\bpct\b)$")
+_PCT = re.compile(
+    r"(?:\\%|%|\\text\{\s*(?:percent|\\%)\s*\}|\b(?:per\s?cent|percentage)\b|\bpct\b)$"
+)
 """A trailing percent sign or word, matched once trailing spaces are stripped."""
+_TEXT_PCT = re.compile(r"(\\text\{[^{}]*?\S)\s+(?:per\s?cent|percentage|pct)\s*\}$")
+"""``\\text{five percent}``: the percent word ends the text group, so it leaves it (``_PCT``)."""
+_WORD_OVER = re.compile(
+    r"\s*([-+]?\s*\d+(?:\.\d+)?)\s*"
+    r"(?:over|divided\s+by|\\text\{\s*(?:over|divided\s+by)\s*\})\s*(\d+(?:\.\d+)?)\s*"
+)
+"""A whole answer ``3 over 4``: a fraction read aloud."""
 _DEGREE_SIGN = r"(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b)"
 _DEGREE = re.compile(_DEGREE_SIGN + r"|\\circ\b")
 _TEMPERATURE = re.compile(
@@ -234,7 +243,7 @@ def normalize(answer: str, plain: bool = False) -> Normalized:
     s = _TEMPERATURE.sub("", s)
     degrees = bool(_DEGREE.search(s))
     s = _DEGREE.sub("", s)
-    s = _strip_trailing(s.strip())
+    s = _TEXT_PCT.sub(r"\1}\\%", _strip_trailing(s.strip()))
     pct = _PCT.search(s)
     if pct is not None:
         s = s[: pct.start()].rstrip()
@@ -319,6 +328,9 @@ def _notations(s: str) -> str:
     s = _TEXT_NUMBER.sub(lambda m: m[1], s)
     s = _REPEATING.sub(_repeating, s)
     s = _ONE_TOKEN_ARGS.sub(lambda m: f"\\{m[1]}{_braced(m[2])}{_braced(m[3])}", s)
+    spoken = _WORD_OVER.fullmatch(s)
+    if spoken:
+        s = f"\\frac{{{spoken[1]}}}{{{spoken[2]}}}"
     whole = _OVER.fullmatch(s.strip()) or _BARE_OVER.fullmatch(s)
     s = _fraction_of(whole) if whole else _OVER.sub(lambda m: "{" + _fraction_of(m) + "}", s)
     s = _MIXED.sub(_mixed, s)

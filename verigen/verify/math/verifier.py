@@ -31,7 +31,7 @@ from verigen.verify.math.options import MathOptions
 from verigen.verify.math.vote import Comparison, Unknown, Vote, cluster, decide
 from verigen.verify.math.worker import WorkerPool
 
-VERIFIER_VERSION = "math-2.2"
+VERIFIER_VERSION = "math-2.3"
 """Bump whenever a change can flip a verdict: stored verdicts of older versions get redone."""
 
 
