@@ -90,7 +90,7 @@ _RESTATED = re.compile(
 mentioned ("let me check n = 2")."""
 _CHOICE = re.compile(r"\s*(?:\*\*)?(?:option\s+)?\(?(?P<letter>[A-J])\)?(?:\*\*)?(?=[\s.,;:]|$)")
 _WORDED = re.compile(
-    r"\s*(?:\*\*)?(?P<words>[A-Za-z][A-Za-z ,-]{0,120}?)(?:\*\*)?\s*[.!]?\s*?(?=\n|$)",
+    r"\s*:?\s*(?:\*\*)?(?P<words>[A-Za-z][A-Za-z ,-]{0,120}?)(?:\*\*)?\s*[.!]?\s*?(?=\n|$)",
     re.MULTILINE,
 )
 """Right after an anchor: a phrase that ends its line (``The answer is twenty-one.``); it is
