@@ -29,11 +29,10 @@ _SPACED_DIGITS = re.compile(r"(?<![_^])\d(?:\s|\\[ ,;:!>]|~)+\d")
 number to different readers, so the answer is refused."""
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2}|\d{4,})(?![\d,])|(?<![\d,])0,(\d+)(?![\d,])")
 _SCI = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[eE]\s?([+-]?\d+)(?![\w.])")
-_PCT = re.compile(
-    r"(?:\\%|%|\\text\{\s*(?:percent|\\%)\s*\}|\b(?:per\s?cent|percentage)\b|\bpct\b)$"
-)
+_PERCENT_WORD = r"(?:per\s?cent|percentage|pct)"
+_PCT = re.compile(r"(?:\\%|%|\\text\{\s*(?:percent|\\%)\s*\}|\b" + _PERCENT_WORD + r"\b)$")
 """A trailing percent sign or word, matched once trailing spaces are stripped."""
-_TEXT_PCT = re.compile(r"(\\text\{[^{}]*?\S)\s+(?:per\s?cent|percentage|pct)\s*\}$")
+_TEXT_PCT = re.compile(r"(\\text\{[^{}]*?\S)\s+" + _PERCENT_WORD + r"\s*\}$")
 """``\\text{five percent}``: the percent word ends the text group, so it leaves it (``_PCT``)."""
 _WORD_OVER = re.compile(
     r"\s*([-+]?\s*\d+(?:\.\d+)?)\s*"
